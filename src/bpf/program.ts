@@ -1,0 +1,153 @@
+// Loading programs: first without a log (fast path), then, only if the kernel refused, again with a
+// verifier log that grows on ENOSPC, so the error can say what the verifier said.
+import {
+  Mem, progLoad, progTestRun, objGetInfoByFd, close, SysError, Errno, ProgType, AttachType,
+} from '../sys/index.js';
+import type { SourceSpan } from '../asm/insn.js';
+import { VerifierError } from './verifier.js';
+
+export type ProgKind = 'kprobe' | 'tracepoint' | 'raw_tracepoint' | 'perf_event' | 'tracing' | 'socket_filter' | 'syscall';
+
+const KIND_TYPE: Record<ProgKind, number> = {
+  kprobe: ProgType.KPROBE, tracepoint: ProgType.TRACEPOINT, raw_tracepoint: ProgType.RAW_TRACEPOINT,
+  perf_event: ProgType.PERF_EVENT, tracing: ProgType.TRACING, socket_filter: ProgType.SOCKET_FILTER,
+  syscall: ProgType.SYSCALL,
+};
+
+export interface ProgramSpec {
+  name: string;
+  kind: ProgKind;
+  /** Encoded instructions (8-byte slots), map fds already patched in. */
+  bytes: Uint8Array;
+  /** Source span per slot, for mapping verifier complaints back to the script. */
+  spans?: readonly (SourceSpan | undefined)[];
+  license?: string;
+  expectedAttachType?: number;
+  attachBtfId?: number;
+  attachBtfObjFd?: number;
+}
+
+export interface LoadOptions {
+  /** 0: log only on failure; 1 or 2: always log (the log is then kept on the Program). */
+  logLevel?: number;
+  /** Initial log size in bytes (grown on ENOSPC up to 1 GiB - 1). */
+  logSize?: number;
+}
+
+export interface ProgramInfo {
+  id: number;
+  name: string;
+  tag: string;
+  xlatedLen: number;
+  jitedLen: number;
+  runTimeNs: bigint;
+  runCnt: bigint;
+  recursionMisses: bigint;
+  verifiedInsns: number;
+}
+
+const MAX_LOG = 0x3fffffff;
+
+export class Program {
+  readonly spec: ProgramSpec;
+  readonly log: string;
+  private _fd: number;
+
+  private constructor(spec: ProgramSpec, fd: number, log: string) {
+    this.spec = spec;
+    this._fd = fd;
+    this.log = log;
+  }
+
+  static load(spec: ProgramSpec, opts: LoadOptions = {}): Program {
+    if (spec.bytes.length % 8 !== 0 || spec.bytes.length === 0) {
+      throw new Error(`program ${spec.name}: instruction bytes must be a non-empty multiple of 8 (got ${spec.bytes.length})`);
+    }
+    const insns = Mem.from(spec.bytes);
+    const base = {
+      type: KIND_TYPE[spec.kind], insns, insnCount: spec.bytes.length / 8, license: spec.license ?? 'GPL',
+      name: spec.name,
+      ...(spec.expectedAttachType !== undefined ? { expectedAttachType: spec.expectedAttachType } : {}),
+      ...(spec.attachBtfId !== undefined ? { attachBtfId: spec.attachBtfId } : {}),
+      ...(spec.attachBtfObjFd !== undefined ? { attachBtfObjFd: spec.attachBtfObjFd } : {}),
+    };
+    const level = opts.logLevel ?? 0;
+    if (level === 0) {
+      const r = progLoad(base);
+      if (r.fd >= 0) return new Program(spec, r.fd, '');
+      // EPERM is about privileges, never the program: no point asking the verifier why.
+      if (r.errno === Errno.EPERM) throw new SysError(`BPF_PROG_LOAD(${spec.name})`, r.errno);
+    }
+    let size = opts.logSize ?? 64 * 1024;
+    for (;;) {
+      const log = new Mem(size);
+      const r = progLoad({ ...base, log, logLevel: Math.max(level, 1) });
+      const text = cstr(log.bytes);
+      if (r.fd >= 0) return new Program(spec, r.fd, text);
+      if (r.errno === Errno.ENOSPC && size < MAX_LOG) {
+        size = Math.min(Math.max(size * 4, r.logTrueSize + 1), MAX_LOG);
+        continue;
+      }
+      if (r.errno === Errno.EPERM) throw new SysError(`BPF_PROG_LOAD(${spec.name})`, r.errno);
+      if (text.length === 0) throw new SysError(`BPF_PROG_LOAD(${spec.name})`, r.errno);
+      throw new VerifierError(spec.name, r.errno, text, spec.spans);
+    }
+  }
+
+  get fd(): number {
+    if (this._fd < 0) throw new Error(`program ${this.spec.name} used after close`);
+    return this._fd;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  info(): ProgramInfo {
+    const m = new Mem(232);
+    objGetInfoByFd(this.fd, m);
+    const v = m.view;
+    const nameBytes = m.bytes.subarray(64, 80);
+    const end = nameBytes.indexOf(0);
+    return {
+      id: v.getUint32(4, true),
+      tag: Buffer.from(m.bytes.subarray(8, 16)).toString('hex'),
+      jitedLen: v.getUint32(16, true),
+      xlatedLen: v.getUint32(20, true),
+      name: Buffer.from(nameBytes.subarray(0, end < 0 ? 16 : end)).toString(),
+      runTimeNs: v.getBigUint64(192, true),
+      runCnt: v.getBigUint64(200, true),
+      recursionMisses: v.getBigUint64(208, true),
+      verifiedInsns: v.getUint32(216, true),
+    };
+  }
+
+  /**
+   * BPF_PROG_TEST_RUN. For raw_tracepoint programs `ctx` is the u64 argument array; this is how
+   * BEGIN/END run exactly once, on the calling CPU, with no attach at all.
+   */
+  testRun(opts: { ctx?: Uint8Array; data?: Uint8Array; dataOut?: number; repeat?: number; cpu?: number } = {}): { retval: number; duration: number; dataOut?: Uint8Array } {
+    const ctxIn = opts.ctx ? Mem.from(opts.ctx) : undefined;
+    const dataIn = opts.data ? Mem.from(opts.data) : undefined;
+    const dataOut = opts.dataOut ? new Mem(opts.dataOut) : undefined;
+    const BPF_F_TEST_RUN_ON_CPU = 1;
+    const r = progTestRun(this.fd, {
+      ...(ctxIn ? { ctxIn } : {}), ...(dataIn ? { dataIn } : {}), ...(dataOut ? { dataOut } : {}),
+      repeat: opts.repeat ?? 0,
+      ...(opts.cpu !== undefined ? { flags: BPF_F_TEST_RUN_ON_CPU, cpu: opts.cpu } : {}),
+    });
+    return { retval: r.retval, duration: r.duration, ...(dataOut ? { dataOut: dataOut.bytes.slice(0, r.dataSizeOut) } : {}) };
+  }
+
+  close(): void {
+    if (this._fd >= 0) close(this._fd);
+    this._fd = -1;
+  }
+}
+
+function cstr(b: Uint8Array): string {
+  const end = b.indexOf(0);
+  return Buffer.from(b.subarray(0, end < 0 ? b.length : end)).toString('utf8');
+}
+
+export { AttachType, ProgType };
