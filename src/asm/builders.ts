@@ -361,3 +361,13 @@ export function Xchg(size: 4 | 8, dst: Reg, off: number, src: Reg): Insn {
 export function CmpXchg(size: 4 | 8, dst: Reg, off: number, src: Reg): Insn {
   return insn(Class.STX | Mode.ATOMIC | atomicSize(size), dst, src, off16(off), AtomicOp.CMPXCHG);
 }
+
+/** `dst = load_acquire((size *)(src + off))` (kernel 6.15+). */
+export function LoadAcquire(size: MemSize, dst: Reg, src: Reg, off: number): Insn {
+  return insn(Class.STX | Mode.ATOMIC | sizeField(size), dst, src, off16(off), AtomicOp.LOAD_ACQ);
+}
+
+/** `store_release((size *)(dst + off), src)` (kernel 6.15+). */
+export function StoreRelease(size: MemSize, dst: Reg, off: number, src: Reg): Insn {
+  return insn(Class.STX | Mode.ATOMIC | sizeField(size), dst, src, off16(off), AtomicOp.STORE_REL);
+}

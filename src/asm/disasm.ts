@@ -189,11 +189,13 @@ function stxText(insn: Insn): string {
     return `lock *${mem} ${ALU_STR[imm]} r${src}`;
   }
   const base = imm & ~AtomicOp.FETCH;
-  if ((imm & AtomicOp.FETCH) !== 0 && ATOMIC_NAME[base] !== undefined) {
+  if (imm < 0x100 && (imm & AtomicOp.FETCH) !== 0 && ATOMIC_NAME[base] !== undefined) {
     return `r${src} = atomic${w}_fetch_${ATOMIC_NAME[base]}(${mem}, r${src})`;
   }
   if (imm === AtomicOp.CMPXCHG) return `r0 = atomic${w}_cmpxchg(${mem}, r0, r${src})`;
   if (imm === AtomicOp.XCHG) return `r${src} = atomic${w}_xchg(${mem}, r${src})`;
+  if (imm === AtomicOp.LOAD_ACQ) return `r${dst} = load_acquire((${ldst(code)} *)(r${src} ${signed(off)}))`;
+  if (imm === AtomicOp.STORE_REL) return `store_release(${mem}, r${src})`;
   return `BUG_${hex2(code)}`;
 }
 

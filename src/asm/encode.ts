@@ -168,6 +168,7 @@ function opcodeProblem(insn: Insn): string | undefined {
       const mode = modeOf(code);
       if (mode === Mode.MEM) return undefined;
       if (mode !== Mode.ATOMIC) return `store mode 0x${mode.toString(16)} does not exist in class STX`;
+      if (imm === AtomicOp.LOAD_ACQ || imm === AtomicOp.STORE_REL) return undefined;
       if (sizeOf(code) !== Size.W && sizeOf(code) !== Size.DW) return 'atomic operations exist only for 4 and 8 bytes';
       const known: number[] = [
         AtomicOp.ADD,
@@ -189,6 +190,7 @@ function opcodeProblem(insn: Insn): string | undefined {
 /** True if the instruction writes its dst register field. */
 function writesDst(insn: Insn): boolean {
   const cls = classOf(insn.code);
+  if (cls === Class.STX) return modeOf(insn.code) === Mode.ATOMIC && insn.imm === AtomicOp.LOAD_ACQ;
   return cls === Class.ALU || cls === Class.ALU64 || cls === Class.LDX || insn.code === LD_IMM64;
 }
 
@@ -197,6 +199,7 @@ function writesSrc(insn: Insn): boolean {
   return (
     classOf(insn.code) === Class.STX &&
     modeOf(insn.code) === Mode.ATOMIC &&
+    insn.imm < 0x100 &&
     (insn.imm & AtomicOp.FETCH) !== 0 &&
     insn.imm !== AtomicOp.CMPXCHG
   );

@@ -100,6 +100,10 @@ export const AtomicOp = {
   FETCH: 0x01,
   XCHG: 0xe0 | 0x01,
   CMPXCHG: 0xf0 | 0x01,
+  /** `dst = load_acquire(*(src + off))`, any size (kernel 6.15+). */
+  LOAD_ACQ: 0x100,
+  /** `store_release(*(dst + off), src)`, any size (kernel 6.15+). */
+  STORE_REL: 0x110,
 } as const;
 
 /** Meaning of the src field of a 16-byte `ld_imm64` (BPF_LD | BPF_IMM | BPF_DW). */
