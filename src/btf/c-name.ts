@@ -18,7 +18,7 @@ export function cTypeName(btf: Btf, id: number): string {
 
 function join(base: string, inner: string): string {
   if (inner === '') return base;
-  if (inner.startsWith('[') || inner.startsWith('(') && !inner.startsWith('(*')) return base + inner;
+  if (inner.startsWith('[')) return base + inner;
   return `${base} ${inner}`;
 }
 
