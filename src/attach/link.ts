@@ -1,0 +1,62 @@
+// A Link is whatever keeps one program attached; closing it detaches. Every attach kind returns one.
+import { close, closeMany, linkCreate, AttachType, ioctl, PerfIoc, SysError, Errno } from '../sys/index.js';
+
+export interface Link {
+  readonly kind: string;
+  /** What it is attached to, for messages and `-v` ("tracepoint:syscalls:sys_enter_openat"). */
+  readonly target: string;
+  /** Every fd this link owns, in the order they must be closed. */
+  readonly fds: readonly number[];
+  /** Extra teardown after the fds are closed (e.g. removing a tracefs kprobe_events entry). */
+  readonly cleanup?: () => void;
+}
+
+export function detach(link: Link): void {
+  for (const fd of link.fds) close(fd);
+  link.cleanup?.();
+}
+
+/**
+ * Detaches many links at once. Closing perf-event fds waits for RCU grace periods in the kernel;
+ * closing them concurrently lets those waits overlap (hundreds of tracepoints: seconds → well under 1 s).
+ */
+export async function detachAll(links: readonly Link[]): Promise<void> {
+  // Links first (program off the hook), then the perf events they referenced.
+  const first: number[] = [];
+  const second: number[] = [];
+  for (const l of links) {
+    if (l.fds.length > 1) {
+      first.push(...l.fds.slice(0, -1));
+      second.push(l.fds[l.fds.length - 1]!);
+    } else {
+      first.push(...l.fds);
+    }
+  }
+  await closeMany(first);
+  await closeMany(second);
+  for (const l of links) l.cleanup?.();
+}
+
+let perfLinkSupported: boolean | undefined;
+
+/**
+ * Attaches a program to an opened perf event fd. Prefers a BPF link (kernel ≥ 5.15) and falls back
+ * to PERF_EVENT_IOC_SET_BPF. Returns the fds to close, link first. The perf fd is enabled here.
+ */
+export function attachToPerfEvent(progFd: number, perfFd: number, what: string): number[] {
+  if (perfLinkSupported !== false) {
+    try {
+      const lfd = linkCreate({ progFd, targetFd: perfFd, attachType: AttachType.PERF_EVENT });
+      perfLinkSupported = true;
+      ioctl(perfFd, PerfIoc.ENABLE, 0, what);
+      return [lfd, perfFd];
+    } catch (e) {
+      if (!(e instanceof SysError) || (e.errno !== Errno.EINVAL && e.errno !== Errno.EOPNOTSUPP && e.errno !== Errno.ENOTSUPP)) throw e;
+      if (perfLinkSupported === true) throw e;
+      perfLinkSupported = false;
+    }
+  }
+  ioctl(perfFd, PerfIoc.SET_BPF, progFd, what);
+  ioctl(perfFd, PerfIoc.ENABLE, 0, what);
+  return [perfFd];
+}
