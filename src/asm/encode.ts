@@ -340,7 +340,7 @@ function resolve(
     out.imm = lo | 0;
     out.imm64 = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   } else {
-    out.imm = insn.imm | 0;
+    out.imm = out.imm | 0;
   }
   return out;
 }
