@@ -170,8 +170,9 @@ function aluText(insn: Insn): string {
   if (code === (Class.ALU64 | AluOp.MOV | Source.X) && off === 1) {
     return `r${dst} = addr_space_cast(r${src}, ${imm >>> 16}, ${imm & 0xffff})`;
   }
+  if (ALU_STR[op] === undefined) return `BUG_alu_${hex2(code)}`;
   const signedOp = (op === AluOp.DIV || op === AluOp.MOD) && off === 1;
-  const opStr = signedOp ? (op === AluOp.DIV ? 's/=' : 's%=') : (ALU_STR[op] ?? `BUG_alu_${hex2(op)}`);
+  const opStr = signedOp ? (op === AluOp.DIV ? 's/=' : 's%=') : ALU_STR[op];
   if (sourceOf(code) === Source.X) {
     const movsx = op === AluOp.MOV && (off === 8 || off === 16 || off === 32) ? `(s${off})` : '';
     return `${r}${dst} ${opStr} ${movsx}${r}${src}`;
