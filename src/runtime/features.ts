@@ -1,0 +1,284 @@
+// What this kernel can do, found by trying (create a map, load a tiny program, open an event) and
+// cached for the life of the process. Each feature carries the reason when it is missing.
+import { existsSync, readFileSync } from 'node:fs';
+import { release, version as osVersion, machine } from 'node:os';
+import {
+  MapType, mapCreate, close, SysError, Errno, UnsupportedError, perfEventOpen, PerfType, PerfSwConfig,
+  PerfHwConfig, PerfFlag, enableStats, AttachType, linkCreate,
+} from '../sys/index.js';
+import { Program, type ProgKind } from '../bpf/program.js';
+import { VerifierError } from '../bpf/verifier.js';
+import { assemble } from '../asm/encode.js';
+import { Mov, Exit, Call } from '../asm/builders.js';
+import { Helper } from '../asm/helpers.js';
+import { tracefsRoot } from '../kernel/tracefs.js';
+import { dynamicPmu } from '../attach/pmu.js';
+import { kprobeMechanism } from '../attach/kprobe.js';
+import { fentryTarget } from '../attach/fentry.js';
+import { runOnce } from '../attach/once.js';
+
+export interface Feature {
+  ok: boolean;
+  /** Why not (when !ok), or how (e.g. "via kprobe PMU"). */
+  detail: string;
+}
+
+export interface Features {
+  kernel: string;
+  arch: string;
+  bpf: Feature;
+  btf: Feature;
+  jit: Feature;
+  stats: Feature;
+  probes: Record<ProbeKind, Feature>;
+  maps: Record<string, Feature>;
+  helpers: Record<string, Feature>;
+  other: Record<string, Feature>;
+}
+
+export type ProbeKind =
+  | 'tracepoint' | 'rawtracepoint' | 'kprobe' | 'kretprobe' | 'kprobe_multi' | 'uprobe' | 'uretprobe'
+  | 'uprobe_multi' | 'usdt' | 'fentry' | 'fexit' | 'profile' | 'interval' | 'software' | 'hardware'
+  | 'BEGIN/END';
+
+const yes = (detail = ''): Feature => ({ ok: true, detail });
+const no = (detail: string): Feature => ({ ok: false, detail });
+
+function why(e: unknown): string {
+  if (e instanceof UnsupportedError) return e.reason;
+  if (e instanceof SysError) return `${e.op} failed with ${e.code}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+function tryLoad(kind: ProgKind, body: ReturnType<typeof Mov.imm>[], extra: Partial<Parameters<typeof Program.load>[0]> = {}): Program {
+  const a = assemble([...body, Mov.imm(0, 0), Exit()]);
+  return Program.load({ name: 'sonde_probe', kind, bytes: a.bytes, ...extra }, { logLevel: 0 });
+}
+
+function progTypeFeature(kind: ProgKind): Feature {
+  try {
+    tryLoad(kind, []).close();
+    return yes();
+  } catch (e) {
+    return no(why(e));
+  }
+}
+
+function mapFeature(type: number, keySize: number, valueSize: number, maxEntries: number): Feature {
+  try {
+    close(mapCreate({ type, keySize, valueSize, maxEntries, name: 'sonde_probe' }));
+    return yes();
+  } catch (e) {
+    return no(e instanceof SysError && e.errno === Errno.EINVAL ? 'map type unknown to this kernel' : why(e));
+  }
+}
+
+/** A helper exists when the verifier does not call it unknown (it may still reject the args). */
+function helperFeature(id: number): Feature {
+  try {
+    tryLoad('kprobe', [Call.helper(id)]).close();
+    return yes();
+  } catch (e) {
+    if (e instanceof VerifierError) {
+      if (/invalid func|unknown func/.test(e.log)) return no(`not available to tracing programs on this kernel`);
+      return yes();
+    }
+    return no(why(e));
+  }
+}
+
+function perfFeature(type: number, config: number, what: string): Feature {
+  try {
+    close(perfEventOpen({ type, config, sample: 1_000_000, flags: PerfFlag.disabled }, -1, 0, what));
+    return yes();
+  } catch (e) {
+    if (type === PerfType.HARDWARE && e instanceof SysError) return no(`no hardware PMU (${e.code}; a virtual machine without PMU passthrough?)`);
+    return no(why(e));
+  }
+}
+
+function fentryFeature(): Feature {
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return no('needs kernel BTF (CONFIG_DEBUG_INFO_BTF)');
+  let target;
+  try {
+    target = fentryTarget('do_sys_openat2', false);
+  } catch (e) {
+    try {
+      target = fentryTarget('vfs_read', false);
+    } catch {
+      return no(why(e));
+    }
+  }
+  let prog: Program;
+  try {
+    prog = tryLoad('tracing', [], { expectedAttachType: AttachType.TRACE_FENTRY, attachBtfId: target.btfId });
+  } catch (e) {
+    return no(`the kernel refuses tracing programs (${e instanceof SysError ? e.code : why(e)}): BPF trampolines unavailable`);
+  }
+  prog.close();
+  return yes('BPF trampolines');
+}
+
+function kprobeMultiFeature(kprobe: Feature): Feature {
+  if (!kprobe.ok) return no('needs kprobes');
+  let prog: Program;
+  try {
+    prog = tryLoad('kprobe', [], { expectedAttachType: AttachType.TRACE_KPROBE_MULTI });
+  } catch (e) {
+    return no(`kernel too old (Linux 5.18+): ${why(e)}`);
+  }
+  try {
+    // Attaching to no symbols at all: EINVAL means the command exists; EOPNOTSUPP means no fprobe.
+    close(linkCreate({ progFd: prog.fd, targetFd: 0, attachType: AttachType.TRACE_KPROBE_MULTI }));
+    return yes();
+  } catch (e) {
+    if (e instanceof SysError && e.errno === Errno.EINVAL) return yes();
+    return no(`kernel built without CONFIG_FPROBE (${why(e)})`);
+  } finally {
+    prog.close();
+  }
+}
+
+function beginEndFeature(): Feature {
+  try {
+    const p = tryLoad('raw_tracepoint', []);
+    try {
+      runOnce(p);
+    } finally {
+      p.close();
+    }
+    return yes('BPF_PROG_TEST_RUN');
+  } catch (e) {
+    return no(why(e));
+  }
+}
+
+let cached: Features | undefined;
+
+export function probeFeatures(): Features {
+  if (cached) return cached;
+  const kernel = `${release()} ${osVersion()}`;
+  const arch = machine();
+  let bpfOk: Feature;
+  try {
+    close(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 }));
+    bpfOk = yes();
+  } catch (e) {
+    bpfOk = no(why(e));
+  }
+  const btf = existsSync('/sys/kernel/btf/vmlinux') ? yes('/sys/kernel/btf/vmlinux') : no('kernel built without CONFIG_DEBUG_INFO_BTF');
+  const jitText = readOr('/proc/sys/net/core/bpf_jit_enable', '');
+  const jit = jitText === '' ? no('unknown (no /proc/sys/net/core/bpf_jit_enable)') : jitText === '0' ? no('disabled (net.core.bpf_jit_enable = 0)') : yes(jitText === '2' ? 'with debug' : '');
+  let stats: Feature;
+  try {
+    close(enableStats());
+    stats = yes('BPF_ENABLE_STATS');
+  } catch (e) {
+    stats = no(why(e));
+  }
+  if (!bpfOk.ok) {
+    const off = no(`bpf() unavailable: ${bpfOk.detail}`);
+    const all = Object.fromEntries(PROBE_KINDS.map((k) => [k, off])) as Record<ProbeKind, Feature>;
+    return (cached = { kernel, arch, bpf: bpfOk, btf, jit, stats, probes: all, maps: {}, helpers: {}, other: {} });
+  }
+
+  let tracefs: Feature;
+  try {
+    tracefs = yes(tracefsRoot());
+  } catch (e) {
+    tracefs = no(why(e));
+  }
+  const tpProg = progTypeFeature('tracepoint');
+  const tracepoint = !tracefs.ok ? no(`tracefs: ${tracefs.detail}`) : tpProg.ok ? yes() : tpProg;
+  const rawtp = progTypeFeature('raw_tracepoint');
+  const kmech = kprobeMechanism();
+  const kprobe = kmech instanceof UnsupportedError ? no(kmech.reason) : yes(kmech === 'pmu' ? 'kprobe PMU' : 'tracefs kprobe_events');
+  const upmu = dynamicPmu('uprobe');
+  const uprobe = upmu ? yes('uprobe PMU') : no('kernel built without CONFIG_UPROBE_EVENTS (no uprobe PMU)');
+  let uprobeMulti: Feature;
+  try {
+    tryLoad('kprobe', [], { expectedAttachType: AttachType.TRACE_UPROBE_MULTI }).close();
+    uprobeMulti = yes();
+  } catch (e) {
+    uprobeMulti = no(`kernel too old (Linux 6.6+): ${why(e)}`);
+  }
+  const fentry = fentryFeature();
+  const cpuClock = perfFeature(PerfType.SOFTWARE, PerfSwConfig['cpu-clock'], 'software:cpu-clock');
+  const hardware = perfFeature(PerfType.HARDWARE, PerfHwConfig['cpu-cycles'], 'hardware:cycles');
+  const probes: Record<ProbeKind, Feature> = {
+    tracepoint,
+    rawtracepoint: rawtp,
+    kprobe,
+    kretprobe: kprobe,
+    kprobe_multi: kprobeMultiFeature(kprobe),
+    uprobe,
+    uretprobe: uprobe,
+    uprobe_multi: uprobeMulti,
+    usdt: uprobe.ok ? yes('uprobes + .note.stapsdt') : no(`needs uprobes: ${uprobe.detail}`),
+    fentry,
+    fexit: fentry,
+    profile: cpuClock,
+    interval: cpuClock,
+    software: cpuClock,
+    hardware,
+    'BEGIN/END': beginEndFeature(),
+  };
+  const maps: Record<string, Feature> = {
+    hash: mapFeature(MapType.HASH, 4, 4, 1),
+    array: mapFeature(MapType.ARRAY, 4, 4, 1),
+    percpu_hash: mapFeature(MapType.PERCPU_HASH, 4, 4, 1),
+    percpu_array: mapFeature(MapType.PERCPU_ARRAY, 4, 4, 1),
+    lru_hash: mapFeature(MapType.LRU_HASH, 4, 4, 1),
+    lru_percpu_hash: mapFeature(MapType.LRU_PERCPU_HASH, 4, 4, 1),
+    stack_trace: mapFeature(MapType.STACK_TRACE, 4, 8, 1),
+    perf_event_array: mapFeature(MapType.PERF_EVENT_ARRAY, 4, 4, 1),
+    ringbuf: mapFeature(MapType.RINGBUF, 0, 0, 4096),
+  };
+  const helpers: Record<string, Feature> = {};
+  for (const name of HELPERS) helpers[name] = helperFeature(Helper[name]);
+  const other: Record<string, Feature> = {
+    tracefs,
+    'bpf_link for perf events': linkForPerfEvents(),
+    'bpf_prog_test_run (raw_tp)': probes['BEGIN/END'],
+    'BTF for kernel types': btf,
+  };
+  return (cached = { kernel, arch, bpf: bpfOk, btf, jit, stats, probes, maps, helpers, other });
+}
+
+const PROBE_KINDS: ProbeKind[] = [
+  'tracepoint', 'rawtracepoint', 'kprobe', 'kretprobe', 'kprobe_multi', 'uprobe', 'uretprobe', 'uprobe_multi',
+  'usdt', 'fentry', 'fexit', 'profile', 'interval', 'software', 'hardware', 'BEGIN/END',
+];
+
+/** Helpers whose presence changes what sonde can compile. */
+const HELPERS = [
+  'probe_read', 'probe_read_str', 'probe_read_kernel', 'probe_read_user', 'probe_read_kernel_str',
+  'probe_read_user_str', 'get_current_task', 'get_current_task_btf', 'get_stackid', 'get_stack',
+  'ringbuf_output', 'perf_event_output', 'send_signal', 'send_signal_thread', 'override_return',
+  'get_func_ip', 'get_current_cgroup_id', 'ktime_get_boot_ns', 'loop', 'snprintf', 'd_path',
+  'get_attach_cookie', 'jiffies64', 'get_ns_current_pid_tgid', 'find_vma', 'probe_write_user',
+] as const satisfies readonly (keyof typeof Helper)[];
+
+function linkForPerfEvents(): Feature {
+  let prog: Program | undefined;
+  let pfd = -1;
+  try {
+    prog = tryLoad('perf_event', []);
+    pfd = perfEventOpen({ type: PerfType.SOFTWARE, config: PerfSwConfig['cpu-clock'], sample: 1_000_000, flags: PerfFlag.disabled }, -1, 0, 'probe');
+    close(linkCreate({ progFd: prog.fd, targetFd: pfd, attachType: AttachType.PERF_EVENT }));
+    return yes();
+  } catch (e) {
+    return no(`kernel older than 5.15: ${why(e)} (falls back to PERF_EVENT_IOC_SET_BPF)`);
+  } finally {
+    prog?.close();
+    if (pfd >= 0) close(pfd);
+  }
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
