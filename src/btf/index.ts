@@ -3,8 +3,9 @@
  * I/O is reading /sys/kernel/btf/* with node:fs.
  *
  * Loading
- *   loadKernelBtf(): Btf                         cached; BtfError 'no-kernel-btf' ("this kernel has
- *                                                no BTF (CONFIG_DEBUG_INFO_BTF)") when absent
+ *   loadKernelBtf(path?: string): Btf            cached; BtfError 'no-kernel-btf' ("this kernel has
+ *                                                no BTF (CONFIG_DEBUG_INFO_BTF)") when absent;
+ *                                                `path` defaults to /sys/kernel/btf/vmlinux
  *   loadModuleBtf(name: string): Btf             split BTF on top of vmlinux; cached per module
  *   moduleBtfNames(): string[]                   modules that publish BTF
  *   Btf.parse(bytes: Uint8Array, base?: Btf, options?: { name?: string }): Btf

@@ -5,7 +5,7 @@ import { BtfError } from './error.js';
 /** Where the running kernel publishes its BTF (CONFIG_DEBUG_INFO_BTF), one file per module too. */
 export const SYSFS_BTF_DIR = '/sys/kernel/btf';
 
-let kernel: Btf | undefined;
+const kernels = new Map<string, Btf>();
 const modules = new Map<string, Btf>();
 
 function errnoCode(e: unknown): string | undefined {
@@ -21,16 +21,21 @@ function read(path: string, missing: () => BtfError): Uint8Array {
   }
 }
 
-/** The running kernel's BTF, read once from /sys/kernel/btf/vmlinux and then cached. */
-export function loadKernelBtf(): Btf {
-  if (!kernel) {
+/**
+ * The running kernel's BTF, read once from /sys/kernel/btf/vmlinux and then cached. `path` reads
+ * a saved vmlinux BTF blob instead (e.g. one shipped for a kernel built without BTF).
+ */
+export function loadKernelBtf(path = `${SYSFS_BTF_DIR}/vmlinux`): Btf {
+  let btf = kernels.get(path);
+  if (!btf) {
     const bytes = read(
-      `${SYSFS_BTF_DIR}/vmlinux`,
-      () => new BtfError('no-kernel-btf', 'this kernel has no BTF (CONFIG_DEBUG_INFO_BTF): /sys/kernel/btf/vmlinux does not exist'),
+      path,
+      () => new BtfError('no-kernel-btf', `this kernel has no BTF (CONFIG_DEBUG_INFO_BTF): ${path} does not exist`),
     );
-    kernel = Btf.parse(bytes, undefined, { name: 'vmlinux' });
+    btf = Btf.parse(bytes, undefined, { name: 'vmlinux' });
+    kernels.set(path, btf);
   }
-  return kernel;
+  return btf;
 }
 
 /** A loaded module's BTF, split on top of the kernel's, cached per module. */

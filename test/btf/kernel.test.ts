@@ -16,6 +16,23 @@ test('loadKernelBtf is cached', { skip }, () => {
   assert.equal(loadKernelBtf().label, 'vmlinux');
 });
 
+test('a kernel without BTF gets the plain CONFIG_DEBUG_INFO_BTF message', () => {
+  assert.throws(
+    () => loadKernelBtf('/nonexistent/sonde-test/vmlinux'),
+    (e: unknown) =>
+      e instanceof BtfError &&
+      e.code === 'no-kernel-btf' &&
+      e.message === 'this kernel has no BTF (CONFIG_DEBUG_INFO_BTF): /nonexistent/sonde-test/vmlinux does not exist',
+  );
+});
+
+test('a file that is not BTF is reported as malformed, not crashed on', () => {
+  assert.throws(
+    () => loadKernelBtf('/proc/self/cmdline'),
+    (e: unknown) => e instanceof BtfError && e.code === 'malformed' && /^vmlinux BTF is malformed: /.test(e.message),
+  );
+});
+
 test('task_struct: pid and tgid are pid_t, a 4-byte signed int; real_parent points back', { skip }, () => {
   const btf = loadKernelBtf();
   const n = naive();
