@@ -380,11 +380,14 @@ export class Btf {
     return memberPath(this, structId, path);
   }
 
-  /** The FUNC named `name` with its prototype's parameters (what fentry/fexit args are). */
+  /**
+   * The FUNC named `name` with its prototype's parameters (what fentry/fexit args are). If BTF
+   * holds several FUNCs of that name (static functions in different files), the first is used.
+   */
   funcProto(name: string): FuncInfo {
     const funcId = this.findOne(name, 'func');
     const fn = this.typeById(funcId);
-    if (fn.kind !== 'func') throw new Error('unreachable');
+    if (fn.kind !== 'func') throw new BtfError('wrong-kind', `${name} is a ${fn.kind}, not a function`, { typeId: funcId });
     const proto = this.typeById(fn.type);
     if (proto.kind !== 'func_proto') {
       throw new BtfError('malformed', `function ${name} (type #${funcId}) points at a ${proto.kind}, not a prototype`, { typeId: funcId });
