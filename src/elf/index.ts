@@ -46,6 +46,7 @@ export {
   addressFileOffset,
   fileOffsetAddress,
   findFunction,
+  matchFunctions,
   suggestNames,
   symbolFileOffset,
   type ResolvedFunction,

@@ -27,29 +27,30 @@ export class SymbolTable {
 
   /** Functions of `.symtab` and `.dynsym`; aliases at one address collapse into the best name. */
   static fromElf(elf: ElfFile): SymbolTable {
-    const byAddr = new Map<number, ElfSymbol[]>();
-    for (const s of [...elf.symbols(), ...elf.dynamicSymbols()]) {
-      if (!isFunction(s) || !isDefined(s) || s.sectionIndex >= C.SHN_LORESERVE || s.value === 0 || s.name === '') continue;
-      const list = byAddr.get(s.value);
-      if (list === undefined) byAddr.set(s.value, [s]);
-      else list.push(s);
-    }
-    const chosen = [...byAddr.values()].map((list) => {
-      const best = bestAlias(list);
+    const funcs = [...elf.symbols(), ...elf.dynamicSymbols()].filter(
+      (s) => isFunction(s) && isDefined(s) && s.sectionIndex < C.SHN_LORESERVE && s.value !== 0 && s.name !== '',
+    );
+    funcs.sort((a, b) => a.value - b.value);
+    const groups: { best: ElfSymbol; size: number }[] = [];
+    for (let i = 0; i < funcs.length; ) {
+      let j = i + 1;
+      while (j < funcs.length && funcs[j]!.value === funcs[i]!.value) j++;
+      const group = funcs.slice(i, j);
       // An alias may be the only one carrying the size (e.g. local vs dynamic copy).
-      const size = Math.max(...list.map((s) => s.size));
-      return { best, size };
-    });
-    chosen.sort((a, b) => a.best.value - b.best.value);
+      let size = 0;
+      for (const s of group) if (s.size > size) size = s.size;
+      groups.push({ best: j - i === 1 ? group[0]! : bestAlias(group), size });
+      i = j;
+    }
     const ranges: Range[] = [];
-    for (let i = 0; i < chosen.length; i++) {
-      const { best, size } = chosen[i]!;
+    for (let i = 0; i < groups.length; i++) {
+      const { best, size } = groups[i]!;
       let end = best.value + size;
       if (size === 0) {
         // Assembly often leaves sizes out: extend to the next function, within the section.
         const sec = elf.sections[best.sectionIndex];
         const secEnd = sec !== undefined && sec.addr !== 0 ? sec.addr + sec.size : Infinity;
-        const next = chosen[i + 1]?.best.value ?? Infinity;
+        const next = groups[i + 1]?.best.value ?? Infinity;
         end = Math.min(next, secEnd);
         if (end === Infinity) end = best.value + 1;
       }

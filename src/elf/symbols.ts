@@ -8,7 +8,7 @@
  */
 import * as C from './constants.js';
 import type { ElfFile, SectionHeader } from './elf-file.js';
-import { LeView, cString } from './view.js';
+import { LeView, StringTable, cString } from './view.js';
 
 export type SymbolType = 'NOTYPE' | 'OBJECT' | 'FUNC' | 'SECTION' | 'FILE' | 'COMMON' | 'TLS' | 'IFUNC' | 'OTHER';
 export type SymbolBind = 'LOCAL' | 'GLOBAL' | 'WEAK' | 'UNIQUE' | 'OTHER';
@@ -20,8 +20,9 @@ export interface ElfSymbol {
   /** GNU version name (e.g. "GLIBC_2.2.5") for versioned `.dynsym` symbols. */
   readonly version?: string;
   /**
-   * For versioned symbols: true when this is the default version (`name@@VER`), false for a
-   * hidden/old one (`name@VER`). Undefined for unversioned symbols.
+   * For versioned symbols: true for a definition of the default version (`name@@VER`); false for
+   * a hidden/old version or a version required from another file (`name@VER`). Undefined for
+   * unversioned symbols.
    */
   readonly defaultVersion?: boolean;
   readonly value: number;
@@ -42,14 +43,11 @@ const TYPES: Record<number, SymbolType> = {
 const BINDS: Record<number, SymbolBind> = { 0: 'LOCAL', 1: 'GLOBAL', 2: 'WEAK', 10: 'UNIQUE' };
 const VISIBILITIES: readonly SymbolVisibility[] = ['DEFAULT', 'INTERNAL', 'HIDDEN', 'PROTECTED'];
 
-/**
- * `name`, `name@VER` or `name@@VER`, as readelf and nm print it: `@@` only for a definition of the
- * default version; references to another file's version (undefined symbols) always use `@`.
- */
+/** `name`, `name@VER` or `name@@VER`, as readelf and nm print it. */
 export function versionedName(sym: ElfSymbol): string {
-  if (sym.version === undefined) return sym.name;
-  const sep = sym.defaultVersion === false || sym.sectionIndex === C.SHN_UNDEF ? '@' : '@@';
-  return `${sym.name}${sep}${sym.version}`;
+  // Each version definition has a marker symbol named after it (GLIBC_2.10@@GLIBC_2.10); shown bare.
+  if (sym.version === undefined || (sym.name === sym.version && sym.sectionIndex === C.SHN_ABS)) return sym.name;
+  return `${sym.name}${sym.defaultVersion === true ? '@@' : '@'}${sym.version}`;
 }
 
 export function isDefined(sym: ElfSymbol): boolean {
@@ -65,35 +63,38 @@ export function readSymbols(elf: ElfFile, sh: SectionHeader): ElfSymbol[] {
   const table = sh.type === C.SHT_DYNSYM ? 'dynsym' : 'symtab';
   const bytes = elf.sectionData(sh);
   const strSec = elf.sections[sh.link];
-  const strings = strSec !== undefined ? elf.sectionData(strSec) : new Uint8Array(0);
+  const strings = new StringTable(strSec !== undefined ? elf.sectionData(strSec) : new Uint8Array(0));
   const versions = table === 'dynsym' ? readVersions(elf, sh.index) : undefined;
-  const v = new LeView(bytes, elf.path);
+  // Plain DataView reads: this loop runs 100k+ times on big binaries.
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = Math.floor(bytes.length / C.ELF64_SYM_SIZE);
   const out: ElfSymbol[] = [];
   for (let i = 1; i < count; i++) {
     const o = i * C.ELF64_SYM_SIZE;
-    const value = v.u64Big(o + 8);
-    const size = v.u64Big(o + 16);
-    // Only absolute oddities can exceed 2^53 in user-space files; a number cannot hold them exactly.
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || size > BigInt(Number.MAX_SAFE_INTEGER)) continue;
-    const info = v.u8(o + 4);
+    const valueHi = dv.getUint32(o + 12, true);
+    const sizeHi = dv.getUint32(o + 20, true);
+    // Only absolute oddities exceed 2^53 in user-space files; a number cannot hold them exactly.
+    if (valueHi >= 0x200000 || sizeHi >= 0x200000) continue;
+    const info = dv.getUint8(o + 4);
     const sym: {
       -readonly [K in keyof ElfSymbol]: ElfSymbol[K];
     } = {
-      name: cString(strings, v.u32(o)),
-      value: Number(value),
-      size: Number(size),
+      name: strings.get(dv.getUint32(o, true)),
+      value: valueHi * 0x1_0000_0000 + dv.getUint32(o + 8, true),
+      size: sizeHi * 0x1_0000_0000 + dv.getUint32(o + 16, true),
       type: TYPES[info & 0xf] ?? 'OTHER',
       bind: BINDS[info >> 4] ?? 'OTHER',
-      visibility: VISIBILITIES[v.u8(o + 5) & 3]!,
-      sectionIndex: v.u16(o + 6),
+      visibility: VISIBILITIES[dv.getUint8(o + 5) & 3]!,
+      sectionIndex: dv.getUint16(o + 6, true),
       table,
       index: i,
     };
     const ver = versions?.get(i);
     if (ver !== undefined) {
       sym.version = ver.name;
-      sym.defaultVersion = !ver.hidden;
+      // A version this file requires (even for a defined copy-relocated variable like stdout) is
+      // a reference, never this file's default definition.
+      sym.defaultVersion = !ver.hidden && !ver.needed;
     }
     out.push(sym);
   }
@@ -103,6 +104,8 @@ export function readSymbols(elf: ElfFile, sh: SectionHeader): ElfSymbol[] {
 interface SymbolVersion {
   readonly name: string;
   readonly hidden: boolean;
+  /** From .gnu.version_r (required from another file) rather than .gnu.version_d. */
+  readonly needed: boolean;
 }
 
 /** Symbol index → version, for the versioned entries of the dynsym at section `dynsymIndex`. */
@@ -110,7 +113,7 @@ function readVersions(elf: ElfFile, dynsymIndex: number): Map<number, SymbolVers
   const versym = elf.sections.find((s) => s.type === C.SHT_GNU_VERSYM && s.link === dynsymIndex)
     ?? elf.sections.find((s) => s.type === C.SHT_GNU_VERSYM);
   if (versym === undefined) return undefined;
-  const names = new Map<number, string>();
+  const names: VersionNames = new Map();
   for (const s of elf.sections) {
     if (s.type === C.SHT_GNU_VERDEF) readVerdef(elf, s, names);
     else if (s.type === C.SHT_GNU_VERNEED) readVerneed(elf, s, names);
@@ -122,13 +125,15 @@ function readVersions(elf: ElfFile, dynsymIndex: number): Map<number, SymbolVers
     const idx = raw & C.VERSYM_INDEX_MASK;
     // 0 = local, 1 = global unversioned: no version to show.
     if (idx < 2) continue;
-    const name = names.get(idx);
-    if (name !== undefined) out.set(i, { name, hidden: (raw & C.VERSYM_HIDDEN) !== 0 });
+    const ver = names.get(idx);
+    if (ver !== undefined) out.set(i, { ...ver, hidden: (raw & C.VERSYM_HIDDEN) !== 0 });
   }
   return out;
 }
 
-function readVerdef(elf: ElfFile, sh: SectionHeader, names: Map<number, string>): void {
+type VersionNames = Map<number, { name: string; needed: boolean }>;
+
+function readVerdef(elf: ElfFile, sh: SectionHeader, names: VersionNames): void {
   const v = new LeView(elf.sectionData(sh), elf.path);
   const strs = elf.sectionData(elf.sections[sh.link]!);
   let off = 0;
@@ -140,13 +145,13 @@ function readVerdef(elf: ElfFile, sh: SectionHeader, names: Map<number, string>)
     const aux = v.u32(off + 12);
     const next = v.u32(off + 16);
     // The VER_FLG_BASE entry names the file itself (its soname), not a symbol version.
-    if (cnt > 0 && (flags & C.VER_FLG_BASE) === 0) names.set(ndx & C.VERSYM_INDEX_MASK, cString(strs, v.u32(off + aux)));
+    if (cnt > 0 && (flags & C.VER_FLG_BASE) === 0) names.set(ndx & C.VERSYM_INDEX_MASK, { name: cString(strs, v.u32(off + aux)), needed: false });
     if (next === 0) break;
     off += next;
   }
 }
 
-function readVerneed(elf: ElfFile, sh: SectionHeader, names: Map<number, string>): void {
+function readVerneed(elf: ElfFile, sh: SectionHeader, names: VersionNames): void {
   const v = new LeView(elf.sectionData(sh), elf.path);
   const strs = elf.sectionData(elf.sections[sh.link]!);
   let off = 0;
@@ -154,7 +159,7 @@ function readVerneed(elf: ElfFile, sh: SectionHeader, names: Map<number, string>
     const cnt = v.u16(off + 2);
     let aux = off + v.u32(off + 8);
     for (let k = 0; k < cnt && aux + 16 <= v.length; k++) {
-      names.set(v.u16(aux + 6) & C.VERSYM_INDEX_MASK, cString(strs, v.u32(aux + 8)));
+      names.set(v.u16(aux + 6) & C.VERSYM_INDEX_MASK, { name: cString(strs, v.u32(aux + 8)), needed: true });
       const anext = v.u32(aux + 12);
       if (anext === 0) break;
       aux += anext;
@@ -168,34 +173,42 @@ function readVerneed(elf: ElfFile, sh: SectionHeader, names: Map<number, string>
 /**
  * Finds symbols by name. A plain name matches every version of it (callers prefer the default
  * one); `name@@VER` matches only the default version VER; `name@VER` matches version VER whether
- * default or not (that is how a reference to it binds).
+ * default or not (that is how a reference to it binds). Names that literally contain `@` (newer
+ * linkers write `printf@GLIBC_2.2.5` into .symtab) match as written.
  */
 export class SymbolIndex {
-  private readonly byName = new Map<string, ElfSymbol[]>();
-  constructor(readonly all: readonly ElfSymbol[]) {
-    for (const s of all) {
-      if (s.name === '' || s.type === 'SECTION' || s.type === 'FILE') continue;
-      let list = this.byName.get(s.name);
-      if (list === undefined) this.byName.set(s.name, (list = []));
-      list.push(s);
-    }
-  }
+  private byName: Map<string, ElfSymbol[]> | undefined;
+  private lookups = 0;
+  constructor(readonly all: readonly ElfSymbol[]) {}
 
   find(query: string): ElfSymbol[] {
-    const exact = this.byName.get(query);
-    if (exact !== undefined) return exact;
     const at = query.indexOf('@');
-    if (at <= 0) return [];
-    const base = query.slice(0, at);
-    const wantDefault = query.startsWith('@@', at);
-    const version = query.slice(at + (wantDefault ? 2 : 1));
-    return (this.byName.get(base) ?? []).filter(
-      (s) => s.version === version && (!wantDefault || s.defaultVersion === true),
-    );
+    const base = at > 0 ? query.slice(0, at) : query;
+    const wantDefault = at > 0 && query.startsWith('@@', at);
+    const version = at > 0 ? query.slice(at + (wantDefault ? 2 : 1)) : undefined;
+    const exact = this.named(query);
+    if (version === undefined) return exact;
+    const versioned = this.named(base).filter((s) => s.version === version && (!wantDefault || s.defaultVersion === true));
+    return [...versioned, ...exact];
   }
 
-  /** Every distinct plain name (for suggestions). */
-  names(): IterableIterator<string> {
-    return this.byName.keys();
+  private named(name: string): ElfSymbol[] {
+    // A scan costs ~1 ms per 100k symbols; a map costs ~100x that to build. Most runs look up a
+    // handful of names, so only build the map once lookups become many.
+    if (this.byName === undefined && ++this.lookups > 16) {
+      this.byName = new Map();
+      for (const s of this.all) {
+        if (!indexable(s)) continue;
+        const list = this.byName.get(s.name);
+        if (list === undefined) this.byName.set(s.name, [s]);
+        else list.push(s);
+      }
+    }
+    if (this.byName !== undefined) return this.byName.get(name) ?? [];
+    return this.all.filter((s) => s.name === name && indexable(s));
   }
+}
+
+function indexable(s: ElfSymbol): boolean {
+  return s.name !== '' && s.type !== 'SECTION' && s.type !== 'FILE';
 }

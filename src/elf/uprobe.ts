@@ -77,6 +77,28 @@ export function findFunction(elf: ElfFile, name: string): ResolvedFunction {
   return { symbol, address: symbol.value, fileOffset: addressFileOffset(elf, symbol.value), ifunc: symbol.type === 'IFUNC' };
 }
 
+/**
+ * Defined functions whose plain name matches a shell-style glob (`*` any run, `?` one character),
+ * as in `uprobe:/bin/bash:read*`. One result per address (aliases collapse to the best name), in
+ * address order; hidden old versions are left out, since nothing new binds to them.
+ */
+export function matchFunctions(elf: ElfFile, glob: string): ResolvedFunction[] {
+  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const byAddress = new Map<number, ElfSymbol[]>();
+  for (const s of elf.symbolIndex().all) {
+    if (!isDefined(s) || s.defaultVersion === false || !isCode(elf, s) || !re.test(s.name)) continue;
+    const list = byAddress.get(s.value);
+    if (list === undefined) byAddress.set(s.value, [s]);
+    else list.push(s);
+  }
+  return [...byAddress.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([address, list]) => {
+      const symbol = bestAlias(list);
+      return { symbol, address, fileOffset: addressFileOffset(elf, address), ifunc: symbol.type === 'IFUNC' };
+    });
+}
+
 /** FUNC/IFUNC, or an untyped label in an executable section (hand-written assembly). */
 function isCode(elf: ElfFile, s: ElfSymbol): boolean {
   if (isFunction(s)) return true;
@@ -117,7 +139,10 @@ export function suggestNames(elf: ElfFile, name: string, max = 5): string[] {
     seen.add(s.name);
     const cand = s.name.toLowerCase();
     let score: number | undefined;
-    if (cand.includes(lower) || (cand.length >= 4 && lower.includes(cand))) score = Math.abs(cand.length - lower.length) / 100 + 0.5;
+    // Completing what was typed ranks above a truncation of it, both above edit distance 1.
+    const lenDiff = Math.abs(cand.length - lower.length) / 100;
+    if (cand.includes(lower)) score = 0.5 + lenDiff;
+    else if (cand.length >= 4 && lower.includes(cand)) score = 0.7 + lenDiff;
     const d = editDistance(lower, cand, limit);
     if (d <= limit) score = Math.min(score ?? Infinity, d);
     if (score !== undefined) scored.push({ name: s.name, score });

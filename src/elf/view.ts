@@ -63,3 +63,22 @@ export function cString(bytes: Uint8Array, off: number): string {
   }
   return latin1.decode(slice);
 }
+
+/**
+ * A string table (.strtab, .dynstr) decoded once: large binaries have 100k+ symbol names, and one
+ * latin1 decode plus substring per name is several times faster than a decoder call per name.
+ * Tables holding non-ASCII bytes fall back to per-name UTF-8 decoding.
+ */
+export class StringTable {
+  private readonly text: string | undefined;
+  constructor(private readonly bytes: Uint8Array) {
+    const ascii = !bytes.some((b) => b >= 0x80);
+    this.text = ascii ? latin1.decode(bytes) : undefined;
+  }
+  get(off: number): string {
+    if (this.text === undefined) return cString(this.bytes, off);
+    if (off < 0 || off >= this.text.length) return '';
+    const end = this.text.indexOf('\0', off);
+    return this.text.slice(off, end < 0 ? undefined : end);
+  }
+}
