@@ -12,6 +12,8 @@ export interface PerfEventOptions {
   freq?: number;
   /** Restrict to one process (-p); default all processes. */
   pid?: number;
+  /** CPUs to sample on; default every online CPU. */
+  cpus?: number[];
 }
 
 export const softwareEvents = Object.keys(PerfSwConfig);
@@ -34,7 +36,7 @@ export function attachPerfEvent(progFd: number, o: PerfEventOptions): Link[] {
   const freq = o.freq !== undefined;
   const target = `${o.type}:${name}:${freq ? `${o.freq}Hz` : o.period}`;
   const links: Link[] = [];
-  const cpus = o.pid !== undefined ? [-1] : onlineCpus();
+  const cpus = o.pid !== undefined ? [-1] : o.cpus ?? onlineCpus();
   try {
     for (const cpu of cpus) {
       let pfd: number;

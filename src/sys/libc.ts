@@ -112,16 +112,24 @@ export function close(fd: number): void {
  * RCU grace periods inside close(); done one by one, hundreds of them take tens of seconds, while
  * concurrent closes let the grace periods overlap.
  */
-export function closeMany(fds: readonly number[]): Promise<void> {
+export function closeMany(fds: readonly number[], concurrency = 128): Promise<void> {
   const l = lib();
   return new Promise((resolve) => {
-    let left = fds.length;
-    if (left === 0) return resolve();
-    for (const fd of fds) {
-      l.close.async(fd, () => {
-        if (--left === 0) resolve();
-      });
-    }
+    let next = 0;
+    let active = 0;
+    // koffi refuses more than max_async_calls (256) queued calls: keep a bounded number in flight.
+    const pump = () => {
+      while (active < concurrency && next < fds.length) {
+        active++;
+        l.close.async(fds[next++], () => {
+          active--;
+          if (next === fds.length && active === 0) resolve();
+          else pump();
+        });
+      }
+    };
+    if (fds.length === 0) resolve();
+    else pump();
   });
 }
 

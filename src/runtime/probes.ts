@@ -1,0 +1,172 @@
+// Probe targets: parsing `kind:a:b` names, expanding wildcards against the kernel, choosing the
+// program type each kind needs, and attaching. Each probe kind is handled here and only here.
+import { listTracepoints } from '../kernel/tracefs.js';
+import { attachTracepoint } from '../attach/tracepoint.js';
+import { attachRawTracepoint } from '../attach/raw_tracepoint.js';
+import { attachKprobe } from '../attach/kprobe.js';
+import { attachUprobe } from '../attach/uprobe.js';
+import { attachPerfEvent } from '../attach/perf_event.js';
+import { attachFentry, fentryTarget, type FentryTarget } from '../attach/fentry.js';
+import type { Link } from '../attach/link.js';
+import type { ProgKind } from '../bpf/program.js';
+import { ElfFile, findFunction, resolveBinary, resolveLibrary } from '../elf/index.js';
+
+export type ProbeTarget =
+  | { kind: 'begin' | 'end' }
+  | { kind: 'tracepoint'; category: string; event: string }
+  | { kind: 'rawtracepoint'; name: string }
+  | { kind: 'kprobe' | 'kretprobe'; func: string; offset?: number }
+  | { kind: 'uprobe' | 'uretprobe'; path: string; func: string; offset: number }
+  | { kind: 'fentry' | 'fexit'; func: string; module?: string }
+  | { kind: 'software' | 'hardware'; event: string; period?: number }
+  | { kind: 'profile'; hz: number }
+  | { kind: 'interval'; periodNs: number };
+
+export class ProbeSpecError extends Error {
+  override readonly name = 'ProbeSpecError';
+}
+
+const ALIAS: Record<string, string> = {
+  t: 'tracepoint', rt: 'rawtracepoint', k: 'kprobe', kr: 'kretprobe', u: 'uprobe', ur: 'uretprobe',
+  f: 'fentry', fr: 'fexit', kfunc: 'fentry', kretfunc: 'fexit', s: 'software', h: 'hardware',
+  p: 'profile', i: 'interval', BEGIN: 'begin', END: 'end',
+};
+
+const UNITS_NS: Record<string, number> = { s: 1e9, ms: 1e6, us: 1e3, hz: 0 };
+
+/** Parses one probe name and expands its wildcards; `pid` picks libraries as mapped by that process. */
+export function expandProbe(spec: string, pid?: number): ProbeTarget[] {
+  const parts = spec.split(':');
+  const kind = ALIAS[parts[0]!] ?? parts[0]!;
+  const bad = (why: string) => new ProbeSpecError(`invalid probe '${spec}': ${why}`);
+  switch (kind) {
+    case 'begin':
+    case 'end':
+      return [{ kind }];
+    case 'tracepoint': {
+      if (parts.length !== 3) throw bad('expected tracepoint:category:event');
+      const [, cat, ev] = parts as [string, string, string];
+      if (!/[*?]/.test(cat + ev)) return [{ kind, category: cat, event: ev }];
+      const found = listTracepoints(cat, ev);
+      if (found.length === 0) throw bad('no tracepoint matches');
+      return found.map(([category, event]) => ({ kind, category, event }));
+    }
+    case 'rawtracepoint':
+      if (parts.length !== 2) throw bad('expected rawtracepoint:name');
+      return [{ kind, name: parts[1]! }];
+    case 'kprobe':
+    case 'kretprobe': {
+      if (parts.length !== 2) throw bad(`expected ${kind}:function`);
+      const m = /^([A-Za-z_][\w.]*)(?:\+(\d+|0x[0-9a-f]+))?$/.exec(parts[1]!);
+      if (!m) throw bad('expected a kernel function name, optionally +offset');
+      return [{ kind, func: m[1]!, ...(m[2] ? { offset: Number(m[2]) } : {}) }];
+    }
+    case 'uprobe':
+    case 'uretprobe': {
+      if (parts.length !== 3) throw bad(`expected ${kind}:binary-or-library:function`);
+      const [, file, func] = parts as [string, string, string];
+      const path = file.includes('/') || !/^lib/.test(file) ? resolveBinaryOrLib(file, pid) : resolveLibrary(file, pid);
+      const elf = ElfFile.open(path);
+      if (/^0x[0-9a-f]+$/i.test(func)) return [{ kind, path, func, offset: Number(func) }];
+      return [{ kind, path, func, offset: findFunction(elf, func).fileOffset }];
+    }
+    case 'fentry':
+    case 'fexit':
+      if (parts.length === 2) return [{ kind, func: parts[1]! }];
+      if (parts.length === 3) return [{ kind, module: parts[1]!, func: parts[2]! }];
+      throw bad(`expected ${kind}:[module:]function`);
+    case 'software':
+    case 'hardware': {
+      if (parts.length < 2 || parts.length > 3) throw bad(`expected ${kind}:event[:count]`);
+      const period = parts[2] !== undefined ? Number(parts[2]) : undefined;
+      if (period !== undefined && !(period > 0)) throw bad('count must be a positive number');
+      return [{ kind, event: parts[1]!, ...(period ? { period } : {}) }];
+    }
+    case 'profile':
+    case 'interval': {
+      if (parts.length !== 3) throw bad(`expected ${kind}:unit:N (unit hz, s, ms or us)`);
+      const unit = parts[1]!;
+      const n = Number(parts[2]);
+      if (!(unit in UNITS_NS) || !(n > 0)) throw bad(`expected ${kind}:unit:N (unit hz, s, ms or us)`);
+      if (kind === 'profile') return [{ kind, hz: unit === 'hz' ? n : 1e9 / (n * UNITS_NS[unit]!) }];
+      if (unit === 'hz') return [{ kind, periodNs: 1e9 / n }];
+      return [{ kind, periodNs: n * UNITS_NS[unit]! }];
+    }
+    default:
+      throw bad(`unknown probe type '${parts[0]}'`);
+  }
+}
+
+function resolveBinaryOrLib(file: string, pid?: number): string {
+  try {
+    return resolveBinary(file);
+  } catch (e) {
+    try {
+      return resolveLibrary(file, pid);
+    } catch {
+      throw e;
+    }
+  }
+}
+
+export function probeName(t: ProbeTarget): string {
+  switch (t.kind) {
+    case 'begin': return 'BEGIN';
+    case 'end': return 'END';
+    case 'tracepoint': return `tracepoint:${t.category}:${t.event}`;
+    case 'rawtracepoint': return `rawtracepoint:${t.name}`;
+    case 'kprobe': case 'kretprobe': return `${t.kind}:${t.func}${t.offset ? `+${t.offset}` : ''}`;
+    case 'uprobe': case 'uretprobe': return `${t.kind}:${t.path}:${t.func}`;
+    case 'fentry': case 'fexit': return `${t.kind}:${t.module ? `${t.module}:` : ''}${t.func}`;
+    case 'software': case 'hardware': return `${t.kind}:${t.event}${t.period ? `:${t.period}` : ''}`;
+    case 'profile': return `profile:hz:${t.hz}`;
+    case 'interval': return `interval:ns:${t.periodNs}`;
+  }
+}
+
+/** The BPF program type a probe kind runs. */
+export function progKindFor(t: ProbeTarget): ProgKind {
+  switch (t.kind) {
+    case 'begin': case 'end': case 'rawtracepoint': return 'raw_tracepoint';
+    case 'tracepoint': return 'tracepoint';
+    case 'kprobe': case 'kretprobe': case 'uprobe': case 'uretprobe': return 'kprobe';
+    case 'fentry': case 'fexit': return 'tracing';
+    case 'software': case 'hardware': case 'profile': case 'interval': return 'perf_event';
+  }
+}
+
+/** For fentry/fexit the program must be loaded against its target: what to pass to Program.load. */
+export function loadTargetFor(t: ProbeTarget): FentryTarget | undefined {
+  if (t.kind !== 'fentry' && t.kind !== 'fexit') return undefined;
+  return fentryTarget(t.func, t.kind === 'fexit', t.module);
+}
+
+export interface AttachOptions {
+  pid?: number;
+  fentry?: FentryTarget;
+}
+
+/** Attaches a loaded program; BEGIN/END are not attached (they are run once). */
+export function attachProbe(progFd: number, t: ProbeTarget, o: AttachOptions = {}): Link[] {
+  switch (t.kind) {
+    case 'begin': case 'end': return [];
+    case 'tracepoint': return [attachTracepoint(progFd, t.category, t.event)];
+    case 'rawtracepoint': return [attachRawTracepoint(progFd, t.name)];
+    case 'kprobe': case 'kretprobe':
+      return [attachKprobe(progFd, { func: t.func, retprobe: t.kind === 'kretprobe', ...(t.offset ? { offset: t.offset } : {}) })];
+    case 'uprobe': case 'uretprobe':
+      return [attachUprobe(progFd, {
+        path: t.path, offset: t.offset, retprobe: t.kind === 'uretprobe', name: probeName(t),
+        ...(o.pid !== undefined ? { pid: o.pid } : {}),
+      })];
+    case 'fentry': case 'fexit':
+      return [attachFentry(progFd, o.fentry ?? fentryTarget(t.func, t.kind === 'fexit', t.module))];
+    case 'software': case 'hardware':
+      return attachPerfEvent(progFd, { type: t.kind, event: t.event, period: t.period ?? (t.kind === 'software' ? 1000 : 1_000_000), ...(o.pid !== undefined ? { pid: o.pid } : {}) });
+    case 'profile':
+      return attachPerfEvent(progFd, { type: 'software', event: 'cpu-clock', freq: t.hz, ...(o.pid !== undefined ? { pid: o.pid } : {}) });
+    case 'interval':
+      // One CPU only: an interval fires once per period, not once per CPU.
+      return attachPerfEvent(progFd, { type: 'software', event: 'cpu-clock', period: t.periodNs, cpus: [0] });
+  }
+}
