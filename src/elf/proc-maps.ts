@@ -75,8 +75,3 @@ export function findMapping(maps: readonly MemoryMapping[], addr: number): Memor
   }
   return undefined;
 }
-
-/** Linux's st_dev encoding of major:minor (glibc's makedev), to compare maps entries with stat(). */
-export function makeDev(major: number, minor: number): number {
-  return (minor & 0xff) + (major & 0xfff) * 0x100 + (minor & ~0xff) * 0x1000 + Math.floor(major / 0x1000) * 0x1000 * 2 ** 32;
-}
