@@ -90,6 +90,7 @@ export class ElfFile {
     return new ElfFile(new FileSource(path));
   }
 
+  /** Parses bytes already in memory; they are not copied, so do not modify them afterwards. */
   static fromBytes(bytes: Uint8Array, name = '<memory>'): ElfFile {
     return new ElfFile(new BufferSource(bytes, name));
   }
