@@ -102,9 +102,9 @@ const STATEMENT_KEYWORDS = new Set(['if', 'else', 'while', 'for', 'unroll', 'ret
 
 /** Newer top-level forms we recognise only to say they are unsupported. */
 const TOP_LEVEL_UNSUPPORTED = new Map([
-  ['macro', 'macro definitions (bpftrace 0.23+) are'],
-  ['fn', 'subprogram definitions (bpftrace 0.21+) are'],
-  ['import', 'imports (bpftrace 0.24+) are'],
+  ['macro', 'macro definitions (bpftrace 0.24+)'],
+  ['fn', 'subprogram definitions (bpftrace 0.21+)'],
+  ['import', 'imports (bpftrace 0.24+)'],
 ]);
 
 /** Tokens that can start an operand; used to tell a cast `(pid_t)$x` from a parenthesised name `(X) - 1`. */
@@ -305,7 +305,7 @@ export class Parser extends CDeclParser {
       throw this.unexpected('a probe such as kprobe:vfs_read or BEGIN');
     }
     if (tok.kind === 'ident' && TOP_LEVEL_UNSUPPORTED.has(tok.text) && !this.at(':', 1)) {
-      throw this.errorAt(tok, `'${tok.text}' ${TOP_LEVEL_UNSUPPORTED.get(tok.text)!} not supported yet`);
+      throw this.errorAt(tok, `${TOP_LEVEL_UNSUPPORTED.get(tok.text)!} are not supported yet`);
     }
     const text = this.source.text;
     let scanned;

@@ -50,8 +50,8 @@ export const PROVIDERS: ReadonlyMap<string, ProviderName> = new Map<string, Prov
   ['bench', 'bench'],
 ]);
 
-/** Providers whose fields are file paths, where '/' is part of the spec rather than a predicate. */
-const PATH_PROVIDERS = new Set<ProviderName>(['uprobe', 'uretprobe', 'usdt']);
+/** Providers whose fields are file paths (binaries, iterator pins), where '/' is part of the spec rather than a predicate. */
+const PATH_PROVIDERS = new Set<ProviderName>(['uprobe', 'uretprobe', 'usdt', 'iter']);
 
 /** Providers a wildcard provider (`t*point:…`, `*:/bin/sh:*`) may match, as bpftrace expands them. */
 const KERNEL_PROVIDERS: ProviderName[] = [
@@ -105,7 +105,7 @@ function isSpecChar(c: string): boolean {
 /**
  * Scan one probe spec starting at `start` (a letter, or a wildcard). Stops at
  * whitespace, ',', '{', a comment, or a '/' that begins a predicate. In the
- * path-taking providers (uprobe, uretprobe, usdt) '/' always belongs to the
+ * path-taking providers (uprobe, uretprobe, usdt, iter) '/' always belongs to the
  * spec, so a predicate there must be separated by a space, as in bpftrace.
  */
 export function scanSpec(text: string, start: number): ScannedSpec {
