@@ -13,6 +13,12 @@ export interface EventReaderOptions {
   onLost?: LostHandler;
   /** Called after each wake-up's records have been delivered (e.g. to flush output). */
   onBatch?: (records: number) => void;
+  /**
+   * run() drains every source at least this often (ms). Only needed when producers hold back
+   * wake-ups (BPF_RB_NO_WAKEUP, perf `wakeupEvents` > 1): their last records would otherwise wait
+   * for the next wake-up. Default: wake-ups only.
+   */
+  flushMs?: number;
 }
 
 export class EventReader {
@@ -20,6 +26,7 @@ export class EventReader {
   private readonly sources: Source[] = [];
   private readonly opts: EventReaderOptions;
   private stopped = false;
+  private closed = false;
   private running: Promise<void> | null = null;
 
   constructor(opts: EventReaderOptions) {
@@ -46,9 +53,15 @@ export class EventReader {
     return n;
   }
 
-  /** Waits up to `timeoutMs` for data, then drains the sources that have some. */
+  /**
+   * Waits up to `timeoutMs` for data, then drains the sources that have some. A wait that ends
+   * with nothing ready (timeout, stop()) drains every source instead: a producer may have held
+   * back the wake-up for records that are already there.
+   */
   async poll(timeoutMs: number): Promise<number> {
     const ready = await this.poller.wait(timeoutMs);
+    if (this.closed) return 0; // the sources may be unmapped by now
+    if (ready.length === 0) return this.drainAll();
     let n = 0;
     for (const t of ready) n += this.sources[t]!.drain(this.opts.onRecord, this.opts.onLost);
     if (n) this.opts.onBatch?.(n);
@@ -59,7 +72,7 @@ export class EventReader {
   run(): Promise<void> {
     if (!this.running) {
       this.running = (async () => {
-        while (!this.stopped) await this.poll(-1);
+        while (!this.stopped) await this.poll(this.opts.flushMs ?? -1);
         this.drainAll();
       })();
     }
@@ -97,6 +110,7 @@ export class EventReader {
   async close(): Promise<void> {
     this.stop();
     if (this.running) await this.running;
+    this.closed = true;
     await this.poller.close();
   }
 }

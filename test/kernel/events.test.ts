@@ -497,3 +497,31 @@ test('EventReader: stop() ends an idle run(); batches() yields copies until stop
   }
   assert.equal(openFdCount(), base);
 });
+
+test('EventReader: records whose wake-up is held back arrive on poll timeout and with flushMs', needsRoot, async () => {
+  const pe = BpfMap.create({ name: 'pe', kind: 'perf_event_array', keySize: 4, valueSize: 4, maxEntries: 0 });
+  const st = state('seq');
+  const prog = perfProducer('socket_filter', pe, st, 24);
+  // The kernel wakes the reader only after 1000 samples: these few never trigger it.
+  const pb = new PerfBuffer(pe, { pages: 8, wakeupEvents: 1000 });
+  const got: number[] = [];
+  const reader = new EventReader({ onRecord: (dv, off) => got.push(seqOf(dv, off)), flushMs: 20 });
+  reader.addPerfBuffer(pb);
+  try {
+    prog.testRun({ data: PACKET, repeat: 10 });
+    assert.equal(await reader.poll(50), 10, 'drained when the wait timed out');
+    const done = reader.run();
+    prog.testRun({ data: PACKET, repeat: 5 });
+    for (let i = 0; i < 100 && got.length < 15; i++) await sleep(10);
+    assert.equal(got.length, 15, 'run() flushed without a wake-up');
+    reader.stop();
+    await within(done, 2000, 'run() after stop()');
+    assert.deepEqual(got.slice().sort((a, b) => a - b), Array.from({ length: 15 }, (_, i) => i));
+  } finally {
+    await reader.close();
+    pb.close();
+    prog.close();
+    st.close();
+    pe.close();
+  }
+});
