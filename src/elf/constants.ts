@@ -3,20 +3,13 @@
 export const ELFCLASS64 = 2;
 export const ELFDATA2LSB = 1;
 
-export const ET_REL = 1;
-export const ET_EXEC = 2;
-export const ET_DYN = 3;
-export const ET_CORE = 4;
-
 export const SHN_UNDEF = 0;
 export const SHN_LORESERVE = 0xff00;
 export const SHN_ABS = 0xfff1;
-export const SHN_COMMON = 0xfff2;
 export const SHN_XINDEX = 0xffff;
 
 export const SHT_NULL = 0;
 export const SHT_SYMTAB = 2;
-export const SHT_STRTAB = 3;
 export const SHT_DYNAMIC = 6;
 export const SHT_NOTE = 7;
 export const SHT_NOBITS = 8;
@@ -25,18 +18,14 @@ export const SHT_GNU_VERDEF = 0x6ffffffd;
 export const SHT_GNU_VERNEED = 0x6ffffffe;
 export const SHT_GNU_VERSYM = 0x6fffffff;
 
-export const SHF_ALLOC = 0x2;
 export const SHF_EXECINSTR = 0x4;
 export const SHF_COMPRESSED = 0x800;
 
 export const PT_LOAD = 1;
 export const PT_DYNAMIC = 2;
 export const PT_INTERP = 3;
-export const PT_NOTE = 4;
 
 export const PF_X = 1;
-export const PF_W = 2;
-export const PF_R = 4;
 
 export const DT_NULL = 0;
 export const DT_FLAGS_1 = 0x6ffffffb;
@@ -55,10 +44,3 @@ export const ELF64_SHDR_SIZE = 64;
 export const ELF64_PHDR_SIZE = 56;
 export const ELF64_SYM_SIZE = 24;
 
-export const SYMBOL_TYPES = ['NOTYPE', 'OBJECT', 'FUNC', 'SECTION', 'FILE', 'COMMON', 'TLS'] as const;
-export const STT_FUNC = 2;
-export const STT_GNU_IFUNC = 10;
-export const STB_LOCAL = 0;
-export const STB_GLOBAL = 1;
-export const STB_WEAK = 2;
-export const STB_GNU_UNIQUE = 10;

@@ -3,7 +3,7 @@
  * symbol tables, notes) on first use and then kept. Only what a tracer needs is modelled.
  */
 import * as C from './constants.js';
-import { ElfFormatError } from './errors.js';
+import { ElfFormatError, SectionNotFoundError } from './errors.js';
 import { type ElfNote, parseNotes } from './notes.js';
 import { BufferSource, type ByteSource, type FileIdentity, FileSource } from './source.js';
 import { type ElfSymbol, readSymbols, SymbolIndex } from './symbols.js';
@@ -134,10 +134,10 @@ export class ElfFile {
     return this.byName.get(name);
   }
 
-  /** Contents of a section (empty for SHT_NOBITS such as .bss). */
+  /** Contents of a section (empty for SHT_NOBITS such as .bss); read once, then kept. */
   sectionData(section: SectionHeader | string): Uint8Array {
     const sh = typeof section === 'string' ? this.section(section) : section;
-    if (sh === undefined) throw new ElfFormatError(this.path, `no section named ${String(section)}`);
+    if (sh === undefined) throw new SectionNotFoundError(this.path, String(section));
     if (sh.type === C.SHT_NOBITS || sh.type === C.SHT_NULL) return new Uint8Array(0);
     if ((sh.flags & C.SHF_COMPRESSED) !== 0) {
       throw new ElfFormatError(this.path, `section ${sh.name} is compressed, which this reader does not support`);

@@ -21,6 +21,16 @@ export class ElfFormatError extends ElfError {
   }
 }
 
+/** A section the caller asked for by name is not in the file. */
+export class SectionNotFoundError extends ElfError {
+  constructor(
+    readonly file: string,
+    readonly section: string,
+  ) {
+    super(`${file} has no section named ${section}`);
+  }
+}
+
 /** The file was replaced or modified between opening it and reading one of its sections. */
 export class ElfFileChangedError extends ElfError {
   constructor(readonly file: string) {

@@ -27,6 +27,7 @@ export {
   LibraryNotFoundError,
   NotAFunctionError,
   ProcessMapsError,
+  SectionNotFoundError,
   SymbolNotFoundError,
   type AmbiguousCandidate,
 } from './errors.js';

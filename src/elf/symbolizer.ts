@@ -89,8 +89,11 @@ export interface ProcessSymbolizerOptions {
 export class ProcessSymbolizer {
   private maps: MemoryMapping[];
   private readonly cache: ElfCache;
-  /** Files that could not be opened or parsed, so each failure costs one attempt. */
-  private readonly unreadable = new Set<string>();
+  /**
+   * Parsed file per mapping, so a stack of thousands of frames costs no stat() per frame; reset by
+   * refresh(). `null` marks files that could not be opened or parsed (one attempt each).
+   */
+  private readonly modules = new Map<MemoryMapping, { elf: ElfFile; table: SymbolTable } | null>();
 
   constructor(
     readonly pid: number,
@@ -103,6 +106,7 @@ export class ProcessSymbolizer {
   /** Re-reads /proc/PID/maps (after dlopen, for example). */
   refresh(): void {
     this.maps = readProcMaps(this.pid);
+    this.modules.clear();
   }
 
   get mappings(): readonly MemoryMapping[] {
@@ -125,20 +129,25 @@ export class ProcessSymbolizer {
     if (!isFileBacked(m)) return { address: addr, module: m.path === '' ? '[anon]' : m.path };
     const fileOffset = addr - m.start + m.offset;
     const base = { address: addr, module: m.path, fileOffset };
-    const path = hostPathOf(m, this.pid);
-    if (this.unreadable.has(path)) return base;
-    let elf: ElfFile;
-    let table: SymbolTable;
-    try {
-      elf = this.cache.open(path);
-      table = this.cache.symbolTable(path);
-    } catch {
-      this.unreadable.add(path);
-      return base;
-    }
-    const vaddr = fileOffsetToVaddr(elf, fileOffset, m.executable);
+    const mod = this.module(m);
+    if (mod === null) return base;
+    const vaddr = fileOffsetToVaddr(mod.elf, fileOffset, m.executable);
     if (vaddr === undefined) return base;
-    const hit = table.lookup(vaddr);
+    const hit = mod.table.lookup(vaddr);
     return hit === undefined ? { ...base, vaddr } : { ...base, vaddr, symbol: hit.name, offset: hit.offset };
+  }
+
+  private module(m: MemoryMapping): { elf: ElfFile; table: SymbolTable } | null {
+    let mod = this.modules.get(m);
+    if (mod === undefined) {
+      try {
+        const path = hostPathOf(m, this.pid);
+        mod = { elf: this.cache.open(path), table: this.cache.symbolTable(path) };
+      } catch {
+        mod = null;
+      }
+      this.modules.set(m, mod);
+    }
+    return mod;
   }
 }

@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, utimesS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { BufferSource, ElfFile, ElfFileChangedError, ElfFormatError, resolveLibrary } from '../../src/elf/index.js';
+import { BufferSource, ElfFile, ElfFileChangedError, ElfFormatError, resolveLibrary, SectionNotFoundError } from '../../src/elf/index.js';
 import { buildFixture, sdtHeader } from '../fixtures/build.js';
 import { readelfBuildId, readelfFileType, readelfSections, readelfSegments, tool } from './binutils.js';
 
@@ -99,6 +99,7 @@ test('section contents are the bytes at sh_offset', async () => {
   assert.deepEqual(Buffer.from(elf.sectionData(interp)), file.subarray(interp.offset, interp.offset + interp.size));
   assert.equal(Buffer.from(elf.sectionData('.interp')).toString('latin1'), '/lib64/ld-linux-x86-64.so.2\0');
   assert.equal(elf.sectionData('.bss').length, 0, 'NOBITS has no file bytes');
+  assert.throws(() => elf.sectionData('.nope'), (e: unknown) => e instanceof SectionNotFoundError && e.message === `${path} has no section named .nope`);
 });
 
 test('notes: every note readelf -n shows, with owner and descriptor size, in order', async () => {
