@@ -38,7 +38,7 @@ export function resolveBinary(nameOrPath: string, options: ResolveBinaryOptions 
     searched.push(p);
     if (isRegularFile(p) && isExecutable(p)) return realpathSync(p);
   }
-  throw new BinaryNotFoundError(nameOrPath, searched.filter((p) => p !== ''));
+  throw new BinaryNotFoundError(nameOrPath, searched);
 }
 
 export interface ResolveLibraryOptions {
