@@ -201,7 +201,8 @@ export class ElfFile {
     const bytes = this.sectionData(sh);
     const file = cString(bytes, 0);
     // The CRC follows the name's NUL, padded to a 4-byte boundary.
-    const crcOff = (file.length + 1 + 3) & ~3;
+    const nul = bytes.indexOf(0);
+    const crcOff = (nul + 1 + 3) & ~3;
     const v = new LeView(bytes, this.path);
     return { file, crc: v.u32(crcOff) };
   }
