@@ -243,7 +243,9 @@ export abstract class CDeclParser extends TokenCursor {
   parseDeclarator(base: CType, abstract: boolean): { name: Token | null; type: CType } {
     const shape = this.parseDeclShape(abstract);
     if (!abstract && !findName(shape)) throw this.unexpected('a name in declaration');
-    return build(shape, base, (s, e) => this.source.span(s, e));
+    // Every type node made from the declarator spans the base type through the whole declarator.
+    const span = this.source.span(Math.min(base.span.offset, shape.start), Math.max(base.span.offset + base.span.length, shape.end));
+    return build(shape, base, span);
   }
 
   private parseDeclShape(abstract: boolean): DeclShape {
@@ -314,15 +316,14 @@ function findName(shape: DeclShape): Token | null {
 }
 
 /** Apply a declarator shape to its base type, C's inside-out way. */
-function build(shape: DeclShape, base: CType, spanOf: (s: number, e: number) => Span): { name: Token | null; type: CType } {
+function build(shape: DeclShape, base: CType, span: Span): { name: Token | null; type: CType } {
   let t = base;
-  const span = spanOf(Math.min(base.span.offset, shape.start), shape.end);
   for (const quals of shape.pointers) t = { kind: 'PointerType', to: t, qualifiers: quals, span };
   for (let i = shape.suffixes.length - 1; i >= 0; i--) {
     const s = shape.suffixes[i]!;
     if (s.kind === 'array') t = { kind: 'ArrayType', of: t, length: s.length, span };
     else t = { kind: 'FunctionType', returns: t, params: s.params, variadic: s.variadic, span };
   }
-  if (shape.inner) return build(shape.inner, t, spanOf);
+  if (shape.inner) return build(shape.inner, t, span);
   return { name: shape.name, type: t };
 }

@@ -54,7 +54,7 @@ export class Lexer {
     const t = this.text;
     for (;;) {
       const c = t.charCodeAt(this.pos);
-      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) {
+      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || (c === 0xfeff && this.pos === 0)) {
         this.pos++;
       } else if (c === 92 /* \ */ && /^\\\r?\n/.test(t.slice(this.pos, this.pos + 3))) {
         // A line continuation, as in a multi-line #define body.

@@ -83,6 +83,8 @@ const BINARY_PRECEDENCE: Partial<Record<TokenKind, number>> = {
   '%': 10,
 };
 
+const MAX_NESTING = 1000;
+
 const ASSIGN_OPS = new Set<TokenKind>(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=']);
 
 const UNARY_OPS = new Set<TokenKind>(['!', '~', '-', '+', '*', '&']);
@@ -113,6 +115,21 @@ const OPERAND_START = new Set<TokenKind>(['ident', 'int', 'string', 'var', 'map'
 export class Parser extends CDeclParser {
   /** Inside `/…/`: a '/' followed by '{' ends the predicate instead of dividing. */
   private inPredicate = false;
+  /** Nesting depth of expressions and blocks, bounded so a pathological script gets an error, not a stack overflow. */
+  private depth = 0;
+
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_NESTING) {
+      const tok = this.peek();
+      this.depth = 0;
+      throw this.errorAt(tok, `nesting is too deep (more than ${MAX_NESTING} levels)`);
+    }
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
 
   constructor(source: SourceFile, start = 0, limit = source.text.length) {
     super(source, start, limit);
@@ -142,7 +159,10 @@ export class Parser extends CDeclParser {
         if (probes.length > 0) throw this.errorAt(tok, 'the config block must come before the first probe');
         if (config !== null) throw this.errorAt(tok, 'only one config block is allowed', `the first is at line ${config.span.line}`);
         config = this.parseConfig();
-      } else if (tok.kind === 'ident' && tok.text === 'let' && this.at('map', 1)) {
+      } else if (tok.kind === 'ident' && tok.text === 'let' && !this.at(':', 1)) {
+        if (!this.at('map', 1)) {
+          throw this.errorAt(this.peek(1), 'only maps can be declared at the top level', 'declare variables inside a probe: let $x = 1;');
+        }
         maps.push(this.parseMapDecl());
       } else {
         probes.push(this.parseProbe());
@@ -363,6 +383,10 @@ export class Parser extends CDeclParser {
   // ─── Statements ────────────────────────────────────────────────────────────
 
   parseBlock(): Block {
+    return this.nested(() => this.parseBlockInner());
+  }
+
+  private parseBlockInner(): Block {
     const open = this.peek();
     if (open.kind !== '{') throw this.unexpected("'{'");
     this.next();
@@ -475,7 +499,7 @@ export class Parser extends CDeclParser {
     let otherwise: Block | IfStmt | null = null;
     if (this.atWord('else')) {
       this.next();
-      if (this.atWord('if')) otherwise = this.parseIf();
+      if (this.atWord('if')) otherwise = this.nested(() => this.parseIf());
       else if (this.at('{')) otherwise = this.parseBlock();
       else throw this.unexpected("'{' or 'if' after 'else'");
     }
@@ -526,7 +550,7 @@ export class Parser extends CDeclParser {
   // ─── Expressions ───────────────────────────────────────────────────────────
 
   parseExpr(): Expr {
-    return this.parseTernary();
+    return this.nested(() => this.parseTernary());
   }
 
   protected parseConstant(): Expr {
@@ -540,7 +564,7 @@ export class Parser extends CDeclParser {
     const then = this.parseExpr();
     if (!this.at(':')) throw this.unexpected("':' in the conditional expression");
     this.next();
-    const otherwise = this.parseTernary();
+    const otherwise = this.nested(() => this.parseTernary());
     return { kind: 'Ternary', cond, then, else: otherwise, span: this.spanFrom(cond.span.offset) };
   }
 
@@ -560,6 +584,10 @@ export class Parser extends CDeclParser {
   }
 
   parseUnary(): Expr {
+    return this.nested(() => this.parseUnaryInner());
+  }
+
+  private parseUnaryInner(): Expr {
     const tok = this.peek();
     if (UNARY_OPS.has(tok.kind)) {
       this.next();

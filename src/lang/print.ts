@@ -93,7 +93,7 @@ function visit(n: Node, d: number, emit: Emit): void {
       visit(n.body, d + 1, emit);
       return;
     case 'AttachPoint':
-      emit(d, `attach ${n.raw} => ${n.provider} ${formatParts(n)}`, n.span);
+      emit(d, `attach ${n.raw} => ${formatTarget(n)}`, n.span);
       return;
     case 'Range':
       emit(d, 'range', n.span);
@@ -106,8 +106,23 @@ function visit(n: Node, d: number, emit: Emit): void {
   }
 }
 
-function formatParts(ap: AttachPoint): string {
-  return '[' + ap.parts.map((p, i) => (ap.quoted[i] ? `"${p}"` : p)).join(' | ') + ']';
+/** `kprobe func=vfs_read offset=16`; an undecoded spec (wildcard provider, $N field) shows its fields. */
+function formatTarget(ap: AttachPoint): string {
+  if (ap.provider === null || ap.target === null) {
+    const parts = ap.parts.map((p, i) => (ap.quoted[i] ? JSON.stringify(p) : p)).join(' | ');
+    return `${ap.provider ?? ap.providerWritten} (not expanded) [${parts}]`;
+  }
+  const fields: string[] = [];
+  for (const [k, v] of Object.entries(ap.target)) {
+    if (k === 'kind' || v === null) continue;
+    let text: string;
+    if (typeof v === 'string') text = /^[\w./*?+:-]+$/.test(v) ? v : JSON.stringify(v);
+    else if (Array.isArray(v)) text = `[${v.join(' | ')}]`;
+    else if (typeof v === 'bigint' && (k === 'address' || k === 'offset')) text = `0x${v.toString(16)}`;
+    else text = String(v);
+    fields.push(`${k}=${text}`);
+  }
+  return [ap.provider, ...fields].join(' ');
 }
 
 function printField(f: CField, d: number, emit: Emit): void {

@@ -32,9 +32,11 @@ export type ProbeTarget =
   | { kind: 'perf'; event: string; count: bigint | null }
   | {
       kind: 'watchpoint';
-      /** Absolute address, or the argument number for `func+argN`. */
-      address: bigint;
+      /** `watchpoint:0x10000000:8:rw`: an absolute address; null for `func+argN`. */
+      address: bigint | null;
+      /** `watchpoint:func+arg1:8:rw`: watch the address in argument `arg` of `func`. */
       func: string | null;
+      arg: number | null;
       length: bigint;
       mode: string;
     }
@@ -201,20 +203,21 @@ export function decodeTarget(provider: ProviderName, parts: string[], quoted: bo
     case 'asyncwatchpoint': {
       count(3, 3);
       const where = nonEmpty(0, 'address');
-      let address: bigint;
+      let address: bigint | null = null;
       let func: string | null = null;
+      let arg: number | null = null;
       if (where.includes('+')) {
         const m = /^([^+]+)\+arg([0-9]+)$/.exec(where);
         if (!m) throw new TargetError(`invalid watchpoint target '${where}'`, 0, 'use an address or function+argN, as in watchpoint:func+arg0:8:rw');
         func = m[1]!;
-        address = BigInt(m[2]!);
+        arg = Number(m[2]!);
       } else {
         address = number(0, 'address');
       }
       const length = number(1, 'length');
       const mode = nonEmpty(2, 'mode');
       if (!/^[rwx]+$/.test(mode)) throw new TargetError(`invalid watchpoint mode '${mode}'`, 2, 'modes are combinations of r, w and x');
-      return { kind: 'watchpoint', address, func, length, mode };
+      return { kind: 'watchpoint', address, func, arg, length, mode };
     }
 
     case 'fentry':

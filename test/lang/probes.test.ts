@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { LangError, parse, type AttachPoint } from '../../src/lang/index.js';
+import { LangError, parse, printAst, type AttachPoint } from '../../src/lang/index.js';
 import { matchProviders } from '../../src/lang/probe-spec.js';
 
 function ap(spec: string): AttachPoint {
@@ -113,10 +113,10 @@ describe('probe specifications', () => {
     assert.deepEqual(decode('hardware:cycles:1e6').target, { kind: 'perf', event: 'cycles', count: 1_000_000n });
     assert.deepEqual(decode('h:cache-misses:100').target, { kind: 'perf', event: 'cache-misses', count: 100n });
     assert.deepEqual(decode('watchpoint:0x10000000:8:rw').target, {
-      kind: 'watchpoint', address: 0x10000000n, func: null, length: 8n, mode: 'rw',
+      kind: 'watchpoint', address: 0x10000000n, func: null, arg: null, length: 8n, mode: 'rw',
     });
     assert.deepEqual(decode('watchpoint:increment+arg1:4:w').target, {
-      kind: 'watchpoint', address: 1n, func: 'increment', length: 4n, mode: 'w',
+      kind: 'watchpoint', address: null, func: 'increment', arg: 1, length: 4n, mode: 'w',
     });
     assert.equal(ap('asyncwatchpoint:0x1:8:r').provider, 'asyncwatchpoint');
   });
@@ -142,6 +142,8 @@ describe('probe specifications', () => {
     const w = ap('t*point:sched:sched_switch');
     assert.equal(w.provider, null);
     assert.equal(w.target, null);
+    assert.equal(printAst(w), 'attach t*point:sched:sched_switch => t*point (not expanded) [sched | sched_switch]\n');
+    assert.equal(printAst(a), 'attach uprobe:$1:main => uprobe (not expanded) [$1 | main]\n');
     assert.equal(ap('*ware:*').providerWritten, '*ware');
     assert.equal(ap('*:/bin/sh:*').raw, '*:/bin/sh:*');
     assert.deepEqual(matchProviders('t*point', false), ['tracepoint']);
