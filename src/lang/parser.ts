@@ -186,7 +186,7 @@ export class Parser extends CDeclParser {
     const m = /^#\s*([A-Za-z_]\w*)?/.exec(tok.text)!;
     const name = m[1] ?? '';
     const argStart = tok.start + m[0].length;
-    const argument = tok.text.slice(m[0].length).trim();
+    const argument = stripComments(tok.text.slice(m[0].length)).trim();
     const span = this.source.span(tok.start, tok.end);
     if (name === 'include') {
       const inc = /^(<([^>\n]+)>|"([^"\n]+)")$/.exec(argument);
@@ -217,8 +217,7 @@ export class Parser extends CDeclParser {
         .filter((s) => s !== '');
       i = close + 1;
     }
-    const body = text
-      .slice(i, tok.end)
+    const body = stripComments(text.slice(i, tok.end))
       .replace(/\s*\\\r?\n\s*/g, ' ')
       .trim();
     let value: Expr | null = null;
@@ -843,6 +842,29 @@ export class Parser extends CDeclParser {
 
 function endsWithBlock(stmt: Stmt): boolean {
   return stmt.kind === 'If' || stmt.kind === 'While' || stmt.kind === 'For' || stmt.kind === 'Unroll' || stmt.kind === 'Block';
+}
+
+/** Drop C comments from a preprocessor line (outside string literals). */
+function stripComments(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '"') {
+      const m = /^"(?:[^"\\\n]|\\.)*"?/.exec(s.slice(i))!;
+      out += m[0];
+      i += m[0].length - 1;
+    } else if (c === '/' && s[i + 1] === '/') {
+      break;
+    } else if (c === '/' && s[i + 1] === '*') {
+      const close = s.indexOf('*/', i + 2);
+      out += ' ';
+      if (close < 0) break;
+      i = close + 1;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 function indexOrEnd(s: string, needle: string): number {

@@ -160,6 +160,13 @@ describe('C definitions in the preamble', () => {
     assert.ok(d.kind === 'Define' && d.value === null && d.body === 'do { } while (0)');
   });
 
+  it('ignores comments on preprocessor lines', () => {
+    assert.equal(
+      preamble('#include <linux/sched.h> // task_struct\n#include "a.h" /* local */\n#define X 10 // ten\n#define S "a//b" /* c */\n#ifdef FOO // why'),
+      lines('include <linux/sched.h>', 'include "a.h"', 'define X 10', '  int 10', 'define S "a//b"', '  string "a//b"', 'directive #ifdef FOO'),
+    );
+  });
+
   it('reports errors inside definitions', () => {
     const err = (src: string): string => {
       try {
