@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { LangError, parse, printAst, type AttachPoint } from '../../src/lang/index.js';
-import { matchProviders } from '../../src/lang/probe-spec.js';
+import { decodeTarget, LangError, matchProviders, parse, printAst, TargetError, type AttachPoint } from '../../src/lang/index.js';
 
 function ap(spec: string): AttachPoint {
   const prog = parse(`${spec} { }`);
@@ -150,6 +149,13 @@ describe('probe specifications', () => {
     assert.deepEqual(matchProviders('*tracepoint', false), ['tracepoint', 'rawtracepoint']);
     assert.deepEqual(matchProviders('*ware', false), ['software', 'hardware']);
     assert.deepEqual(matchProviders('*', true), ['uprobe', 'uretprobe', 'usdt']);
+  });
+
+  it('decodes a spec again once its positional parameters are substituted', () => {
+    assert.deepEqual(decodeTarget('uprobe', ['/bin/bash', 'main'], [false, false]), {
+      kind: 'uprobe', path: '/bin/bash', lang: null, func: 'main', address: null, offset: null,
+    });
+    assert.throws(() => decodeTarget('tracepoint', ['x'], [false]), (e: unknown) => e instanceof TargetError && e.part === null);
   });
 
   it('records the span of each part', () => {
