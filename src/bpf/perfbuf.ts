@@ -6,7 +6,7 @@ import {
   ioctl, PerfIoc, type Mapping,
 } from '../sys/index.js';
 import { onlineCpus } from '../kernel/cpus.js';
-import type { BpfMap } from './map.js';
+import { MapError, type BpfMap } from './map.js';
 import type { RecordHandler } from './ringbuf.js';
 
 const PERF_RECORD_LOST = 2;
@@ -139,7 +139,18 @@ export class PerfBuffer {
   }
 
   close(): void {
-    for (const r of this.rings) r.close();
+    for (const r of this.rings) {
+      // The map holds its own reference to each perf event: without this the events (and their
+      // kernel buffers) would live on, with programs still writing to them, until the map closes.
+      try {
+        const key = new Uint8Array(4);
+        new DataView(key.buffer).setUint32(0, r.cpu, true);
+        this.map.delete(key);
+      } catch (e) {
+        if (!(e instanceof MapError)) throw e; // the map was closed first: nothing to unhook
+      }
+      r.close();
+    }
     this.rings.length = 0;
   }
 }

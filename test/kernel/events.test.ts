@@ -24,14 +24,14 @@ function ringbuf(size: number): BpfMap {
   return BpfMap.create({ name: 'rb', kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: size });
 }
 
-/** Array map with one value: [seq u64][drops u64] (+ extra bytes for blob producers). */
-function state(name: string, valueSize = 16): BpfMap {
+/** Array map with one value: [seq u64][drops u64][last helper result s64] (blob producers: other layouts). */
+function state(name: string, valueSize = 24): BpfMap {
   return BpfMap.create({ name, kind: 'array', keySize: 4, valueSize, maxEntries: 1 });
 }
 
 function stateWord(m: BpfMap, off: number): number {
   const v = m.lookup(new Uint8Array(4))!;
-  return Number(new DataView(v.buffer, v.byteOffset).getBigUint64(off, true));
+  return Number(new DataView(v.buffer, v.byteOffset).getBigInt64(off, true));
 }
 
 const round8 = (n: number) => (n + 7) & ~7;
@@ -54,7 +54,7 @@ function withSeq(stateMap: BpfMap, body: AsmItem[]): AsmItem[] {
 /**
  * One record per run through bpf_perf_event_output(ctx, map, BPF_F_CURRENT_CPU, fp-…, size):
  * [seq u64][cpu u32][0 u32] then u64 words equal to their own offset. Failed outputs count in the
- * state map's drops word.
+ * state map's drops word, the last helper result in the word after it.
  */
 function perfProducer(kind: ProgKind, pe: BpfMap, st: BpfMap, size: number): Program {
   const slot = round8(size);
@@ -74,6 +74,7 @@ function perfProducer(kind: ProgKind, pe: BpfMap, st: BpfMap, size: number): Pro
     Mov.reg(R4, R10), Add.imm(R4, -slot),
     Mov.imm(R5, size),
     Call.helper(Helper.perf_event_output),
+    Stx(8, R6, 16, R0),
     JSGe.imm(R0, 0, 'out'),
     Mov.imm(R1, 1),
     AtomicAdd(8, R6, 8, R1),
@@ -520,6 +521,30 @@ test('EventReader: records whose wake-up is held back arrive on poll timeout and
   } finally {
     await reader.close();
     pb.close();
+    prog.close();
+    st.close();
+    pe.close();
+  }
+});
+
+test('perf buffer: close() unhooks its events from the map, so outputs stop reaching them', needsRoot, () => {
+  const ENOSPC = 28;
+  const ENOENT = 2;
+  const pe = BpfMap.create({ name: 'pe', kind: 'perf_event_array', keySize: 4, valueSize: 4, maxEntries: 0 });
+  const st = state('seq');
+  const prog = perfProducer('raw_tracepoint', pe, st, 16);
+  const cpu = onlineCpus()[0]!;
+  try {
+    const pb = new PerfBuffer(pe, { pages: 1 });
+    prog.testRun({ ctx: new Uint8Array(8), cpu });
+    assert.equal(stateWord(st, 16), 0, 'output reached the ring');
+    assert.equal(pb.drain(() => {}), 1);
+    pb.close();
+    prog.testRun({ ctx: new Uint8Array(8), cpu });
+    // -ENOSPC would mean the map still pointed at the (now unmapped) event.
+    assert.notEqual(stateWord(st, 16), -ENOSPC);
+    assert.equal(stateWord(st, 16), -ENOENT, 'no event in the map slot any more');
+  } finally {
     prog.close();
     st.close();
     pe.close();
