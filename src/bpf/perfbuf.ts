@@ -45,40 +45,43 @@ class CpuRing {
     this.data = new DataView(this.ring.buffer);
   }
 
+  /** Delivers the ring's records; if a handler throws, the records up to and including its are released. */
   drain(onRecord: RecordHandler, onLost: LostHandler | undefined): number {
-    const tail0 = Atomics.load(this.tail, 0);
-    let tail = Number(tail0);
+    const start = Number(Atomics.load(this.tail, 0));
+    let tail = start;
     const head = Number(Atomics.load(this.head, 0));
     const size = this.dataSize;
     const base = this.dataOff;
     let n = 0;
-    while (tail < head) {
-      const pos = tail % size;
-      let view = this.data;
-      let off = base + pos;
-      const recSize = this.data.getUint16(base + ((pos + 6) % size), true);
-      if (pos + recSize > size) {
-        // Wraps around the end of the ring: copy it out whole.
-        if (this.scratch.byteLength < recSize) this.scratch = new DataView(new ArrayBuffer(recSize * 2));
-        const dst = new Uint8Array(this.scratch.buffer);
-        const src = new Uint8Array(this.ring.buffer, base, size);
-        const first = size - pos;
-        dst.set(src.subarray(pos, size), 0);
-        dst.set(src.subarray(0, recSize - first), first);
-        view = this.scratch;
-        off = 0;
+    try {
+      while (tail < head) {
+        const pos = tail % size;
+        let view = this.data;
+        let off = base + pos;
+        const recSize = this.data.getUint16(base + ((pos + 6) % size), true);
+        if (pos + recSize > size) {
+          // Wraps around the end of the ring: copy it out whole.
+          if (this.scratch.byteLength < recSize) this.scratch = new DataView(new ArrayBuffer(recSize * 2));
+          const dst = new Uint8Array(this.scratch.buffer);
+          const src = new Uint8Array(this.ring.buffer, base, size);
+          const first = size - pos;
+          dst.set(src.subarray(pos, size), 0);
+          dst.set(src.subarray(0, recSize - first), first);
+          view = this.scratch;
+          off = 0;
+        }
+        tail += recSize; // before the handlers: a record that throws is consumed
+        const type = view.getUint32(off, true);
+        if (type === PERF_RECORD_SAMPLE) {
+          n++;
+          onRecord(view, off + 12, view.getUint32(off + 8, true));
+        } else if (type === PERF_RECORD_LOST) {
+          onLost?.(this.cpu, Number(view.getBigUint64(off + 16, true)));
+        }
       }
-      const type = view.getUint32(off, true);
-      if (type === PERF_RECORD_SAMPLE) {
-        const rawSize = view.getUint32(off + 8, true);
-        onRecord(view, off + 12, rawSize);
-        n++;
-      } else if (type === PERF_RECORD_LOST) {
-        onLost?.(this.cpu, Number(view.getBigUint64(off + 16, true)));
-      }
-      tail += recSize;
+    } finally {
+      if (tail !== start) Atomics.store(this.tail, 0, BigInt(tail));
     }
-    if (tail !== Number(tail0)) Atomics.store(this.tail, 0, BigInt(tail));
     return n;
   }
 

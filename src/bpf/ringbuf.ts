@@ -58,28 +58,33 @@ export class RingBuffer {
 
   /**
    * Hands every complete record to `onRecord` (views are valid only during the call) and then
-   * releases their space to the kernel. Returns the number of records delivered.
+   * releases their space to the kernel. Returns the number of records delivered. If `onRecord`
+   * throws, the records up to and including the failing one are released before the exception
+   * propagates: a record that always fails cannot wedge the reader, none is delivered twice.
    */
   drain(onRecord: RecordHandler, max = Infinity): number {
     // Positions are u64 in the kernel; as Numbers they stay exact for 2^53 bytes (months at GB/s).
-    const start = Atomics.load(this.consPos, 0);
-    let cons = Number(start);
+    const start = Number(Atomics.load(this.consPos, 0));
+    let cons = start;
     let n = 0;
     let prod = Number(Atomics.load(this.prodPos, 0));
     const base = this.dataBase;
-    while (cons < prod && n < max) {
-      const off = base + (cons & this.mask);
-      const len = Atomics.load(this.hdr, off >> 2) >>> 0; // acquire: the producer commits by clearing BUSY
-      if (len & BUSY) break;
-      const size = len & ~(BUSY | DISCARD);
-      if (!(len & DISCARD)) {
-        onRecord(this.data, off + HDR, size);
-        n++;
+    try {
+      while (cons < prod && n < max) {
+        const off = base + (cons & this.mask);
+        const len = Atomics.load(this.hdr, off >> 2) >>> 0; // acquire: the producer commits by clearing BUSY
+        if (len & BUSY) break;
+        const size = len & ~(BUSY | DISCARD);
+        cons += (size + HDR + 7) & ~7; // before the handler: a record that throws is consumed
+        if (!(len & DISCARD)) {
+          n++;
+          onRecord(this.data, off + HDR, size);
+        }
+        if (cons >= prod) prod = Number(Atomics.load(this.prodPos, 0));
       }
-      cons += (size + HDR + 7) & ~7;
-      if (cons >= prod) prod = Number(Atomics.load(this.prodPos, 0));
+    } finally {
+      if (cons !== start) Atomics.store(this.consPos, 0, BigInt(cons));
     }
-    if (cons !== Number(start)) Atomics.store(this.consPos, 0, BigInt(cons));
     return n;
   }
 

@@ -550,3 +550,40 @@ test('perf buffer: close() unhooks its events from the map, so outputs stop reac
     pe.close();
   }
 });
+
+test('a handler that throws: records up to the failing one are consumed, none twice', needsRoot, () => {
+  const rb = ringbuf(64 * 1024);
+  const rst = state('rseq', 8);
+  const rprog = ringbufProducer(rb, rst, 16, 'socket_filter');
+  const ring = new RingBuffer(rb);
+  const pe = BpfMap.create({ name: 'pe', kind: 'perf_event_array', keySize: 4, valueSize: 4, maxEntries: 0 });
+  const pst = state('pseq');
+  const pprog = perfProducer('raw_tracepoint', pe, pst, 16);
+  const pb = new PerfBuffer(pe, { pages: 4 });
+  const cpu = onlineCpus()[0]!;
+  try {
+    rprog.testRun({ data: PACKET, repeat: 10 });
+    for (let i = 0; i < 10; i++) pprog.testRun({ ctx: new Uint8Array(8), cpu });
+    for (const drain of [(h: (dv: DataView, off: number) => void) => ring.drain(h), (h: (dv: DataView, off: number) => void) => pb.drain(h)]) {
+      const seen: number[] = [];
+      const failing = (dv: DataView, off: number) => {
+        const seq = seqOf(dv, off);
+        seen.push(seq);
+        if (seq === 4) throw new Error('handler failed');
+      };
+      assert.throws(() => drain(failing), /handler failed/);
+      assert.equal(drain(failing), 5);
+      assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => i));
+      assert.equal(drain(failing), 0);
+    }
+  } finally {
+    pb.close();
+    ring.close();
+    rprog.close();
+    pprog.close();
+    rst.close();
+    pst.close();
+    pe.close();
+    rb.close();
+  }
+});
