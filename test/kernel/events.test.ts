@@ -403,7 +403,7 @@ test('EventReader: waits off the event loop and delivers records when they arriv
     assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => i));
     assert.deepEqual(batches, [100]);
     assert.ok(waited >= 90 && waited < 2000, `woken by the records, not the timeout (${waited.toFixed(0)} ms)`);
-    assert.ok(ticks >= 8, `timers kept running while the reader waited (${ticks} ticks)`);
+    assert.ok(ticks >= 3, `timers kept running while the reader waited (${ticks} ticks)`);
     // Nothing buffered: a short poll times out empty.
     assert.equal(await reader.poll(20), 0);
   } finally {
