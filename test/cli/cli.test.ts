@@ -44,13 +44,18 @@ test('count: a child\'s 500 openat calls, filtered with -p, counted exactly; eve
   let out = '';
   let err = '';
   s.stdout.on('data', (d) => (out += d));
-  await new Promise<void>((resolve) => s.stderr.on('data', (d) => {
-    err += d;
-    if (err.includes('Attaching 2 probes...')) resolve();
-  }));
+  const exited = new Promise<number | null>((r) => s.on('exit', r));
+  await new Promise<void>((resolve, reject) => {
+    s.stderr.on('data', (d) => {
+      err += d;
+      if (err.includes('Attaching 2 probes...')) resolve();
+    });
+    // Never wait forever on a tracer that died before attaching.
+    void exited.then((c) => reject(new Error(`sonde exited (${c}) before attaching: ${err}`)));
+  });
   assert.equal(await child.go(), 0);
   s.kill('SIGINT');
-  const code = await new Promise((r) => s.on('exit', r));
+  const code = await exited;
   assert.equal(code, 0, err);
   assert.equal(out, [
     'PROBE                                      COUNT',
