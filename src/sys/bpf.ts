@@ -19,8 +19,18 @@ const CMD_NAMES = Object.fromEntries(Object.entries(BpfCmd).map(([k, v]) => [v, 
 
 export const ATTR_SIZE = 144;
 
+let firstCall = true;
+/** SONDE_STARTUP_TIMING=1 reports when the first bpf() call happens (ms since process start). */
+function noteFirstCall(cmd: number): void {
+  firstCall = false;
+  if (process.env['SONDE_STARTUP_TIMING']) {
+    process.stderr.write(`sonde: first bpf() (${CMD_NAMES[cmd]}) at ${performance.now().toFixed(1)} ms after process start\n`);
+  }
+}
+
 /** Raw bpf() call. Returns the (non-negative) result or throws SysError naming the command. */
 export function bpf(cmd: number, attr: Mem, size = ATTR_SIZE): number {
+  if (firstCall) noteFirstCall(cmd);
   const l = lib();
   const r = Number(l.sysBpf(l.nr.bpf, cmd, attr.bytes, size) as number | bigint);
   if (r < 0) throw new SysError(CMD_NAMES[cmd] ?? `bpf cmd ${cmd}`, errno());
@@ -29,6 +39,7 @@ export function bpf(cmd: number, attr: Mem, size = ATTR_SIZE): number {
 
 /** Like bpf() but returns -errno instead of throwing (for probing and expected misses). */
 export function bpfTry(cmd: number, attr: Mem, size = ATTR_SIZE): number {
+  if (firstCall) noteFirstCall(cmd);
   const l = lib();
   const r = Number(l.sysBpf(l.nr.bpf, cmd, attr.bytes, size) as number | bigint);
   return r < 0 ? -errno() : r;

@@ -106,7 +106,8 @@ test('perf event: cpu-clock at 99 Hz for 1 s samples every online CPU', needsRoo
   const links = attachPerfEvent(prog.fd, { type: 'software', event: 'cpu-clock', freq: 99 });
   assert.equal(links.length, cpus.length);
   // cpu-clock does not tick on an idle CPU (NO_HZ): keep every CPU busy for the second.
-  const spinners = cpus.map(() => spawn('timeout', ['1.5', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' }));
+  // Each spinner also ends by itself, so a failed test cannot leave one behind.
+  const spinners = cpus.map(() => spawn(process.execPath, ['-e', 'const end = Date.now() + 1500; while (Date.now() < end);'], { stdio: 'ignore' }));
   await new Promise((r) => setTimeout(r, 1000));
   for (const s of spinners) s.kill('SIGKILL');
   await detachAll(links);
