@@ -1,0 +1,25 @@
+// sonde's library API: the BPF runtime layers, usable without the command line.
+export * as sys from './sys/index.js';
+export { SysError, UnsupportedError } from './sys/index.js';
+export * from './asm/index.js';
+export { BpfMap, MapError, type MapSpec, type MapKind } from './bpf/map.js';
+export * as codec from './bpf/codec.js';
+export { TypedMap } from './bpf/codec.js';
+export { Program, type ProgramSpec, type ProgKind, type LoadOptions, type ProgramInfo } from './bpf/program.js';
+export { VerifierError } from './bpf/verifier.js';
+export { RingBuffer, type RecordHandler } from './bpf/ringbuf.js';
+export { PerfBuffer, type PerfBufferOptions } from './bpf/perfbuf.js';
+export { EventReader, type EventReaderOptions } from './bpf/events.js';
+export { attachTracepoint } from './attach/tracepoint.js';
+export { attachRawTracepoint } from './attach/raw_tracepoint.js';
+export { attachKprobe, kprobeMechanism } from './attach/kprobe.js';
+export { attachUprobe, type UprobeOptions } from './attach/uprobe.js';
+export { attachFentry, fentryTarget } from './attach/fentry.js';
+export { attachPerfEvent, type PerfEventOptions } from './attach/perf_event.js';
+export { runOnce } from './attach/once.js';
+export { detach, detachAll, type Link } from './attach/link.js';
+export { probeFeatures, type Features, type Feature } from './runtime/features.js';
+export { Session } from './runtime/session.js';
+export { expandProbe, attachProbe, progKindFor, probeName, type ProbeTarget } from './runtime/probes.js';
+export * as btf from './btf/index.js';
+export * as elf from './elf/index.js';
