@@ -10,7 +10,7 @@ import { spawnPaused } from '../support/workload.js';
 import { buildFixture } from '../fixtures/build.js';
 
 test('public API: count a child\'s openat calls through a tracepoint', needsRoot, async () => {
-  const child = spawnPaused(await buildFixture('open_loop'), ['250', '/etc/hostname']);
+  const child = await spawnPaused(await buildFixture('open_loop'), ['250', '/etc/hostname']);
   const counts = BpfMap.create({ name: 'counts', kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
   const { bytes } = assemble([
     Call.helper(Helper.get_current_pid_tgid), Rsh.imm(R0, 32), JNe.imm(R0, child.pid, 'out'),

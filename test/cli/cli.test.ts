@@ -39,7 +39,7 @@ test('--info reports every probe kind, with the reason for what is missing', nee
 });
 
 test('count: a child\'s 500 openat calls, filtered with -p, counted exactly; everything detached', needsRoot, async () => {
-  const child = spawnPaused(await buildFixture('open_loop'), ['500', '/etc/hostname']);
+  const child = await spawnPaused(await buildFixture('open_loop'), ['500', '/etc/hostname']);
   const s = spawn(SONDE, ['count', '-p', String(child.pid), 'tracepoint:syscalls:sys_enter_openat', 'tracepoint:syscalls:sys_exit_openat'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -24,7 +24,7 @@ for (const retprobe of [false, true]) {
     const base = openFdCount();
     const target = fentryTarget('do_sys_openat2', retprobe);
     const map = BpfMap.create({ name: kind, kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
-    const child = spawnPaused(await buildFixture('open_loop'), [String(N), '/etc/hostname']);
+    const child = await spawnPaused(await buildFixture('open_loop'), [String(N), '/etc/hostname']);
     const a = assemble([
       Call.helper(Helper.get_current_pid_tgid), Rsh.imm(R0, 32), JNe.imm(R0, child.pid, 'out'),
       St(4, R10, -4, 0), Mov.reg(R2, R10), Add.imm(R2, -4), LdMapFd(R1, kind),

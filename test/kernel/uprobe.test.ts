@@ -23,7 +23,7 @@ for (const variant of ['uprobe_target', 'uprobe_target-nopie']) {
       const bin = await buildFixture(variant);
       const offset = symbolFileOffset(ElfFile.open(bin), 'sonde_target_add');
       const map = BpfMap.create({ name: 'hits', kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
-      const child = spawnPaused(bin, ['--wait', String(N)]);
+      const child = await spawnPaused(bin, ['--wait', String(N)]);
       const prog = countProgram('kprobe', map, undefined, kind);
       // The kernel filters by pid: only the paused child's calls count.
       const link = attachUprobe(prog.fd, { path: bin, offset, retprobe, pid: child.pid });
@@ -43,7 +43,7 @@ test('uprobe on a libc function found by library name counts a child\'s calls ex
   const offset = symbolFileOffset(ElfFile.open(libc), 'close');
   const map = BpfMap.create({ name: 'libc_close', kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
   // open_loop calls libc's close() once per open, and nowhere else once it is past its read().
-  const child = spawnPaused(await buildFixture('open_loop'), [String(N), '/etc/hostname']);
+  const child = await spawnPaused(await buildFixture('open_loop'), [String(N), '/etc/hostname']);
   const prog = countProgram('kprobe', map, child.pid, 'libc_close');
   const link = attachUprobe(prog.fd, { path: libc, offset });
   assert.equal(await child.go(), 0);
