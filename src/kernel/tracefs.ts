@@ -30,6 +30,11 @@ export function tracefsRoot(): string {
   return (root = target);
 }
 
+/** Forget the cached mount point (tests that unmount tracefs). */
+export function _resetTracefsRootForTests(): void {
+  root = undefined;
+}
+
 export class TracepointNotFoundError extends Error {
   override readonly name = 'TracepointNotFoundError';
   constructor(readonly category: string, readonly event: string) {
