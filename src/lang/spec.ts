@@ -1,0 +1,111 @@
+/**
+ * The compiler's output: a whole script as pure data (no fds, no kernel). The runtime
+ * (src/runtime/script.ts) turns it into kernel objects: creates `maps`, assembles and loads
+ * `programs` (map references are by `MapDef.name`), attaches them, reads `events` from the ring
+ * buffer and prints what bpftrace prints.
+ *
+ * Golden tests compare `formatSpec()` / disassembly of a CompiledScript, so everything here is
+ * deterministic.
+ */
+import type { AsmItem } from '../asm/insn.js';
+import type { SType, AggType } from './types.js';
+import type { IrProgram } from './ir.js';
+import type { Span } from './source.js';
+
+export type MapKindName =
+  | 'hash' | 'array' | 'percpu_hash' | 'percpu_array' | 'lru_hash' | 'lru_percpu_hash'
+  | 'stack_trace' | 'ringbuf' | 'perf_event_array';
+
+export type ProgKindName = 'kprobe' | 'tracepoint' | 'raw_tracepoint' | 'perf_event' | 'tracing';
+
+export interface MapDef {
+  /** The script's name ('@x', '@' for the anonymous map) or an internal name ('.events', '.stacks'…). */
+  name: string;
+  /** ≤ 15 chars of [A-Za-z0-9_.], unique in the script (what bpftool shows). */
+  kernelName: string;
+  kind: MapKindName;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  /** Type of the key: void for a scalar map (key is a u32 0 in an array map), else the key type
+   *  (a tuple for multi-part keys @m[a, b]). hist/lhist maps append a u64 bucket index. */
+  key: SType;
+  /** Value type: an aggregation or a plain value (int, string, tuple, …). */
+  value: SType;
+  /** True for maps the user sees (printed at exit when non-empty). */
+  user: boolean;
+  span?: Span;
+}
+
+/** Where and how a program attaches. One per expanded attach point. */
+export type AttachDef =
+  | { kind: 'begin' | 'end' }
+  | { kind: 'tracepoint'; category: string; event: string }
+  | { kind: 'rawtracepoint'; name: string }
+  | { kind: 'kprobe' | 'kretprobe'; func: string; offset?: number; module?: string }
+  | { kind: 'uprobe' | 'uretprobe'; path: string; func: string; address?: bigint; offset?: number }
+  | { kind: 'usdt'; path: string; provider: string; name: string }
+  | { kind: 'fentry' | 'fexit'; func: string; module?: string }
+  | { kind: 'software' | 'hardware'; event: string; period: number }
+  | { kind: 'profile'; hz: number }
+  | { kind: 'interval'; periodNs: number };
+
+export interface ProgramDef {
+  /** Kernel program name (≤ 15 chars). */
+  name: string;
+  /** Index of the probe block in the script, and the probe's text for `probe` and messages. */
+  probeIndex: number;
+  probeName: string;
+  progKind: ProgKindName;
+  /** Attach points served by this program (bpftrace counts these in "Attaching N probes..."). */
+  attach: AttachDef[];
+  /** The program, map references by MapDef.name; spans on instructions. */
+  insns: AsmItem[];
+  /** The IR it came from (for -d). */
+  ir?: IrProgram;
+}
+
+/** One argument of an event record: where it is and how to read it. */
+export interface EventArg {
+  type: SType;
+  /** Byte offset inside the record (after the 8-byte header). */
+  offset: number;
+}
+
+/**
+ * Records the programs send to user space through the ring buffer map '.events'. Every record
+ * starts with an 8-byte header: u32 event id (index into `events`), u32 reserved (0).
+ */
+export type EventDef =
+  | { kind: 'printf'; format: string; args: EventArg[]; size: number; span?: Span }
+  /** print(value) of a non-map expression. */
+  | { kind: 'print_value'; args: EventArg[]; size: number }
+  /** print(@m [, top [, div]]), clear(@m), zero(@m): done by the runtime when the event arrives. */
+  | { kind: 'print_map'; map: string; top: number; div: number }
+  | { kind: 'clear_map'; map: string }
+  | { kind: 'zero_map'; map: string }
+  /** time(fmt): the runtime prints the current local time with strftime-style `format`. */
+  | { kind: 'time'; format: string }
+  /** exit(): stop; END runs, then maps are printed. */
+  | { kind: 'exit' }
+  /** system(fmt, args…) and cat(fmt, args…): need --unsafe (system) / read a file (cat). */
+  | { kind: 'system' | 'cat'; format: string; args: EventArg[]; size: number };
+
+export interface CompiledScript {
+  file: string;
+  source: string;
+  maps: MapDef[];
+  programs: ProgramDef[];
+  events: EventDef[];
+  /** Number of attach points (the N of "Attaching N probes..."). */
+  probeCount: number;
+  /** Needs --unsafe (system(), signal()…); the runtime refuses without it. */
+  unsafe: boolean;
+  /** Positional parameters as given ($1 …), kept for the runtime's messages. */
+  params: string[];
+}
+
+/** An aggregation map's value, for the runtime's decoder. */
+export function aggOf(m: MapDef): AggType | undefined {
+  return m.value.kind === 'agg' ? m.value : undefined;
+}
