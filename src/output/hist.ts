@@ -1,0 +1,115 @@
+/**
+ * hist() and lhist() text, line for line as bpftrace 0.17's TextOutput::hist_to_str and
+ * lhist_to_str: a 16-column left-aligned label, an 8-column right-aligned count, and a
+ * `|…|` bar of up to 52 '@' scaled to the largest bucket. Only the range from the first to the
+ * last non-empty bucket is shown (empty buckets inside it print with a count of 0).
+ */
+
+const BAR_WIDTH = 52;
+
+/** Bar length as bpftrace computes it: in single-precision float, truncated. */
+export function barWidth(count: bigint, max: bigint): number {
+  if (max === 0n) return 0;
+  const q = Math.fround(Math.fround(Number(count)) / Math.fround(Number(max)));
+  return Math.trunc(Math.fround(q * BAR_WIDTH));
+}
+
+function row(label: string, shown: bigint, count: bigint, max: bigint): string {
+  return `${label.padEnd(16)}${shown.toString().padStart(8)} |${'@'.repeat(barWidth(count, max)).padEnd(BAR_WIDTH)}|\n`;
+}
+
+/** A power of two 2^power as bpftrace labels it: 1, 2, …, 512, 1K, …, 512K, 1M, …, 1G, …, 1T, 2T, … */
+export function histIndexLabel(power: number): string {
+  let suffix = '';
+  for (const [p, s] of [[40, 'T'], [30, 'G'], [20, 'M'], [10, 'K']] as const) {
+    if (power >= p) {
+      suffix = s;
+      power -= p;
+      break;
+    }
+  }
+  return `${2 ** power}${suffix}`;
+}
+
+/** The label of hist bucket `i` (0: negative, 1: zero, 2: one, then [2^(i-2), 2^(i-1))). */
+export function histBucketLabel(i: number): string {
+  if (i === 0) return '(..., 0)';
+  if (i === 1) return '[0]';
+  if (i === 2) return '[1]';
+  return `[${histIndexLabel(i - 2)}, ${histIndexLabel(i - 1)})`;
+}
+
+/** A number in an lhist label: multiples of 1M and 1K are shortened (2097152 → 2M, 3072 → 3K). */
+export function lhistIndexLabel(n: number): string {
+  if (n === 0) return '0';
+  if (n % 1048576 === 0) return `${n / 1048576}M`;
+  if (n % 1024 === 0) return `${n / 1024}K`;
+  return `${n}`;
+}
+
+/**
+ * The lines of a log2 histogram; `counts[i]` is bucket i (AGG_LAYOUT). `div` divides the printed
+ * counts but not the bars (print(@h, top, div)). Empty string when every bucket is empty.
+ */
+export function histText(counts: readonly bigint[], div = 1n): string {
+  let first = -1;
+  let last = -1;
+  let max = 0n;
+  counts.forEach((c, i) => {
+    if (c > 0n) {
+      if (first === -1) first = i;
+      last = i;
+    }
+    if (c > max) max = c;
+  });
+  if (last === -1) return '';
+  let out = '';
+  for (let i = first; i <= last; i++) {
+    const c = counts[i] ?? 0n;
+    out += row(histBucketLabel(i), c / div, c, max);
+  }
+  return out;
+}
+
+export interface LhistRange { min: bigint; max: bigint; step: bigint }
+
+/** Number of in-range buckets of lhist(min, max, step): the out-of-range ones are 0 and this + 1. */
+export function lhistBuckets(r: LhistRange): number {
+  return Number((r.max - r.min) / r.step);
+}
+
+/**
+ * The lines of a linear histogram: bucket 0 is `(..., min)`, bucket buckets+1 is `[max, ...)`,
+ * bucket i between is `[min + (i-1)*step, min + i*step)`. bpftrace ignores print()'s div here.
+ */
+export function lhistText(counts: readonly bigint[], range: LhistRange): string {
+  const buckets = lhistBuckets(range);
+  let max = 0n;
+  let any = false;
+  for (const c of counts) {
+    if (c !== 0n) any = true;
+    if (c > max) max = c;
+  }
+  if (!any) return '';
+  let start = -1;
+  let end = 0;
+  for (let i = 0; i <= buckets + 1; i++) {
+    if ((counts[i] ?? 0n) > 0n) {
+      if (start === -1) start = i;
+      end = i;
+    }
+  }
+  if (start === -1) start = 0;
+  const min = Number(range.min);
+  const step = Number(range.step);
+  let out = '';
+  for (let i = start; i <= end; i++) {
+    let label: string;
+    if (i === 0) label = `(..., ${lhistIndexLabel(min)})`;
+    else if (i === buckets + 1) label = `[${lhistIndexLabel(Number(range.max))}, ...)`;
+    else label = `[${lhistIndexLabel((i - 1) * step + min)}, ${lhistIndexLabel(i * step + min)})`;
+    const c = counts[i] ?? 0n;
+    out += row(label, c, c, max);
+  }
+  return out;
+}
