@@ -2,14 +2,17 @@
  * Printing maps as bpftrace 0.17 prints them at exit and for print(@m, top, div)
  * (BPFtrace::print_map / print_map_hist / print_map_stats and TextOutput).
  *
- * Order of entries, reproduced exactly:
- * - count/sum/min/max and integer values: sorted ascending by value with libstdc++'s std::sort
- *   (not stable), starting from the order the entries are given in — give them in the order the
- *   map was iterated (bpf_get_next_key), as bpftrace does, and ties come out as bpftrace's do.
- * - hist/lhist (by the sum of all buckets) and avg/stats (by the average): bpftrace first groups
- *   entries in a std::map, i.e. in byte order of the key, then std::sorts; same here.
- * - any other value (strings, tuples, pointers, symbols…): stable-sorted by key, last key part
- *   first: integers as unsigned 64-bit, strings bytewise; other key types keep map order.
+ * Order of entries:
+ * - hist/lhist (by the sum of all buckets) and avg/stats (by the average): bpftrace groups the
+ *   entries in a std::map, i.e. in the byte order of the key (little-endian: key 256 before 1),
+ *   then std::sorts them. Same here, with a step-for-step port of libstdc++'s std::sort, so ties
+ *   come out exactly as bpftrace's, even past 16 entries where std::sort stops being stable.
+ * - any other value that is not a number (strings, tuples, pointers, symbols…): stable-sorted by
+ *   key, last key part first: integers as unsigned 64-bit, strings bytewise; other key types
+ *   keep the order the entries were given in (bpftrace: the map's iteration order).
+ * - count/sum/min/max and integer values: ascending by value. Deliberate difference: bpftrace
+ *   std::sorts them from the kernel's hash order, which has a random seed per map, so its ties
+ *   come out in a different order from run to run; sonde breaks ties by key (the order above).
  */
 import type { MapDef } from '../lang/spec.js';
 import type { AggType, SType } from '../lang/types.js';
@@ -73,9 +76,10 @@ function formatPlainMap(def: MapDef, entries: readonly MapEntry[], top: number, 
     const { sortValue, text } = plainValue(t, e.values, div, r);
     return { key: k.key, raw: k.raw, sortValue, text };
   });
-  let sorted: Row[];
-  if (sortsByValue(t)) sorted = stdSort(rows, (a, b) => a.sortValue < b.sortValue);
-  else sorted = sortByKey(def.key, rows);
+  const sorted = sortByKey(def.key, rows);
+  // Ties: bpftrace std::sorts the kernel's hash order (random per map), so its tie order changes
+  // from run to run; sonde puts ties in key order (test/conformance/KNOWN-DIFFERENCES.md).
+  if (sortsByValue(t)) stableSort(sorted, (a, b) => a.sortValue < b.sortValue);
   const delim = t.kind === 'stack' || (t.kind === 'symbol' && ['ksym', 'usym', 'inet', 'func'].includes(t.what)) ? '' : '\n';
   return keepTop(sorted, top).map((row) => `${keyText(def.name, def.key, row.key, r)}: ${row.text}`).join(delim) + '\n';
 }

@@ -20,9 +20,10 @@
  * - `%%` always prints `%`. bpftrace only hands the text before a conversion to snprintf, so a
  *   `%%` after the last conversion (or in a format without conversions) printed as `%%`; and its
  *   conversion scanner saw the `%d` in `%%d` as a conversion.
- * - `%i` is accepted (as `%d`, with the same length modifiers). bpftrace 0.17 did not recognise it.
  * - A `%` that starts no valid conversion is an error with its offset. bpftrace passed it through
- *   (printing `%f` literally, or feeding it to snprintf when it came before a real conversion).
+ *   (printing `%f` literally, or feeding it to snprintf when it came before a real conversion), so
+ *   such a script then failed on the argument count, or printed the text. `%i` is one: bpftrace
+ *   0.17 refuses printf("%i", 5) ("Too many arguments"), sonde too, saying to use %d.
  * - %r with a flag, width or precision (`%10r`) is an error; bpftrace printed it literally.
  * Text is handled as UTF-8: widths and precisions count bytes, as C does.
  */
@@ -34,7 +35,7 @@ import { isTagged } from './value.js';
 import type { Value } from './value.js';
 
 export type LengthModifier = '' | 'hh' | 'h' | 'l' | 'll' | 'j' | 'z' | 't';
-export type ConversionChar = 'd' | 'i' | 'u' | 'o' | 'x' | 'X' | 'p' | 'c' | 's' | 'r' | 'rx' | 'rh';
+export type ConversionChar = 'd' | 'u' | 'o' | 'x' | 'X' | 'p' | 'c' | 's' | 'r' | 'rx' | 'rh';
 /** What a conversion needs: bpftrace's names for the argument's type class. */
 export type ArgClass = 'integer' | 'string' | 'buffer';
 
@@ -81,8 +82,8 @@ export class FormatError extends Error {
 }
 
 const LENGTHS: readonly LengthModifier[] = ['hh', 'h', 'll', 'l', 'j', 'z', 't'];
-const INT_CONVS = 'diuoxXp';
-const SUPPORTED = '%d %i %u %o %x %X %p (with hh h l ll j z t), %c, %s, %r %rx %rh';
+const INT_CONVS = 'duoxXp';
+const SUPPORTED = '%d %u %o %x %X %p (with hh h l ll j z t), %c, %s, %r %rx %rh';
 /** Widths and precisions beyond this are refused (glibc fails on > INT_MAX; this is saner). */
 const MAX_WIDTH = 1 << 20;
 
@@ -155,6 +156,9 @@ export function parseFormat(fmt: string, fn = 'printf'): FormatSpec {
       i++;
       if (c === 'r' && (fmt[i] === 'x' || fmt[i] === 'h')) conv = `r${fmt[i++]}` as ConversionChar;
       if (c === 'r' && i - start > conv.length + 1) fail(start, i, `$T: %r takes no flags, width or precision`);
+    } else if (c === 'i') {
+      // bpftrace 0.17 has no %i (printf("%i", 5) is "Too many arguments"); say what to write.
+      fail(start, i + 1, `$T is not a conversion bpftrace accepts; use %${fmt.slice(start + 1, i)}d`);
     } else {
       fail(start, end, `unknown conversion $T (supported: ${SUPPORTED})`);
     }
@@ -269,7 +273,7 @@ export function formatInt(c: Conversion, value: bigint): string {
   const bits = intBits(c.length);
   let sign = '';
   let digits: string;
-  if (c.conv === 'd' || c.conv === 'i') {
+  if (c.conv === 'd') {
     const v = BigInt.asIntN(bits, value);
     if (v < 0n) sign = '-';
     digits = (v < 0n ? -v : v).toString(10);
