@@ -19,7 +19,13 @@ export type MapKindName =
 export type ProgKindName = 'kprobe' | 'tracepoint' | 'raw_tracepoint' | 'perf_event' | 'tracing';
 
 export interface MapDef {
-  /** The script's name ('@x', '@' for the anonymous map) or an internal name ('.events', '.stacks'…). */
+  /**
+   * The script's name ('@x', '@' for the anonymous map) or an internal name:
+   * '.events' (ringbuf of event records), '.lost' (percpu_array, u32 0 → u64: records the
+   * programs could not reserve), '.elapsed' (array, u32 0 → u64: CLOCK_BOOTTIME ns at start,
+   * written by the runtime before BEGIN runs; `elapsed` = now - it), '.cpid' (array, u32 0 → u64:
+   * the -c child's pid, written by the runtime).
+   */
   name: string;
   /** ≤ 15 chars of [A-Za-z0-9_.], unique in the script (what bpftool shows). */
   kernelName: string;
@@ -68,7 +74,7 @@ export interface ProgramDef {
 /** One argument of an event record: where it is and how to read it. */
 export interface EventArg {
   type: SType;
-  /** Byte offset inside the record (after the 8-byte header). */
+  /** Byte offset from the start of the record (the 8-byte header is at 0, so arguments start at 8). */
   offset: number;
 }
 
@@ -103,6 +109,12 @@ export interface CompiledScript {
   unsafe: boolean;
   /** Positional parameters as given ($1 …), kept for the runtime's messages. */
   params: string[];
+  /**
+   * Values of the `probe` builtin (SymbolType 'probe', a u64 in the kernel) are indexes into this
+   * list of full probe names ('tracepoint:syscalls:sys_enter_openat'); '' for unused indexes.
+   * Always set by the compiler (optional only so hand-built scripts need not list it).
+   */
+  probeNames?: string[];
 }
 
 /** An aggregation map's value, for the runtime's decoder. */
