@@ -1,0 +1,149 @@
+/**
+ * The compiler's entry point: script text → CompiledScript (pure data, deterministic).
+ *
+ *   parse (parser.ts) → sema (sema/: probes expanded into units, types, maps) →
+ *   lower (lower/: one IrProgram per unit) → codegen (codegen/: eBPF instructions)
+ *
+ * ```ts
+ * const script = compile('BEGIN { printf("hello\\n"); exit(); }', { kernel: new LiveKernelView() });
+ * ```
+ * Syntax and semantic errors are thrown as LangError (file:line:col, the line, a caret).
+ */
+import type { AsmItem } from '../asm/insn.js';
+import { generate, CodegenError } from './codegen/index.js';
+import { LangError } from './diagnostic.js';
+import { formatIr, type IrProgram } from './ir.js';
+import type { KernelView } from './kernel-view.js';
+import { EventTable } from './lower/events.js';
+import { lowerUnit } from './lower/lower.js';
+import { internalMaps, kernelMapNames, layoutMap, type MapLayout } from './lower/maps.js';
+import { parse } from './parser.js';
+import { analyze, type Analysis, type Unit } from './sema/analyze.js';
+import type { AttachDef, CompiledScript, MapDef, ProgramDef } from './spec.js';
+
+export interface CompileOptions {
+  /** File name for messages (default "stdin", as bpftrace calls a -e program). */
+  file?: string;
+  /** Positional parameters $1, $2, … */
+  params?: string[];
+  kernel: KernelView;
+  /** Bytes of str() buffers, NUL included (BPFTRACE_STRLEN; default 64). */
+  strlen?: number;
+  /** -p PID: `uprobe:func` without a path probes this process's executable. */
+  pid?: number;
+  /** --unsafe: allow system(), signal(). */
+  unsafe?: boolean;
+}
+
+/** Everything but the machine code: what compile() produces before the back end runs. */
+export interface CompiledIr extends Omit<CompiledScript, 'programs'> {
+  programs: (Omit<ProgramDef, 'insns' | 'ir'> & { ir: IrProgram })[];
+  analysis: Analysis;
+}
+
+export function compile(source: string, opts: CompileOptions): CompiledScript {
+  const c = compileToIr(source, opts);
+  const programs: ProgramDef[] = c.programs.map((p) => {
+    let insns: AsmItem[];
+    try {
+      insns = generate(p.ir);
+    } catch (e) {
+      if (e instanceof CodegenError) {
+        const probe = c.analysis.program.probes[p.probeIndex]!;
+        throw new LangError(`${p.probeName}: ${e.message}`, c.file, probe.span, { source: c.analysis.source });
+      }
+      throw e;
+    }
+    return { ...p, insns };
+  });
+  const { analysis: _a, ...rest } = c;
+  return { ...rest, programs };
+}
+
+/** Parses, analyses and lowers; the IR of every program, no machine code. */
+export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
+  const file = opts.file ?? 'stdin';
+  const program = parse(source, { file });
+  const a = analyze(program, { ...opts, file });
+  const names = kernelMapNames([...a.maps.keys()]);
+  const layouts = new Map<string, MapLayout>();
+  for (const m of a.maps.values()) layouts.set(m.name, layoutMap(m, names.get(m.name)!));
+  const events = new EventTable();
+  const ctx = { analysis: a, layouts, events };
+
+  const progNames = new Set<string>();
+  const programs: CompiledIr['programs'] = [];
+  // Programs of the same probe block that came out identical serve all their attach points.
+  const byText = new Map<string, CompiledIr['programs'][number]>();
+  for (const unit of a.units) {
+    const name = uniqueName(programName(unit), progNames);
+    const ir = lowerUnit(ctx, unit, name);
+    const attach = attachDefs(unit);
+    const key = `${unit.probeIndex}|${unit.plan.progKind}|${formatIr({ ...ir, name: '' })}`;
+    const same = byText.get(key);
+    if (same && !unit.plan.syscalls) {
+      same.attach.push(...attach);
+      progNames.delete(name);
+      continue;
+    }
+    const p = { name, probeIndex: unit.probeIndex, probeName: probeName(unit), progKind: unit.plan.progKind, attach, ir };
+    byText.set(key, p);
+    programs.push(p);
+  }
+  for (const p of programs) {
+    if (p.attach.length > 1 && !p.probeName.includes(',')) {
+      const probe = a.program.probes[p.probeIndex]!;
+      p.probeName = probe.attachPoints.map((ap) => ap.raw).join(',');
+    }
+  }
+  const maps: MapDef[] = [...layouts.values()].map((l) => l.def);
+  maps.push(...internalMaps(a.uses, events.events.length > 0));
+  return {
+    file, source, maps, programs, events: events.events, probeCount: a.probeCount, unsafe: a.unsafe,
+    params: a.params, probeNames: a.probeNames, analysis: a,
+  };
+}
+
+function attachDefs(unit: Unit): AttachDef[] {
+  if (unit.plan.syscalls) return [{ kind: 'rawtracepoint', name: unit.plan.syscalls.dir === 'enter' ? 'sys_enter' : 'sys_exit' }];
+  return unit.plan.instances.map((i) => i.attach);
+}
+
+function probeName(unit: Unit): string {
+  const insts = unit.plan.instances;
+  if (unit.plan.syscalls) return unit.plan.instances.map((i) => i.ap.raw).filter((r, i, all) => all.indexOf(r) === i).join(',');
+  if (insts.length === 1) return insts[0]!.name;
+  return insts.map((i) => i.ap.raw).filter((r, i, all) => all.indexOf(r) === i).join(',');
+}
+
+const PREFIX: Record<string, string> = {
+  tracepoint: 't', rawtracepoint: 'rt', kprobe: 'k', kretprobe: 'kr', uprobe: 'u', uretprobe: 'ur',
+  profile: 'p', interval: 'i', software: 's', hardware: 'h',
+};
+
+/** Kernel program name (≤ 15 chars of [A-Za-z0-9_]): BEGIN, END, or kind_target. */
+function programName(unit: Unit): string {
+  const i = unit.plan.instances[0]!;
+  if (unit.plan.syscalls) return `sys_${unit.plan.syscalls.dir}_all`;
+  let base: string;
+  switch (i.attach.kind) {
+    case 'begin': base = 'BEGIN'; break;
+    case 'end': base = 'END'; break;
+    case 'tracepoint': base = `t_${i.attach.event}`; break;
+    case 'rawtracepoint': base = `rt_${i.attach.name}`; break;
+    case 'kprobe': case 'kretprobe': base = `${PREFIX[i.attach.kind]}_${i.attach.func}`; break;
+    case 'uprobe': case 'uretprobe': base = `${PREFIX[i.attach.kind]}_${i.attach.func || 'addr'}`; break;
+    default: base = `${PREFIX[i.provider] ?? 'p'}_${i.ap.parts.join('_')}`;
+  }
+  return base.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
+}
+
+function uniqueName(base: string, used: Set<string>): string {
+  let name = base;
+  for (let n = 2; used.has(name); n++) {
+    const suffix = `_${n}`;
+    name = base.slice(0, 15 - suffix.length) + suffix;
+  }
+  used.add(name);
+  return name;
+}

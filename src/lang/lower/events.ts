@@ -1,0 +1,47 @@
+/**
+ * The event table of a script (EventDef per printf/print/clear/… call site) and the layout of
+ * event records: an 8-byte header (u32 event id, u32 0), then the arguments, each at its natural
+ * alignment. `EventArg.offset` counts from the start of the record, so the first argument is at 8.
+ * Integers travel as 64-bit values with their signedness (as bpftrace promotes printf arguments).
+ */
+import type { EventArg, EventDef } from '../spec.js';
+import { alignOf, sizeOf, type SType } from '../types.js';
+
+export const EVENT_HEADER = 8;
+
+export class EventTable {
+  readonly events: EventDef[] = [];
+  private readonly shared = new Map<string, number>();
+
+  /** Adds an event; events without a call-site payload (exit, clear @m, …) are shared. */
+  add(e: EventDef): number {
+    const shareable = e.kind === 'exit' || e.kind === 'clear_map' || e.kind === 'zero_map' || e.kind === 'print_map' || e.kind === 'time';
+    if (shareable) {
+      const key = JSON.stringify(e);
+      const id = this.shared.get(key);
+      if (id !== undefined) return id;
+      this.shared.set(key, this.events.length);
+    }
+    this.events.push(e);
+    return this.events.length - 1;
+  }
+}
+
+/** The type an argument has inside a record: integers widened to 64 bits. */
+export function recordType(t: SType): SType {
+  if (t.kind === 'int') return { kind: 'int', size: 8, signed: t.signed };
+  return t;
+}
+
+export function recordLayout(types: SType[]): { args: EventArg[]; size: number } {
+  let off = EVENT_HEADER;
+  const args: EventArg[] = [];
+  for (const t0 of types) {
+    const t = recordType(t0);
+    const a = alignOf(t);
+    off = (off + a - 1) & ~(a - 1);
+    args.push({ type: t, offset: off });
+    off += sizeOf(t);
+  }
+  return { args, size: (off + 7) & ~7 };
+}

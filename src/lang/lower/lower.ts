@@ -1,0 +1,1493 @@
+/**
+ * Lowering: one sema'd unit → one IrProgram.
+ *
+ * Values: integers (and pointers, and 8-byte symbols such as `probe`) live in virtual registers,
+ * always normalised to 64 bits according to their type (sign- or zero-extended), so arithmetic is
+ * plain 64-bit arithmetic as in bpftrace. Everything else (strings, tuples, usym, tracepoint
+ * arrays) is memory: a stack object, or a pointer the program may read directly (the context, a
+ * map value). Memory values are written to their destination by `valueInto`, which lets str(),
+ * comm and literals write straight into a map key, a variable or an event record.
+ *
+ * Events are written into ring buffer space reserved with bpf_ringbuf_reserve: arguments are
+ * evaluated first (so their side effects happen even when the ring is full), then the record is
+ * reserved, filled and submitted; large printf records never touch the 512-byte stack.
+ */
+import { Helper } from '../../asm/helpers.js';
+import type {
+  Block, Call, Expr, MapRef, Stmt, AssignStmt, IncDec, Binary, FieldAccess, IndexAccess, Builtin,
+} from '../ast.js';
+import type { AluOp, CmpOp, IrBlock, IrProgram, ObjId, Value, VReg } from '../ir.js';
+import type { Analysis, Unit } from '../sema/analyze.js';
+import { ARG_REGS, PT_REGS, signalNumber } from '../sema/analyze.js';
+import type { EventDef } from '../spec.js';
+import { sizeOf, type AggType, type IntType, type SType, type TupleType } from '../types.js';
+import { FnBuilder } from './builder.js';
+import { EVENT_HEADER, EventTable, recordLayout } from './events.js';
+import type { MapLayout } from './maps.js';
+
+export interface LowerContext {
+  analysis: Analysis;
+  layouts: Map<string, MapLayout>;
+  events: EventTable;
+}
+
+type Base = { obj: ObjId } | { reg: VReg };
+/** Memory the program may read directly: a stack object, or a register holding a ctx / map value / ring buffer pointer. */
+interface Mem {
+  base: Base;
+  off: number;
+}
+
+type VarSlot = { kind: 'reg'; reg: VReg; type: SType } | { kind: 'mem'; obj: ObjId; type: SType };
+
+/** A printf/print argument: either already a value, or a write deferred until the record exists. */
+type Pending = { kind: 'reg'; reg: VReg } | { kind: 'write'; write: (dst: Mem) => void };
+
+const BPF_ANY = 0n;
+
+export function lowerUnit(ctx: LowerContext, unit: Unit, name: string): IrProgram {
+  return new UnitLowering(ctx, unit, name).run();
+}
+
+/** Integers, pointers and 8-byte symbols travel in registers; everything else in memory. */
+export function isScalar(t: SType): boolean {
+  return t.kind === 'int' || t.kind === 'pointer' || (t.kind === 'symbol' && t.size === 8);
+}
+
+const fitsImm = (v: bigint) => v >= -0x8000_0000n && v <= 0x7fff_ffffn;
+
+class UnitLowering {
+  private readonly b: FnBuilder;
+  private readonly a: Analysis;
+  private readonly vars = new Map<string, VarSlot>();
+  private readonly loops: { brk: IrBlock; cont: IrBlock }[] = [];
+  private syscallId: VReg | undefined;
+
+  constructor(private readonly ctx: LowerContext, private readonly unit: Unit, private readonly name: string) {
+    this.b = new FnBuilder(name);
+    this.a = ctx.analysis;
+  }
+
+  run(): IrProgram {
+    const b = this.b;
+    const probe = this.unit.probe;
+    b.span = probe.span;
+    for (const v of this.unit.vars.values()) {
+      if (isScalar(v.type)) {
+        const reg = b.reg();
+        b.emit({ op: 'const', dst: reg, value: 0n });
+        this.vars.set(v.name, { kind: 'reg', reg, type: v.type });
+      } else {
+        const size = sizeOf(v.type);
+        const obj = b.obj(size, 8, v.name, v.span);
+        b.emit({ op: 'zero', obj, off: 0, len: size });
+        this.vars.set(v.name, { kind: 'mem', obj, type: v.type });
+      }
+    }
+    if (this.unit.plan.syscalls) this.syscallPrologue();
+    if (probe.predicate) {
+      b.span = probe.predicate.span;
+      const body = b.newBlock();
+      const out = b.newBlock();
+      this.cond(probe.predicate, body, out);
+      b.setBlock(out);
+      b.terminate({ op: 'ret', value: 0n });
+      b.setBlock(body);
+    }
+    this.block(probe.body);
+    b.span = probe.body.span;
+    b.terminate({ op: 'ret', value: 0n });
+    return { name: this.name, main: b.finish(), subprograms: [] };
+  }
+
+  // ─── raw syscall dispatch ─────────────────────────────────────────────────
+
+  /**
+   * `raw_syscalls` programs: ctx is u64[] — sys_enter(regs, id), sys_exit(regs, ret). The id of
+   * an exiting syscall is regs->orig_ax. Syscalls not in the script's set return at once; the set
+   * is a bitmap held in 64-bit immediates, one per 64 syscall numbers.
+   */
+  private syscallPrologue(): void {
+    const b = this.b;
+    const sc = this.unit.plan.syscalls!;
+    const c = this.ctxReg();
+    const id = b.reg();
+    if (sc.dir === 'enter') {
+      b.emit({ op: 'load', dst: id, addr: { reg: c }, off: 8, size: 8 });
+    } else {
+      const regs = b.reg();
+      b.emit({ op: 'load', dst: regs, addr: { reg: c }, off: 0, size: 8 });
+      const at = b.reg();
+      b.emit({ op: 'alu', alu: 'add', dst: at, a: regs, b: BigInt(PT_REGS.orig_ax!) });
+      const tmp = b.obj(8, 8, 'syscall id');
+      b.emit({ op: 'call', helper: Helper.probe_read_kernel, args: [{ obj: tmp, off: 0 }, { imm: 8n }, { reg: at }] });
+      b.emit({ op: 'load', dst: id, addr: { obj: tmp }, off: 0, size: 8 });
+    }
+    const out = b.newBlock();
+    const max = sc.entries[sc.entries.length - 1]!.nr;
+    const inRange = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'gt', a: id, b: BigInt(max), then: out.id, else: inRange.id });
+    b.setBlock(inRange);
+    const words = new Map<number, bigint>();
+    for (const e of sc.entries) words.set(e.nr >> 6, (words.get(e.nr >> 6) ?? 0n) | (1n << BigInt(e.nr & 63)));
+    const word = b.reg();
+    b.emit({ op: 'alu', alu: 'rsh', dst: word, a: id, b: 6n });
+    const bit = b.reg();
+    b.emit({ op: 'alu', alu: 'and', dst: bit, a: id, b: 63n });
+    const mask = b.reg();
+    const test = b.newBlock();
+    for (const [w, m] of [...words].sort((x, y) => x[0] - y[0])) {
+      const hit = b.newBlock();
+      const next = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'eq', a: word, b: BigInt(w), then: hit.id, else: next.id });
+      b.setBlock(hit);
+      b.emit({ op: 'const', dst: mask, value: BigInt.asIntN(64, m) });
+      b.jmp(test);
+      b.setBlock(next);
+    }
+    b.jmp(out);
+    b.setBlock(test);
+    const sh = b.reg();
+    b.emit({ op: 'alu', alu: 'rsh', dst: sh, a: mask, b: bit });
+    const one = b.reg();
+    b.emit({ op: 'alu', alu: 'and', dst: one, a: sh, b: 1n });
+    const body = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'eq', a: one, b: 0n, then: out.id, else: body.id });
+    b.setBlock(out);
+    b.terminate({ op: 'ret', value: 0n });
+    b.setBlock(body);
+    this.syscallId = id;
+  }
+
+  // ─── statements ────────────────────────────────────────────────────────────
+
+  private block(blk: Block): void {
+    for (const s of blk.stmts) this.stmt(s);
+  }
+
+  private stmt(s: Stmt): void {
+    const b = this.b;
+    b.span = s.span;
+    switch (s.kind) {
+      case 'Block':
+        this.block(s);
+        return;
+      case 'ExprStmt':
+        this.exprStmt(s.expr);
+        return;
+      case 'Assign':
+        this.assign(s);
+        return;
+      case 'Let':
+        if (s.init) this.assignVar(s.variable.name, s.init);
+        return;
+      case 'If': {
+        const then = b.newBlock();
+        const join = b.newBlock();
+        const els = s.else ? b.newBlock() : join;
+        this.cond(s.cond, then, els);
+        b.setBlock(then);
+        this.block(s.then);
+        b.jmp(join);
+        if (s.else) {
+          b.setBlock(els);
+          this.stmt(s.else);
+          b.jmp(join);
+        }
+        b.setBlock(join);
+        return;
+      }
+      case 'Unroll': {
+        const n = Number(this.a.constInt(s.count) ?? 0n);
+        for (let i = 0; i < n; i++) this.block(s.body);
+        return;
+      }
+      case 'While': {
+        const head = b.newBlock();
+        const body = b.newBlock();
+        const exit = b.newBlock();
+        b.jmp(head);
+        b.setBlock(head);
+        b.span = s.cond.span;
+        this.cond(s.cond, body, exit);
+        b.setBlock(body);
+        this.loops.push({ brk: exit, cont: head });
+        this.block(s.body);
+        this.loops.pop();
+        b.jmp(head);
+        b.setBlock(exit);
+        return;
+      }
+      case 'Jump': {
+        if (s.jump === 'return') {
+          b.terminate({ op: 'ret', value: 0n });
+          return;
+        }
+        const loop = this.loops[this.loops.length - 1]!;
+        b.jmp(s.jump === 'break' ? loop.brk : loop.cont);
+        return;
+      }
+      case 'For':
+        throw new Error('for loops are rejected by sema');
+    }
+  }
+
+  private exprStmt(e: Expr): void {
+    if (e.kind === 'Call') {
+      if (this.callStmt(e)) return;
+    }
+    if (e.kind === 'IncDec') {
+      this.incDec(e, false);
+      return;
+    }
+    if (e.kind === 'Ternary' && this.type(e).kind === 'void') {
+      const t = this.b.newBlock();
+      const f = this.b.newBlock();
+      const j = this.b.newBlock();
+      this.cond(e.cond, t, f);
+      this.b.setBlock(t);
+      this.exprStmt(e.then);
+      this.b.jmp(j);
+      this.b.setBlock(f);
+      this.exprStmt(e.else);
+      this.b.jmp(j);
+      this.b.setBlock(j);
+      return;
+    }
+    const t = this.type(e);
+    if (isScalar(t)) this.int(e);
+    else if (t.kind !== 'void') this.mem(e);
+  }
+
+  private assign(s: AssignStmt): void {
+    const target = s.target;
+    if (target.kind === 'Variable') {
+      if (s.op === '=') {
+        this.assignVar(target.name, s.value);
+        return;
+      }
+      const slot = this.vars.get(target.name)!;
+      if (slot.kind !== 'reg') throw new Error('compound assignment on a memory variable');
+      const v = this.int(s.value);
+      const r = this.binop(s.op.slice(0, -1), slot.reg, v, slot.type, this.type(s.value));
+      this.b.emit({ op: 'mov', dst: slot.reg, src: this.convert(r, slot.type) });
+      return;
+    }
+    const layout = this.layout(target.name);
+    const vt = layout.def.value;
+    if (vt.kind === 'agg') {
+      this.aggregate(target, layout, vt, s.value as Call);
+      return;
+    }
+    if (s.op === '=') {
+      if (isScalar(vt)) {
+        const v = this.int(s.value);
+        const key = this.mapKey(layout, target.keys);
+        const val = this.b.obj(8, 8, `value of ${target.name}`);
+        this.b.emit({ op: 'store', addr: { obj: val }, off: 0, size: 8, value: v });
+        this.update(layout, key, val);
+        return;
+      }
+      // Evaluate the value first so that the key's temporaries are not live across it.
+      const val = this.b.obj(layout.def.valueSize, 8, `value of ${target.name}`);
+      this.valueInto(s.value, { base: { obj: val }, off: 0 }, vt);
+      const key = this.mapKey(layout, target.keys);
+      this.update(layout, key, val);
+      return;
+    }
+    // Compound assignment: update in place when the entry exists (atomically for + and -, which
+    // other CPUs may be doing to the same entry), else insert `0 op v`.
+    const op = s.op.slice(0, -1);
+    const v = this.int(s.value);
+    const key = this.mapKey(layout, target.keys);
+    const p = this.lookup(layout, key);
+    const b = this.b;
+    const miss = b.newBlock();
+    const hit = b.newBlock();
+    const done = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: miss.id, else: hit.id });
+    b.setBlock(hit);
+    if (op === '+' || op === '-') {
+      let d = v;
+      if (op === '-') {
+        d = b.reg();
+        b.emit({ op: 'neg', dst: d, a: v });
+      }
+      b.emit({ op: 'atomic_add', addr: { reg: p }, off: 0, size: 8, value: d });
+    } else {
+      const old = b.reg();
+      b.emit({ op: 'load', dst: old, addr: { reg: p }, off: 0, size: 8 });
+      const r = this.binop(op, old, v, vt, this.type(s.value));
+      b.emit({ op: 'store', addr: { reg: p }, off: 0, size: 8, value: r });
+    }
+    b.jmp(done);
+    b.setBlock(miss);
+    const zero = b.reg();
+    b.emit({ op: 'const', dst: zero, value: 0n });
+    const r = this.binop(op, zero, v, vt, this.type(s.value));
+    const val = b.obj(8, 8, `value of ${target.name}`);
+    b.emit({ op: 'store', addr: { obj: val }, off: 0, size: 8, value: r });
+    this.update(layout, key, val);
+    b.jmp(done);
+    b.setBlock(done);
+  }
+
+  private assignVar(name: string, value: Expr): void {
+    const slot = this.vars.get(name)!;
+    if (slot.kind === 'reg') {
+      const v = this.int(value);
+      this.b.emit({ op: 'mov', dst: slot.reg, src: this.convert(v, slot.type, this.type(value)) });
+    } else {
+      this.valueInto(value, { base: { obj: slot.obj }, off: 0 }, slot.type);
+    }
+  }
+
+  // ─── maps ──────────────────────────────────────────────────────────────────
+
+  private layout(name: string): MapLayout {
+    return this.ctx.layouts.get(name)!;
+  }
+
+  private mapFd(layoutOrName: MapLayout | string): VReg {
+    const r = this.b.reg();
+    this.b.emit({ op: 'mapfd', dst: r, map: typeof layoutOrName === 'string' ? layoutOrName : layoutOrName.def.name });
+    return r;
+  }
+
+  /** Builds the key of an access (without the hist bucket, which the caller stores). */
+  private mapKey(l: MapLayout, keys: Expr[], name?: string): ObjId {
+    const b = this.b;
+    const label = `key of ${name ?? l.def.name}`;
+    if (l.scalarKey) {
+      const k = b.obj(4, 4, label);
+      b.emit({ op: 'store', addr: { obj: k }, off: 0, size: 4, value: 0n });
+      return k;
+    }
+    const k = b.obj(l.def.keySize, 8, label);
+    const needsZero = l.keyParts.length > 1 && sizeOf(l.def.key) > l.keyParts.reduce((s, t) => s + sizeOf(t), 0);
+    if (needsZero) b.emit({ op: 'zero', obj: k, off: 0, len: sizeOf(l.def.key) });
+    keys.forEach((e, i) => this.valueInto(e, { base: { obj: k }, off: l.keyOffsets[i]! }, l.keyParts[i]!));
+    return k;
+  }
+
+  private lookup(l: MapLayout | string, key: ObjId): VReg {
+    const fd = this.mapFd(l);
+    const p = this.b.reg();
+    this.b.emit({ op: 'call', helper: Helper.map_lookup_elem, args: [{ reg: fd }, { obj: key, off: 0 }], dst: p });
+    return p;
+  }
+
+  private update(l: MapLayout, key: ObjId, val: ObjId): void {
+    const fd = this.mapFd(l);
+    this.b.emit({ op: 'call', helper: Helper.map_update_elem, args: [{ reg: fd }, { obj: key, off: 0 }, { obj: val, off: 0 }, { imm: BPF_ANY }] });
+  }
+
+  /** Reads a map value; a missing entry reads as zero. */
+  private mapReadInt(e: MapRef): VReg {
+    const l = this.layout(e.name);
+    const key = this.mapKey(l, e.keys);
+    const p = this.lookup(l, key);
+    const b = this.b;
+    const r = b.reg();
+    b.emit({ op: 'const', dst: r, value: 0n });
+    const hit = b.newBlock();
+    const done = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: done.id, else: hit.id });
+    b.setBlock(hit);
+    b.emit({ op: 'load', dst: r, addr: { reg: p }, off: 0, size: 8 });
+    b.jmp(done);
+    b.setBlock(done);
+    return r;
+  }
+
+  private mapReadMem(e: MapRef): Mem {
+    const l = this.layout(e.name);
+    const size = l.def.valueSize;
+    const out = this.b.obj(size, 8, `value of ${e.name}`);
+    const key = this.mapKey(l, e.keys);
+    const p = this.lookup(l, key);
+    const b = this.b;
+    const hit = b.newBlock();
+    const miss = b.newBlock();
+    const done = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: miss.id, else: hit.id });
+    b.setBlock(hit);
+    this.copy({ base: { obj: out }, off: 0 }, { base: { reg: p }, off: 0 }, size);
+    b.jmp(done);
+    b.setBlock(miss);
+    b.emit({ op: 'zero', obj: out, off: 0, len: size });
+    b.jmp(done);
+    b.setBlock(done);
+    return { base: { obj: out }, off: 0 };
+  }
+
+  /** count/sum/min/max/avg/stats/hist/lhist: this CPU's slot, updated in place. */
+  private aggregate(target: MapRef, l: MapLayout, agg: AggType, call: Call): void {
+    const b = this.b;
+    const v = call.args.length > 0 ? this.int(call.args[0]!) : undefined;
+    const key = this.mapKey(l, target.keys);
+    let fn = agg.fn;
+    if (fn === 'hist' || fn === 'lhist') {
+      const bucket = fn === 'hist' ? this.log2(v!) : this.linear(v!, agg.lhist!);
+      b.emit({ op: 'store', addr: { obj: key }, off: l.bucketOffset!, size: 8, value: bucket });
+      fn = 'count';
+    }
+    const p = this.lookup(l, key);
+    const hit = b.newBlock();
+    const miss = b.newBlock();
+    const done = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: miss.id, else: hit.id });
+    b.setBlock(hit);
+    const addTo = (off: number, d: VReg | bigint): void => {
+      const cur = b.reg();
+      b.emit({ op: 'load', dst: cur, addr: { reg: p }, off, size: 8 });
+      const nv = b.reg();
+      b.emit({ op: 'alu', alu: 'add', dst: nv, a: cur, b: d });
+      b.emit({ op: 'store', addr: { reg: p }, off, size: 8, value: nv });
+    };
+    const init: (VReg | bigint)[] = [];
+    switch (fn) {
+      case 'count':
+        addTo(0, 1n);
+        init.push(1n);
+        break;
+      case 'sum':
+        addTo(0, v!);
+        init.push(v!);
+        break;
+      case 'avg':
+      case 'stats':
+        addTo(0, v!);
+        addTo(8, 1n);
+        init.push(v!, 1n);
+        break;
+      case 'min':
+      case 'max': {
+        const set = b.reg();
+        b.emit({ op: 'load', dst: set, addr: { reg: p }, off: 8, size: 8 });
+        const store = b.newBlock();
+        const check = b.newBlock();
+        b.terminate({ op: 'br', cmp: 'eq', a: set, b: 0n, then: store.id, else: check.id });
+        b.setBlock(check);
+        const cur = b.reg();
+        b.emit({ op: 'load', dst: cur, addr: { reg: p }, off: 0, size: 8 });
+        const cmp: CmpOp = fn === 'max' ? (agg.signed ? 'sgt' : 'gt') : agg.signed ? 'slt' : 'lt';
+        b.terminate({ op: 'br', cmp, a: v!, b: cur, then: store.id, else: done.id });
+        b.setBlock(store);
+        b.emit({ op: 'store', addr: { reg: p }, off: 0, size: 8, value: v! });
+        b.emit({ op: 'store', addr: { reg: p }, off: 8, size: 8, value: 1n });
+        init.push(v!, 1n);
+        break;
+      }
+    }
+    b.jmp(done);
+    b.setBlock(miss);
+    if (!l.array) {
+      const val = b.obj(l.def.valueSize, 8, `value of ${target.name}`);
+      init.forEach((x, i) => b.emit({ op: 'store', addr: { obj: val }, off: i * 8, size: 8, value: x }));
+      this.update(l, key, val);
+    }
+    b.jmp(done);
+    b.setBlock(done);
+  }
+
+  /** bpftrace's hist() bucket: 0 for v < 0, 1 for 0, else 2 + floor(log2(v)) (64-bit). */
+  private log2(v: VReg): VReg {
+    const b = this.b;
+    const r = b.reg();
+    b.emit({ op: 'const', dst: r, value: 0n });
+    const done = b.newBlock();
+    const nonneg = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'slt', a: v, b: 0n, then: done.id, else: nonneg.id });
+    b.setBlock(nonneg);
+    b.emit({ op: 'const', dst: r, value: 1n });
+    const nonzero = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'eq', a: v, b: 0n, then: done.id, else: nonzero.id });
+    b.setBlock(nonzero);
+    const n = b.reg();
+    b.emit({ op: 'mov', dst: n, src: v });
+    b.emit({ op: 'const', dst: r, value: 2n });
+    for (const s of [32n, 16n, 8n, 4n, 2n, 1n]) {
+      const t = b.reg();
+      b.emit({ op: 'alu', alu: 'rsh', dst: t, a: n, b: s });
+      const take = b.newBlock();
+      const next = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'eq', a: t, b: 0n, then: next.id, else: take.id });
+      b.setBlock(take);
+      b.emit({ op: 'mov', dst: n, src: t });
+      b.emit({ op: 'alu', alu: 'add', dst: r, a: r, b: s });
+      b.jmp(next);
+      b.setBlock(next);
+    }
+    b.jmp(done);
+    b.setBlock(done);
+    return r;
+  }
+
+  /** bpftrace's lhist() bucket: 0 below min, 1 + (v - min) / step, 1 + (max - min) / step above max. */
+  private linear(v: VReg, p: { min: bigint; max: bigint; step: bigint }): VReg {
+    const b = this.b;
+    const r = b.reg();
+    b.emit({ op: 'const', dst: r, value: 0n });
+    const done = b.newBlock();
+    const geMin = b.newBlock();
+    const min = this.constReg(p.min);
+    b.terminate({ op: 'br', cmp: 'slt', a: v, b: min, then: done.id, else: geMin.id });
+    b.setBlock(geMin);
+    b.emit({ op: 'const', dst: r, value: 1n + (p.max - p.min) / p.step });
+    const inRange = b.newBlock();
+    const max = this.constReg(p.max);
+    b.terminate({ op: 'br', cmp: 'sgt', a: v, b: max, then: done.id, else: inRange.id });
+    b.setBlock(inRange);
+    const d = b.reg();
+    b.emit({ op: 'alu', alu: 'sub', dst: d, a: v, b: p.min });
+    b.emit({ op: 'alu', alu: 'div', dst: d, a: d, b: p.step });
+    b.emit({ op: 'alu', alu: 'add', dst: r, a: d, b: 1n });
+    b.jmp(done);
+    b.setBlock(done);
+    return r;
+  }
+
+  private constReg(v: bigint): VReg {
+    const r = this.b.reg();
+    this.b.emit({ op: 'const', dst: r, value: BigInt.asIntN(64, v) });
+    return r;
+  }
+
+  // ─── expressions: types and integer values ────────────────────────────────
+
+  private type(e: Expr): SType {
+    const t = this.unit.types.get(e);
+    if (!t) throw new Error(`lowering: no type for ${e.kind} at ${e.span.line}:${e.span.col}`);
+    return t;
+  }
+
+  private ctxReg(): VReg {
+    const r = this.b.reg();
+    this.b.emit({ op: 'ctx', dst: r });
+    return r;
+  }
+
+  /** Re-normalises a 64-bit register to the width and signedness of `to`. */
+  private convert(r: VReg, to: SType, from?: SType): VReg {
+    if (to.kind !== 'int' || to.size === 8) return r;
+    if (from && from.kind === 'int' && from.size <= to.size && from.signed === to.signed) return r;
+    const d = this.b.reg();
+    const bits = (to.size * 8) as 8 | 16 | 32;
+    this.b.emit(to.signed ? { op: 'sext', dst: d, a: r, bits } : { op: 'zext', dst: d, a: r, bits });
+    return d;
+  }
+
+  private binop(op: string, a: VReg, bv: VReg, _lt: SType, _rt: SType): VReg {
+    const ALU: Record<string, AluOp> = {
+      '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '&': 'and', '|': 'or', '^': 'xor', '<<': 'lsh', '>>': 'rsh',
+    };
+    const d = this.b.reg();
+    this.b.emit({ op: 'alu', alu: ALU[op]!, dst: d, a, b: bv });
+    return d;
+  }
+
+  /** Evaluates an integer-valued (register) expression. */
+  private int(e: Expr): VReg {
+    const saved = this.b.span;
+    this.b.span = e.span;
+    try {
+      return this.intInner(e);
+    } finally {
+      this.b.span = saved;
+    }
+  }
+
+  private intInner(e: Expr): VReg {
+    const b = this.b;
+    const t = this.type(e);
+    if (e.kind === 'Integer' || e.kind === 'Bool' || e.kind === 'Identifier' || e.kind === 'Positional' || e.kind === 'PositionalCount' || e.kind === 'Binary' || e.kind === 'Unary') {
+      const c = this.a.constInt(e);
+      if (c !== undefined && t.kind === 'int') return this.constReg(c);
+    }
+    switch (e.kind) {
+      case 'Sizeof': {
+        const arg = e.arg;
+        const size = 'kind' in arg && this.unit.types.has(arg as Expr) ? sizeOf(this.type(arg as Expr)) : this.sizeofType(e);
+        return this.constReg(BigInt(size));
+      }
+      case 'Builtin':
+        return this.builtin(e);
+      case 'Variable': {
+        const slot = this.vars.get(e.name)!;
+        if (slot.kind !== 'reg') throw new Error(`variable ${e.name} is not a register`);
+        const r = b.reg();
+        b.emit({ op: 'mov', dst: r, src: slot.reg });
+        return r;
+      }
+      case 'Map':
+        return this.mapReadInt(e);
+      case 'Unary': {
+        if (e.op === '!') return this.materialize(e);
+        if (e.op === '*') return this.deref(this.int(e.operand), this.type(e.operand), 0n);
+        const v = this.int(e.operand);
+        if (e.op === '+') return v;
+        const d = b.reg();
+        if (e.op === '-') b.emit({ op: 'neg', dst: d, a: v });
+        else b.emit({ op: 'alu', alu: 'xor', dst: d, a: v, b: -1n });
+        return d;
+      }
+      case 'IncDec':
+        return this.incDec(e, true)!;
+      case 'Binary':
+        return this.binary(e);
+      case 'Ternary': {
+        const r = b.reg();
+        const then = b.newBlock();
+        const els = b.newBlock();
+        const join = b.newBlock();
+        this.cond(e.cond, then, els);
+        b.setBlock(then);
+        b.emit({ op: 'mov', dst: r, src: this.int(e.then) });
+        b.jmp(join);
+        b.setBlock(els);
+        b.emit({ op: 'mov', dst: r, src: this.int(e.else) });
+        b.jmp(join);
+        b.setBlock(join);
+        return r;
+      }
+      case 'Cast': {
+        const v = this.int(e.expr);
+        return this.convert(v, t, this.type(e.expr));
+      }
+      case 'Call':
+        return this.intCall(e);
+      case 'FieldAccess':
+        return this.fieldInt(e);
+      case 'IndexAccess':
+        return this.indexInt(e);
+      case 'TupleAccess': {
+        const m = this.mem(e.object);
+        const tt = this.type(e.object) as TupleType;
+        return this.loadInt({ base: m.base, off: m.off + tt.offsets[e.index]! }, t);
+      }
+      default:
+        throw new Error(`lowering: ${e.kind} has no integer value`);
+    }
+  }
+
+  private sizeofType(e: Expr & { kind: 'Sizeof' }): number {
+    // Sema typed the argument as a type; its size follows from the script type rules.
+    const arg = e.arg as { kind: string; name?: string };
+    if (arg.kind === 'NamedType') {
+      const names: Record<string, number> = { int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, char: 1, short: 2, int: 4, long: 8 };
+      return names[arg.name ?? ''] ?? 8;
+    }
+    return 8;
+  }
+
+  private loadInt(m: Mem, t: SType): VReg {
+    const r = this.b.reg();
+    const size = (t.kind === 'int' ? t.size : 8) as 1 | 2 | 4 | 8;
+    this.b.emit({ op: 'load', dst: r, addr: m.base, off: m.off, size, ...(t.kind === 'int' && t.signed && size < 8 ? { signed: true } : {}) });
+    return r;
+  }
+
+  /** Reads `*(T *)(p + index)` from kernel or user memory. */
+  private deref(p: VReg, pt: SType, index: bigint | VReg): VReg {
+    const b = this.b;
+    const to: SType = pt.kind === 'pointer' ? pt.to : { kind: 'int', size: 8, signed: false };
+    const space = pt.kind === 'pointer' ? pt.space : this.unit.space;
+    const size = sizeOf(to) || 8;
+    let addr = p;
+    if (typeof index === 'bigint') {
+      if (index !== 0n) {
+        addr = b.reg();
+        b.emit({ op: 'alu', alu: 'add', dst: addr, a: p, b: index * BigInt(size) });
+      }
+    } else {
+      const off = b.reg();
+      b.emit({ op: 'alu', alu: 'mul', dst: off, a: index, b: BigInt(size) });
+      addr = b.reg();
+      b.emit({ op: 'alu', alu: 'add', dst: addr, a: p, b: off });
+    }
+    const tmp = b.obj(8, 8, 'dereferenced value');
+    b.emit({ op: 'zero', obj: tmp, off: 0, len: 8 });
+    b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, args: [{ obj: tmp, off: 0 }, { imm: BigInt(Math.min(size, 8)) }, { reg: addr }] });
+    return this.loadInt({ base: { obj: tmp }, off: 0 }, to.kind === 'int' ? to : { kind: 'int', size: 8, signed: false });
+  }
+
+  private builtin(e: Builtin): VReg {
+    const b = this.b;
+    const call = (helper: number): VReg => {
+      const r = b.reg();
+      b.emit({ op: 'call', helper, args: [], dst: r });
+      return r;
+    };
+    const name = e.name;
+    switch (name) {
+      case 'pid': case 'tid': {
+        const r = call(Helper.get_current_pid_tgid);
+        const d = b.reg();
+        b.emit(name === 'pid' ? { op: 'alu', alu: 'rsh', dst: d, a: r, b: 32n } : { op: 'zext', dst: d, a: r, bits: 32 });
+        return d;
+      }
+      case 'uid': case 'gid': case 'username': {
+        const r = call(Helper.get_current_uid_gid);
+        const d = b.reg();
+        b.emit(name === 'gid' ? { op: 'alu', alu: 'rsh', dst: d, a: r, b: 32n } : { op: 'zext', dst: d, a: r, bits: 32 });
+        return d;
+      }
+      case 'nsecs': return call(Helper.ktime_get_boot_ns);
+      case 'elapsed': {
+        const now = call(Helper.ktime_get_boot_ns);
+        const key = b.obj(4, 4, 'key of .elapsed');
+        b.emit({ op: 'store', addr: { obj: key }, off: 0, size: 4, value: 0n });
+        const p = this.lookup('.elapsed', key);
+        const start = b.reg();
+        b.emit({ op: 'const', dst: start, value: 0n });
+        const hit = b.newBlock();
+        const done = b.newBlock();
+        b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: done.id, else: hit.id });
+        b.setBlock(hit);
+        b.emit({ op: 'load', dst: start, addr: { reg: p }, off: 0, size: 8 });
+        b.jmp(done);
+        b.setBlock(done);
+        const d = b.reg();
+        b.emit({ op: 'alu', alu: 'sub', dst: d, a: now, b: start });
+        return d;
+      }
+      case 'cpid': {
+        const key = b.obj(4, 4, 'key of .cpid');
+        b.emit({ op: 'store', addr: { obj: key }, off: 0, size: 4, value: 0n });
+        const p = this.lookup('.cpid', key);
+        const r = b.reg();
+        b.emit({ op: 'const', dst: r, value: 0n });
+        const hit = b.newBlock();
+        const done = b.newBlock();
+        b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: done.id, else: hit.id });
+        b.setBlock(hit);
+        b.emit({ op: 'load', dst: r, addr: { reg: p }, off: 0, size: 4 });
+        b.jmp(done);
+        b.setBlock(done);
+        return r;
+      }
+      case 'cpu': return call(Helper.get_smp_processor_id);
+      case 'rand': return call(Helper.get_prandom_u32);
+      case 'cgroup': return call(Helper.get_current_cgroup_id);
+      case 'numaid': return call(Helper.get_numa_node_id);
+      case 'jiffies': return call(Helper.jiffies64);
+      case 'curtask': return call(Helper.get_current_task);
+      case 'probe': {
+        if (this.unit.probeBase !== undefined && this.syscallId !== undefined) {
+          const d = b.reg();
+          b.emit({ op: 'alu', alu: 'add', dst: d, a: this.syscallId, b: BigInt(this.unit.probeBase) });
+          return d;
+        }
+        return this.constReg(BigInt(this.unit.probeIds[0]!));
+      }
+      case 'retval': return this.ctxLoad(PT_REGS.ax!);
+      case 'func': return this.ctxLoad(PT_REGS.ip!);
+      case 'args': return this.ctxReg();
+    }
+    const m = /^arg([0-9]+)$/.exec(name);
+    if (m) {
+      const n = Number(m[1]);
+      if (this.unit.plan.provider === 'rawtracepoint') return this.ctxLoad(8 * n);
+      return this.ctxLoad(PT_REGS[ARG_REGS[n]!]!);
+    }
+    throw new Error(`lowering: builtin ${name}`);
+  }
+
+  private ctxLoad(off: number): VReg {
+    const c = this.ctxReg();
+    const r = this.b.reg();
+    this.b.emit({ op: 'load', dst: r, addr: { reg: c }, off, size: 8 });
+    return r;
+  }
+
+  /** `args->field` of an integer, pointer or __data_loc field. */
+  private fieldInt(e: FieldAccess): VReg {
+    const f = this.tpField(e);
+    const b = this.b;
+    const c = this.ctxReg();
+    if (f.dataLoc) {
+      // u32 (length << 16 | offset of the data from the start of the record).
+      const loc = b.reg();
+      b.emit({ op: 'load', dst: loc, addr: { reg: c }, off: f.offset, size: 4 });
+      const off = b.reg();
+      b.emit({ op: 'alu', alu: 'and', dst: off, a: loc, b: 0xffffn });
+      const p = b.reg();
+      b.emit({ op: 'alu', alu: 'add', dst: p, a: c, b: off });
+      return p;
+    }
+    return this.loadInt({ base: { reg: c }, off: f.offset }, this.type(e));
+  }
+
+  private tpField(e: FieldAccess): { offset: number; dataLoc: boolean } {
+    const rec = this.unit.args!;
+    const f = rec.fields.find((x) => x.name === e.field)!;
+    const info = this.unit.plan.fields!.find((x) => x.name === e.field)!;
+    return { offset: f.offset, dataLoc: info.dataLoc };
+  }
+
+  private indexInt(e: IndexAccess): VReg {
+    const ot = this.type(e.object);
+    const t = this.type(e);
+    if (ot.kind === 'array') {
+      const m = this.mem(e.object);
+      const i = Number(this.a.constInt(e.index)!);
+      return this.loadInt({ base: m.base, off: m.off + i * sizeOf(ot.of) }, t);
+    }
+    const p = this.int(e.object);
+    const c = this.a.constInt(e.index);
+    return this.deref(p, ot, c !== undefined ? c : this.int(e.index));
+  }
+
+  private binary(e: Binary): VReg {
+    const op = e.op;
+    if (op === '&&' || op === '||' || op === '==' || op === '!=' || op === '<' || op === '>' || op === '<=' || op === '>=') {
+      return this.materialize(e);
+    }
+    const lt = this.type(e.left);
+    const rt = this.type(e.right);
+    const a = this.int(e.left);
+    let bv = this.int(e.right);
+    const b = this.b;
+    // Pointer arithmetic scales by the pointee's size.
+    if ((op === '+' || op === '-') && (lt.kind === 'pointer' || rt.kind === 'pointer')) {
+      const ptrLeft = lt.kind === 'pointer';
+      const pt = (ptrLeft ? lt : rt) as SType & { kind: 'pointer' };
+      const size = BigInt(sizeOf(pt.to) || 1);
+      if (size !== 1n) {
+        const scaled = b.reg();
+        const idx = ptrLeft ? bv : a;
+        b.emit({ op: 'alu', alu: 'mul', dst: scaled, a: idx, b: size });
+        if (ptrLeft) bv = scaled;
+        else return this.binop('+', bv, scaled, rt, lt);
+      }
+    }
+    return this.binop(op, a, bv, lt, rt);
+  }
+
+  /** 0 or 1 from a condition. */
+  private materialize(e: Expr): VReg {
+    const b = this.b;
+    const r = b.reg();
+    b.emit({ op: 'const', dst: r, value: 1n });
+    const f = b.newBlock();
+    const join = b.newBlock();
+    this.cond(e, join, f);
+    b.setBlock(f);
+    b.emit({ op: 'const', dst: r, value: 0n });
+    b.jmp(join);
+    b.setBlock(join);
+    return r;
+  }
+
+  /** Branches to `t` when `e` is true (non-zero), else to `f`. */
+  private cond(e: Expr, t: IrBlock, f: IrBlock): void {
+    const b = this.b;
+    const c = this.a.constInt(e);
+    if (c !== undefined && (e.kind === 'Integer' || e.kind === 'Binary' || e.kind === 'Unary' || e.kind === 'Positional' || e.kind === 'Identifier' || e.kind === 'Bool' || e.kind === 'PositionalCount')) {
+      b.jmp(c !== 0n ? t : f);
+      return;
+    }
+    if (e.kind === 'Unary' && e.op === '!') {
+      this.cond(e.operand, f, t);
+      return;
+    }
+    if (e.kind === 'Binary') {
+      if (e.op === '&&' || e.op === '||') {
+        const mid = b.newBlock();
+        if (e.op === '&&') this.cond(e.left, mid, f);
+        else this.cond(e.left, t, mid);
+        b.setBlock(mid);
+        this.cond(e.right, t, f);
+        return;
+      }
+      const CMP: Record<string, [CmpOp, CmpOp]> = {
+        '==': ['eq', 'eq'], '!=': ['ne', 'ne'], '<': ['lt', 'slt'], '>': ['gt', 'sgt'], '<=': ['le', 'sle'], '>=': ['ge', 'sge'],
+      };
+      const ops = CMP[e.op];
+      if (ops) {
+        const lt = this.type(e.left);
+        const rt = this.type(e.right);
+        if (lt.kind === 'string' && rt.kind === 'string') {
+          if (e.op === '==') this.strEq(e.left, e.right, Infinity, t, f);
+          else this.strEq(e.left, e.right, Infinity, f, t);
+          return;
+        }
+        const signed = lt.kind === 'int' && rt.kind === 'int' && lt.signed && rt.signed;
+        const a = this.int(e.left);
+        const rc = this.a.constInt(e.right);
+        const rv: VReg | bigint = rc !== undefined && rt.kind === 'int' && fitsImm(rc) ? rc : this.int(e.right);
+        b.terminate({ op: 'br', cmp: ops[signed ? 1 : 0], a, b: rv, then: t.id, else: f.id });
+        return;
+      }
+    }
+    const r = this.int(e);
+    b.terminate({ op: 'br', cmp: 'ne', a: r, b: 0n, then: t.id, else: f.id });
+  }
+
+  /**
+   * String equality, byte by byte up to the shorter declared size (or `limit`, for strncmp):
+   * a difference goes to `ne`, a NUL in both at the same place (or reaching the end) to `eq`.
+   */
+  private strEq(l: Expr, r: Expr, limit: number, eq: IrBlock, ne: IrBlock): void {
+    const b = this.b;
+    const lc = this.constString(l);
+    const rc = this.constString(r);
+    if (lc && rc) {
+      const n = Math.min(lc.length + 1, rc.length + 1, limit);
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        const x = lc[i] ?? 0;
+        const y = rc[i] ?? 0;
+        if (x !== y) { same = false; break; }
+        if (x === 0) break;
+      }
+      b.jmp(same ? eq : ne);
+      return;
+    }
+    if (lc || rc) {
+      const lit = (lc ?? rc)!;
+      const other = lc ? r : l;
+      const m = this.mem(other);
+      const size = sizeOf(this.type(other));
+      const n = Math.min(size, lit.length + 1, limit);
+      for (let i = 0; i < n; i++) {
+        const c = b.reg();
+        b.emit({ op: 'load', dst: c, addr: m.base, off: m.off + i, size: 1 });
+        const next = b.newBlock();
+        b.terminate({ op: 'br', cmp: 'ne', a: c, b: BigInt(lit[i] ?? 0), then: ne.id, else: next.id });
+        b.setBlock(next);
+      }
+      b.jmp(eq);
+      return;
+    }
+    const ml = this.mem(l);
+    const mr = this.mem(r);
+    const n = Math.min(sizeOf(this.type(l)), sizeOf(this.type(r)), limit);
+    for (let i = 0; i < n; i++) {
+      const x = b.reg();
+      const y = b.reg();
+      b.emit({ op: 'load', dst: x, addr: ml.base, off: ml.off + i, size: 1 });
+      b.emit({ op: 'load', dst: y, addr: mr.base, off: mr.off + i, size: 1 });
+      const same = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'ne', a: x, b: y, then: ne.id, else: same.id });
+      b.setBlock(same);
+      const next = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'eq', a: x, b: 0n, then: eq.id, else: next.id });
+      b.setBlock(next);
+    }
+    b.jmp(eq);
+  }
+
+  /** The bytes of a string known at compile time (literal, str($1)), without the NUL. */
+  private constString(e: Expr): Uint8Array | undefined {
+    if (e.kind === 'String') return e.bytes;
+    if (e.kind === 'Call' && e.name === 'str') return this.unit.strings.get(e);
+    return undefined;
+  }
+
+  private incDec(e: IncDec, wantValue: boolean): VReg | undefined {
+    const b = this.b;
+    const delta = e.op === '++' ? 1n : -1n;
+    const target = e.target;
+    if (target.kind === 'Variable') {
+      const slot = this.vars.get(target.name)!;
+      if (slot.kind !== 'reg') throw new Error('++ on a memory variable');
+      let step = delta;
+      if (slot.type.kind === 'pointer') step *= BigInt(sizeOf(slot.type.to) || 1);
+      const old = b.reg();
+      if (wantValue && !e.prefix) b.emit({ op: 'mov', dst: old, src: slot.reg });
+      const nv = b.reg();
+      b.emit({ op: 'alu', alu: 'add', dst: nv, a: slot.reg, b: step });
+      b.emit({ op: 'mov', dst: slot.reg, src: this.convert(nv, slot.type) });
+      if (!wantValue) return undefined;
+      if (e.prefix) {
+        const r = b.reg();
+        b.emit({ op: 'mov', dst: r, src: slot.reg });
+        return r;
+      }
+      return old;
+    }
+    const l = this.layout(target.name);
+    const key = this.mapKey(l, target.keys);
+    const p = this.lookup(l, key);
+    const hit = b.newBlock();
+    const miss = b.newBlock();
+    const done = b.newBlock();
+    const result = b.reg();
+    b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: miss.id, else: hit.id });
+    b.setBlock(hit);
+    if (!wantValue) {
+      const d = this.constReg(delta);
+      b.emit({ op: 'atomic_add', addr: { reg: p }, off: 0, size: 8, value: d });
+    } else {
+      const old = b.reg();
+      b.emit({ op: 'load', dst: old, addr: { reg: p }, off: 0, size: 8 });
+      const nv = b.reg();
+      b.emit({ op: 'alu', alu: 'add', dst: nv, a: old, b: delta });
+      b.emit({ op: 'store', addr: { reg: p }, off: 0, size: 8, value: nv });
+      b.emit({ op: 'mov', dst: result, src: e.prefix ? nv : old });
+    }
+    b.jmp(done);
+    b.setBlock(miss);
+    const val = b.obj(8, 8, `value of ${target.name}`);
+    b.emit({ op: 'store', addr: { obj: val }, off: 0, size: 8, value: delta });
+    this.update(l, key, val);
+    if (wantValue) b.emit({ op: 'const', dst: result, value: e.prefix ? delta : 0n });
+    b.jmp(done);
+    b.setBlock(done);
+    return wantValue ? result : undefined;
+  }
+
+  private intCall(c: Call): VReg {
+    const b = this.b;
+    switch (c.name) {
+      case 'strncmp': {
+        const n = Number(this.a.constInt(c.args[2]!) ?? 0n);
+        const r = b.reg();
+        b.emit({ op: 'const', dst: r, value: 1n });
+        const eq = b.newBlock();
+        const join = b.newBlock();
+        this.strEq(c.args[0]!, c.args[1]!, n, eq, join);
+        b.setBlock(eq);
+        b.emit({ op: 'const', dst: r, value: 0n });
+        b.jmp(join);
+        b.setBlock(join);
+        return r;
+      }
+      case 'ksym':
+        return this.int(c.args[0]!);
+      case 'bswap': {
+        const t = this.type(c.args[0]!) as IntType;
+        const v = this.int(c.args[0]!);
+        if (t.size === 1) return this.convert(v, { kind: 'int', size: 1, signed: false });
+        const d = b.reg();
+        b.emit({ op: 'bswap', dst: d, a: v, bits: (t.size * 8) as 16 | 32 | 64 });
+        return d;
+      }
+      case 'kptr': case 'uptr':
+        return this.int(c.args[0]!);
+      case 'sizeof':
+        return this.constReg(BigInt(sizeOf(this.type(c.args[0]!))));
+    }
+    throw new Error(`lowering: call ${c.name} has no integer value`);
+  }
+
+  // ─── memory values ─────────────────────────────────────────────────────────
+
+  /** Evaluates a memory-valued expression to memory the program can read directly. */
+  private mem(e: Expr): Mem {
+    const saved = this.b.span;
+    this.b.span = e.span;
+    try {
+      return this.memInner(e);
+    } finally {
+      this.b.span = saved;
+    }
+  }
+
+  private memInner(e: Expr): Mem {
+    const t = this.type(e);
+    switch (e.kind) {
+      case 'Variable': {
+        const slot = this.vars.get(e.name)!;
+        if (slot.kind === 'mem') return { base: { obj: slot.obj }, off: 0 };
+        break;
+      }
+      case 'Map':
+        return this.mapReadMem(e);
+      case 'FieldAccess': {
+        const f = this.tpField(e);
+        return { base: { reg: this.ctxReg() }, off: f.offset };
+      }
+      case 'TupleAccess': {
+        const m = this.mem(e.object);
+        const tt = this.type(e.object) as TupleType;
+        return { base: m.base, off: m.off + tt.offsets[e.index]! };
+      }
+      default:
+        break;
+    }
+    const size = sizeOf(t);
+    const obj = this.b.obj(size, 8, describe(e));
+    const dst: Mem = { base: { obj }, off: 0 };
+    this.valueInto(e, dst, t);
+    return dst;
+  }
+
+  /** Writes the value of `e` into `dst`, in the layout of `dt` (strings NUL-padded to its size). */
+  private valueInto(e: Expr, dst: Mem, dt: SType): void {
+    const saved = this.b.span;
+    this.b.span = e.span;
+    try {
+      this.valueIntoInner(e, dst, dt);
+    } finally {
+      this.b.span = saved;
+    }
+  }
+
+  private valueIntoInner(e: Expr, dst: Mem, dt: SType): void {
+    const b = this.b;
+    const t = this.type(e);
+    if (isScalar(dt)) {
+      const v = this.convert(this.int(e), dt, t);
+      const size = (dt.kind === 'int' ? dt.size : 8) as 1 | 2 | 4 | 8;
+      b.emit({ op: 'store', addr: dst.base, off: dst.off, size, value: v });
+      return;
+    }
+    const dsize = sizeOf(dt);
+    if (dt.kind === 'string') {
+      const lit = this.constString(e);
+      if (lit) {
+        this.storeBytes(dst, lit.slice(0, dsize - 1), dsize);
+        return;
+      }
+      if (e.kind === 'Call' && e.name === 'str') {
+        this.strInto(e, dst, dsize);
+        return;
+      }
+      if (e.kind === 'Builtin' && e.name === 'comm') {
+        this.zero(dst, dsize);
+        b.emit({ op: 'call', helper: Helper.get_current_comm, args: [this.addr(dst), { imm: BigInt(Math.min(16, dsize)) }] });
+        return;
+      }
+      if (e.kind === 'Ternary') {
+        const then = b.newBlock();
+        const els = b.newBlock();
+        const join = b.newBlock();
+        this.cond(e.cond, then, els);
+        b.setBlock(then);
+        this.valueInto(e.then, dst, dt);
+        b.jmp(join);
+        b.setBlock(els);
+        this.valueInto(e.else, dst, dt);
+        b.jmp(join);
+        b.setBlock(join);
+        return;
+      }
+    }
+    if (dt.kind === 'tuple' && e.kind === 'Tuple') {
+      this.zero(dst, dsize);
+      e.elements.forEach((x, i) => this.valueInto(x, { base: dst.base, off: dst.off + dt.offsets[i]! }, dt.elems[i]!));
+      return;
+    }
+    if (e.kind === 'Builtin' && e.name === 'func' && dt.kind === 'symbol') {
+      // usym: the address and the pid it belongs to.
+      const ip = this.builtin(e);
+      b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 8, value: ip });
+      const pt = b.reg();
+      b.emit({ op: 'call', helper: Helper.get_current_pid_tgid, args: [], dst: pt });
+      const pid = b.reg();
+      b.emit({ op: 'alu', alu: 'rsh', dst: pid, a: pt, b: 32n });
+      b.emit({ op: 'store', addr: dst.base, off: dst.off + 8, size: 8, value: pid });
+      return;
+    }
+    if (e.kind === 'Call' && e.name === 'usym') {
+      const v = this.int(e.args[0]!);
+      b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 8, value: v });
+      const pt = b.reg();
+      b.emit({ op: 'call', helper: Helper.get_current_pid_tgid, args: [], dst: pt });
+      const pid = b.reg();
+      b.emit({ op: 'alu', alu: 'rsh', dst: pid, a: pt, b: 32n });
+      b.emit({ op: 'store', addr: dst.base, off: dst.off + 8, size: 8, value: pid });
+      return;
+    }
+    if (e.kind === 'Ternary') {
+      const then = b.newBlock();
+      const els = b.newBlock();
+      const join = b.newBlock();
+      this.cond(e.cond, then, els);
+      b.setBlock(then);
+      this.valueInto(e.then, dst, dt);
+      b.jmp(join);
+      b.setBlock(els);
+      this.valueInto(e.else, dst, dt);
+      b.jmp(join);
+      b.setBlock(join);
+      return;
+    }
+    const src = this.mem(e);
+    this.convertMem(src, t, dst, dt);
+  }
+
+  /** Copies a memory value of type `st` into `dst` of type `dt` (strings resized, tuples per element). */
+  private convertMem(src: Mem, st: SType, dst: Mem, dt: SType): void {
+    if (st.kind === 'string' && dt.kind === 'string') {
+      const n = Math.min(st.size, dt.size);
+      this.copy(dst, src, n);
+      if (dt.size > n) this.zero({ base: dst.base, off: dst.off + n }, dt.size - n);
+      else if (st.size > dt.size) this.b.emit({ op: 'store', addr: dst.base, off: dst.off + dt.size - 1, size: 1, value: 0n });
+      return;
+    }
+    if (st.kind === 'tuple' && dt.kind === 'tuple' && (st.size !== dt.size || st.offsets.some((o, i) => o !== dt.offsets[i]))) {
+      this.zero(dst, dt.size);
+      st.elems.forEach((et, i) => {
+        const s = { base: src.base, off: src.off + st.offsets[i]! };
+        const d = { base: dst.base, off: dst.off + dt.offsets[i]! };
+        const dte = dt.elems[i]!;
+        if (isScalar(dte)) {
+          const v = this.loadInt(s, et);
+          this.b.emit({ op: 'store', addr: d.base, off: d.off, size: (dte.kind === 'int' ? dte.size : 8) as 1 | 2 | 4 | 8, value: this.convert(v, dte, et) });
+        } else this.convertMem(s, et, d, dte);
+      });
+      return;
+    }
+    this.copy(dst, src, Math.min(sizeOf(st), sizeOf(dt)));
+    if (sizeOf(dt) > sizeOf(st)) this.zero({ base: dst.base, off: dst.off + sizeOf(st) }, sizeOf(dt) - sizeOf(st));
+  }
+
+  /** str(p [, n]) into a buffer of `size` bytes: zeroed, then bpf_probe_read_*_str. */
+  private strInto(c: Call, dst: Mem, size: number): void {
+    const b = this.b;
+    const pt = this.type(c.args[0]!);
+    if (pt.kind === 'string') {
+      const src = this.mem(c.args[0]!);
+      this.convertMem(src, pt, dst, { kind: 'string', size });
+      return;
+    }
+    const p = this.int(c.args[0]!);
+    const space = pt.kind === 'pointer' ? pt.space : this.unit.space;
+    let len: Value = { imm: BigInt(size) };
+    if (c.args[1]) {
+      const n = this.a.constInt(c.args[1]);
+      if (n !== undefined) {
+        len = { imm: BigInt(Math.min(size, Number(BigInt.asUintN(64, n + 1n)))) };
+      } else {
+        // min(n + 1, size), unsigned, as bpftrace: the verifier sees a bounded length.
+        const v = this.int(c.args[1]);
+        const r = b.reg();
+        b.emit({ op: 'alu', alu: 'add', dst: r, a: v, b: 1n });
+        const big = b.newBlock();
+        const ok = b.newBlock();
+        b.terminate({ op: 'br', cmp: 'gt', a: r, b: BigInt(size), then: big.id, else: ok.id });
+        b.setBlock(big);
+        b.emit({ op: 'const', dst: r, value: BigInt(size) });
+        b.jmp(ok);
+        b.setBlock(ok);
+        len = { reg: r };
+      }
+    }
+    this.zero(dst, size);
+    b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, args: [this.addr(dst), len, { reg: p }] });
+  }
+
+  private addr(m: Mem): Value {
+    if ('obj' in m.base) return { obj: m.base.obj, off: m.off };
+    if (m.off === 0) return { reg: m.base.reg };
+    const r = this.b.reg();
+    this.b.emit({ op: 'alu', alu: 'add', dst: r, a: m.base.reg, b: BigInt(m.off) });
+    return { reg: r };
+  }
+
+  /** Stores constant bytes, NUL-padded to `size`. */
+  private storeBytes(dst: Mem, bytes: Uint8Array, size: number): void {
+    const buf = new Uint8Array(size);
+    buf.set(bytes.slice(0, size));
+    let i = 0;
+    while (i < size) {
+      const w = chunk(dst.off + i, dst.off + i, size - i);
+      let v = 0n;
+      for (let k = w - 1; k >= 0; k--) v = (v << 8n) | BigInt(buf[i + k]!);
+      this.b.emit({ op: 'store', addr: dst.base, off: dst.off + i, size: w, value: w === 8 ? BigInt.asIntN(64, v) : v });
+      i += w;
+    }
+  }
+
+  private zero(dst: Mem, len: number): void {
+    if (len <= 0) return;
+    if ('obj' in dst.base) {
+      this.b.emit({ op: 'zero', obj: dst.base.obj, off: dst.off, len });
+      return;
+    }
+    let i = 0;
+    while (i < len) {
+      const w = chunk(dst.off + i, dst.off + i, len - i);
+      this.b.emit({ op: 'store', addr: dst.base, off: dst.off + i, size: w, value: 0n });
+      i += w;
+    }
+  }
+
+  /** Copies with loads and stores as wide as the alignment of both sides allows. */
+  private copy(dst: Mem, src: Mem, len: number): void {
+    let i = 0;
+    while (i < len) {
+      const w = chunk(dst.off + i, src.off + i, len - i);
+      const r = this.b.reg();
+      this.b.emit({ op: 'load', dst: r, addr: src.base, off: src.off + i, size: w });
+      this.b.emit({ op: 'store', addr: dst.base, off: dst.off + i, size: w, value: r });
+      i += w;
+    }
+  }
+
+  // ─── calls as statements ───────────────────────────────────────────────────
+
+  /** Statement-level calls; false when the call is an ordinary value. */
+  private callStmt(c: Call): boolean {
+    const b = this.b;
+    switch (c.name) {
+      case 'printf': case 'system': case 'cat': {
+        const fmt = c.args[0] as Expr & { kind: 'String' };
+        const types = c.args.slice(1).map((x) => this.type(x));
+        const { args, size } = recordLayout(types);
+        const pending = c.args.slice(1).map((x, i) => this.pending(x, args[i]!.type));
+        const ev: EventDef = c.name === 'printf'
+          ? { kind: 'printf', format: fmt.value, args, size, span: c.span }
+          : { kind: c.name as 'system' | 'cat', format: fmt.value, args, size };
+        const id = this.ctx.events.add(ev);
+        this.emitRecord(id, size, (rec) => pending.forEach((p, i) => this.writePending(p, { base: rec.base, off: args[i]!.offset }, args[i]!.type)));
+        return true;
+      }
+      case 'print': {
+        const a0 = c.args[0]!;
+        if (a0.kind === 'Map') {
+          const top = c.args[1] ? Number(this.a.constInt(c.args[1]) ?? 0n) : 0;
+          const div = c.args[2] ? Number(this.a.constInt(c.args[2]) ?? 0n) : 0;
+          this.emitRecord(this.ctx.events.add({ kind: 'print_map', map: a0.name, top, div }), EVENT_HEADER, () => {});
+          return true;
+        }
+        const { args, size } = recordLayout([this.type(a0)]);
+        const p = this.pending(a0, args[0]!.type);
+        const id = this.ctx.events.add({ kind: 'print_value', args, size });
+        this.emitRecord(id, size, (rec) => this.writePending(p, { base: rec.base, off: args[0]!.offset }, args[0]!.type));
+        return true;
+      }
+      case 'clear': case 'zero': {
+        const m = (c.args[0] as MapRef).name;
+        this.emitRecord(this.ctx.events.add(c.name === 'clear' ? { kind: 'clear_map', map: m } : { kind: 'zero_map', map: m }), EVENT_HEADER, () => {});
+        return true;
+      }
+      case 'time': {
+        const format = c.args[0] && c.args[0].kind === 'String' ? c.args[0].value : '%H:%M:%S\n';
+        this.emitRecord(this.ctx.events.add({ kind: 'time', format }), EVENT_HEADER, () => {});
+        return true;
+      }
+      case 'exit':
+        this.emitRecord(this.ctx.events.add({ kind: 'exit' }), EVENT_HEADER, () => {});
+        b.terminate({ op: 'ret', value: 0n });
+        return true;
+      case 'delete': {
+        const a0 = c.args[0] as MapRef;
+        const keys = c.args.length === 2 ? (c.args[1]!.kind === 'Tuple' ? c.args[1]!.elements : [c.args[1]!]) : a0.keys;
+        const l = this.layout(a0.name);
+        if (l.array) {
+          // A per-CPU array entry cannot be deleted from a program; user space clears it.
+          this.emitRecord(this.ctx.events.add({ kind: 'clear_map', map: a0.name }), EVENT_HEADER, () => {});
+          return true;
+        }
+        if (l.bucketOffset !== undefined) {
+          this.emitRecord(this.ctx.events.add({ kind: 'clear_map', map: a0.name }), EVENT_HEADER, () => {});
+          return true;
+        }
+        const key = this.mapKey(l, keys);
+        const fd = this.mapFd(l);
+        b.emit({ op: 'call', helper: Helper.map_delete_elem, args: [{ reg: fd }, { obj: key, off: 0 }] });
+        return true;
+      }
+      case 'signal': {
+        const a0 = c.args[0]!;
+        const sig: Value = a0.kind === 'String' ? { imm: BigInt(signalNumber(a0.value)!) } : { reg: this.int(a0) };
+        b.emit({ op: 'call', helper: Helper.send_signal, args: [sig] });
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Evaluates a record argument now; strings that can be written straight into the record wait. */
+  private pending(e: Expr, rt: SType): Pending {
+    if (isScalar(rt)) return { kind: 'reg', reg: this.int(e) };
+    if (rt.kind === 'string') {
+      const lit = this.constString(e);
+      if (lit) return { kind: 'write', write: (dst) => this.storeBytes(dst, lit.slice(0, rt.size - 1), rt.size) };
+      if (e.kind === 'Builtin' && e.name === 'comm') return { kind: 'write', write: (dst) => this.valueInto(e, dst, rt) };
+      if (e.kind === 'Call' && e.name === 'str' && this.type(e.args[0]!).kind !== 'string') {
+        // Evaluate the pointer (and length) now, read the string into the record later.
+        const p = this.int(e.args[0]!);
+        const n = e.args[1] ? this.int(e.args[1]) : undefined;
+        const pt = this.type(e.args[0]!);
+        return {
+          kind: 'write',
+          write: (dst) => {
+            const b = this.b;
+            let len: Value = { imm: BigInt(rt.size) };
+            if (n !== undefined) {
+              const r = b.reg();
+              b.emit({ op: 'alu', alu: 'add', dst: r, a: n, b: 1n });
+              const big = b.newBlock();
+              const ok = b.newBlock();
+              b.terminate({ op: 'br', cmp: 'gt', a: r, b: BigInt(rt.size), then: big.id, else: ok.id });
+              b.setBlock(big);
+              b.emit({ op: 'const', dst: r, value: BigInt(rt.size) });
+              b.jmp(ok);
+              b.setBlock(ok);
+              len = { reg: r };
+            }
+            this.zero(dst, rt.size);
+            const space = pt.kind === 'pointer' ? pt.space : this.unit.space;
+            b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, args: [this.addr(dst), len, { reg: p }] });
+          },
+        };
+      }
+    }
+    const t = this.type(e);
+    const m = this.mem(e);
+    return { kind: 'write', write: (dst) => this.convertMem(m, t, dst, rt) };
+  }
+
+  private writePending(p: Pending, dst: Mem, rt: SType): void {
+    if (p.kind === 'reg') {
+      const size = (rt.kind === 'int' ? rt.size : 8) as 1 | 2 | 4 | 8;
+      this.b.emit({ op: 'store', addr: dst.base, off: dst.off, size, value: p.reg });
+    } else p.write(dst);
+  }
+
+  /** Reserves a record in the ring buffer, writes the header and the body, submits it. */
+  private emitRecord(id: number, size: number, body: (rec: Mem) => void): void {
+    const b = this.b;
+    const fd = this.mapFd('.events');
+    const rec = b.reg();
+    b.emit({ op: 'call', helper: Helper.ringbuf_reserve, args: [{ reg: fd }, { imm: BigInt(size) }, { imm: 0n }], dst: rec });
+    const ok = b.newBlock();
+    const lost = b.newBlock();
+    const done = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'eq', a: rec, b: 0n, then: lost.id, else: ok.id });
+    // The ring is full: count the record in this CPU's slot of '.lost' for user space to report.
+    b.setBlock(lost);
+    const key = b.obj(4, 4, 'key of .lost');
+    b.emit({ op: 'store', addr: { obj: key }, off: 0, size: 4, value: 0n });
+    const p = this.lookup('.lost', key);
+    const count = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: done.id, else: count.id });
+    b.setBlock(count);
+    const n = b.reg();
+    b.emit({ op: 'load', dst: n, addr: { reg: p }, off: 0, size: 8 });
+    b.emit({ op: 'alu', alu: 'add', dst: n, a: n, b: 1n });
+    b.emit({ op: 'store', addr: { reg: p }, off: 0, size: 8, value: n });
+    b.jmp(done);
+    b.setBlock(ok);
+    b.emit({ op: 'store', addr: { reg: rec }, off: 0, size: 4, value: BigInt(id) });
+    b.emit({ op: 'store', addr: { reg: rec }, off: 4, size: 4, value: 0n });
+    body({ base: { reg: rec }, off: 0 });
+    b.emit({ op: 'call', helper: Helper.ringbuf_submit, args: [{ reg: rec }, { imm: 0n }] });
+    b.jmp(done);
+    b.setBlock(done);
+  }
+}
+
+/** Widest access (8, 4, 2, 1) that is aligned at both offsets and fits in `left` bytes. */
+function chunk(a: number, b: number, left: number): 1 | 2 | 4 | 8 {
+  for (const w of [8, 4, 2] as const) {
+    if (left >= w && a % w === 0 && b % w === 0) return w;
+  }
+  return 1;
+}
+
+function describe(e: Expr): string {
+  switch (e.kind) {
+    case 'String': return 'string literal';
+    case 'Call': return `${e.name}()`;
+    case 'Builtin': return e.name;
+    case 'Tuple': return 'tuple';
+    default: return 'temporary';
+  }
+}

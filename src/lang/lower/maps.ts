@@ -1,0 +1,110 @@
+/**
+ * How each script map lives in the kernel: map kind, key and value layout. Aggregations use
+ * per-CPU maps so an update is a plain load/add/store on this CPU's slot (no atomics, no
+ * lookup-copy-update race): a scalar aggregation is a one-entry per-CPU array, a keyed one (and
+ * every hist/lhist, whose key carries the bucket) a per-CPU hash. Plain values (`@x = 5`) are
+ * hash maps, so that "never assigned" and delete() keep bpftrace's meaning.
+ */
+import type { MapInfo } from '../sema/analyze.js';
+import type { MapDef, MapKindName } from '../spec.js';
+import { AGG_LAYOUT, VOID, sizeOf, tupleType, type SType } from '../types.js';
+
+/** bpftrace's default BPFTRACE_MAP_KEYS_MAX. */
+export const MAP_KEYS_MAX = 4096;
+/** Ring buffer size for events (a power-of-two multiple of the page size). */
+export const EVENTS_RING_BYTES = 1 << 20;
+
+export interface MapLayout {
+  def: MapDef;
+  /** Key parts and where each starts in the key (empty for a scalar map). */
+  keyParts: SType[];
+  keyOffsets: number[];
+  /** Where the hist/lhist bucket index (u64) sits in the key. */
+  bucketOffset?: number;
+  /** A scalar map keyed by a u32 0 (array and plain scalar maps). */
+  scalarKey: boolean;
+  perCpu: boolean;
+  array: boolean;
+}
+
+const round8 = (n: number) => (n + 7) & ~7;
+
+export function layoutMap(m: MapInfo, kernelName: string): MapLayout {
+  const keys = m.keys ?? [];
+  const value = m.value ?? VOID;
+  const agg = value.kind === 'agg' ? value : undefined;
+  const bucketed = agg?.fn === 'hist' || agg?.fn === 'lhist';
+  let keyType: SType = VOID;
+  let keyOffsets: number[] = [];
+  let userKeySize = 0;
+  if (keys.length === 1) {
+    keyType = keys[0]!;
+    keyOffsets = [0];
+    userKeySize = sizeOf(keyType);
+  } else if (keys.length > 1) {
+    const t = tupleType(keys);
+    keyType = t;
+    keyOffsets = t.offsets;
+    userKeySize = t.size;
+  }
+  let kind: MapKindName;
+  let keySize: number;
+  let bucketOffset: number | undefined;
+  let scalarKey = false;
+  if (bucketed) {
+    kind = 'percpu_hash';
+    bucketOffset = round8(userKeySize);
+    keySize = bucketOffset + 8;
+  } else if (keys.length === 0) {
+    kind = agg ? 'percpu_array' : 'hash';
+    keySize = 4;
+    scalarKey = true;
+  } else {
+    kind = agg ? 'percpu_hash' : 'hash';
+    keySize = userKeySize;
+  }
+  const valueSize = agg ? AGG_LAYOUT[agg.fn].words * 8 : Math.max(1, sizeOf(value));
+  const maxEntries = kind === 'percpu_array' || (kind === 'hash' && scalarKey) ? 1 : MAP_KEYS_MAX;
+  const def: MapDef = {
+    name: m.name, kernelName, kind, keySize, valueSize, maxEntries, key: keyType, value, user: true,
+    span: m.valueSpan ?? m.firstSpan,
+  };
+  const out: MapLayout = {
+    def, keyParts: keys, keyOffsets, scalarKey, perCpu: kind.startsWith('percpu'), array: kind === 'percpu_array',
+  };
+  if (bucketOffset !== undefined) out.bucketOffset = bucketOffset;
+  return out;
+}
+
+/** Kernel map names: ≤ 15 chars of [A-Za-z0-9_.], unique, recognisable (`AT_name` as bpftrace). */
+export function kernelMapNames(names: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<string>();
+  for (const n of names) {
+    const base = n.startsWith('@') ? `AT_${n.slice(1)}` : n;
+    let k = base.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
+    for (let i = 1; used.has(k); i++) {
+      const suffix = `_${i}`;
+      k = base.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15 - suffix.length) + suffix;
+    }
+    used.add(k);
+    out.set(n, k);
+  }
+  return out;
+}
+
+export function internalMaps(uses: Set<string>, needEvents: boolean): MapDef[] {
+  const out: MapDef[] = [];
+  const u64: SType = { kind: 'int', size: 8, signed: false };
+  if (needEvents) {
+    out.push({ name: '.events', kernelName: '.events', kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: EVENTS_RING_BYTES, key: VOID, value: VOID, user: false });
+    out.push({ name: '.lost', kernelName: '.lost', kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1, key: VOID, value: u64, user: false });
+  }
+  if (uses.has('elapsed')) {
+    out.push({ name: '.elapsed', kernelName: '.elapsed', kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1, key: VOID, value: u64, user: false });
+  }
+  if (uses.has('cpid')) {
+    out.push({ name: '.cpid', kernelName: '.cpid', kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1, key: VOID, value: u64, user: false });
+  }
+  return out;
+}

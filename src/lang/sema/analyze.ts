@@ -1,0 +1,1350 @@
+/**
+ * Semantic analysis: probes expanded into units (one BPF program each), every expression typed
+ * with bpftrace 0.17's rules, scratch variables typed per probe, maps typed across the whole
+ * script (first assignment wins; a later different one is an error naming the first).
+ *
+ * Like bpftrace, typing runs in passes: early passes only collect map types (so a map may be
+ * read in a probe that comes before the one assigning it) and report nothing; the final pass
+ * reports the first error as a LangError.
+ */
+import type {
+  Program, Probe, Expr, Stmt, Block, Call, Binary, Unary, MapRef, Variable, Builtin, Cast, CType,
+  FieldAccess, IndexAccess, AssignStmt, IncDec, Ternary,
+} from '../ast.js';
+import { isType } from '../ast.js';
+import { LangError } from '../diagnostic.js';
+import type { KernelView } from '../kernel-view.js';
+import { SourceFile, joinSpans, type Span } from '../source.js';
+import {
+  INT64, UINT64, UINT32, VOID, tupleType, typeName as baseTypeName, sizeOf,
+  type SType, type IntType, type AggType, type RecordType, type StringType, type PointerType,
+} from '../types.js';
+import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
+import { checkFormat } from './format.js';
+import { expandAttachPoint, ProbeError, type ProbeInstance } from './probes.js';
+import { planUnits, type UnitPlan } from './units.js';
+import { builtinsUsed } from './walk.js';
+
+export interface SemaOptions {
+  file?: string;
+  params?: string[];
+  kernel: KernelView;
+  strlen?: number;
+  pid?: number;
+  unsafe?: boolean;
+}
+
+export interface MapInfo {
+  name: string;
+  /** Key parts; [] for a scalar map; undefined until the first access. */
+  keys?: SType[];
+  keySpan?: Span;
+  value?: SType;
+  valueSpan?: Span;
+  firstSpan: Span;
+}
+
+export interface VarInfo {
+  name: string;
+  type: SType;
+  span: Span;
+}
+
+/** One BPF program to be: a probe block specialised for a group of its instances. */
+export interface Unit {
+  probe: Probe;
+  probeIndex: number;
+  plan: UnitPlan;
+  /** Address space of plain integers used as pointers (str(arg0) in a uprobe reads user memory). */
+  space: 'kernel' | 'user';
+  /** What `args` points to in a tracepoint unit. */
+  args?: RecordType;
+  types: Map<Expr, SType>;
+  vars: Map<string, VarInfo>;
+  /** Constant strings known at compile time: string literals, str($1). */
+  strings: Map<Expr, Uint8Array>;
+  /** probe builtin: the id of each instance (index into probeNames); for syscall dispatch, id = base + nr. */
+  probeIds: number[];
+  probeBase?: number;
+}
+
+export interface Analysis {
+  program: Program;
+  source: SourceFile;
+  units: Unit[];
+  maps: Map<string, MapInfo>;
+  probeNames: string[];
+  probeCount: number;
+  unsafe: boolean;
+  strlen: number;
+  /** Internal maps the programs need: 'elapsed' (start time), 'cpid' (child pid). */
+  uses: Set<'elapsed' | 'cpid'>;
+  params: string[];
+  /** Compile-time value of an integer expression (literals, $N, #define, enum, folded operators). */
+  constInt(e: Expr): bigint | undefined;
+}
+
+const AGG_FUNCS = new Set(['count', 'sum', 'avg', 'min', 'max', 'stats', 'hist', 'lhist']);
+const UNSAFE_FUNCS = new Set(['system', 'signal', 'override']);
+/** x86-64 pt_regs offsets of the argument registers and friends. */
+export const PT_REGS: Record<string, number> = {
+  r15: 0, r14: 8, r13: 16, r12: 24, bp: 32, bx: 40, r11: 48, r10: 56, r9: 64, r8: 72, ax: 80, cx: 88,
+  dx: 96, si: 104, di: 112, orig_ax: 120, ip: 128, cs: 136, flags: 144, sp: 152, ss: 160,
+};
+export const ARG_REGS = ['di', 'si', 'dx', 'cx', 'r8', 'r9'];
+
+/** Message text of a type, in bpftrace's words where they differ from typeName(). */
+export function typeName(t: SType): string {
+  if (t.kind === 'agg') return t.fn;
+  return baseTypeName(t);
+}
+
+export function analyze(program: Program, opts: SemaOptions): Analysis {
+  return new Analyzer(program, opts).run();
+}
+
+class Analyzer {
+  private readonly file: string;
+  private readonly source: SourceFile;
+  private readonly params: string[];
+  private readonly strlen: number;
+  private final = false;
+  private readonly maps = new Map<string, MapInfo>();
+  private readonly units: Unit[] = [];
+  private readonly probeNames: string[] = [];
+  private probeCount = 0;
+  private unsafeUsed = false;
+  private readonly uses = new Set<'elapsed' | 'cpid'>();
+  private readonly defines = new Map<string, Expr>();
+  private readonly enums = new Map<string, bigint>();
+  // Per-unit state while typing.
+  private unit!: Unit;
+  private loopDepth = 0;
+  private inStr = false;
+
+  constructor(private readonly program: Program, private readonly opts: SemaOptions) {
+    this.file = opts.file ?? program.file;
+    this.source = new SourceFile(this.file, program.source);
+    this.params = opts.params ?? [];
+    this.strlen = opts.strlen ?? 64;
+  }
+
+  run(): Analysis {
+    this.preamble();
+    this.plan();
+    // Early passes collect map types; stop as soon as nothing changes.
+    let before = '';
+    for (let pass = 0; pass < 8; pass++) {
+      this.typeAll();
+      const now = this.mapSignature();
+      if (now === before) break;
+      before = now;
+    }
+    this.final = true;
+    this.typeAll();
+    for (const m of this.maps.values()) {
+      if (m.value === undefined) this.error(`Undefined map: ${m.name}`, m.firstSpan);
+    }
+    return {
+      program: this.program, source: this.source, units: this.units, maps: this.maps,
+      probeNames: this.probeNames, probeCount: this.probeCount, unsafe: this.unsafeUsed,
+      strlen: this.strlen, uses: this.uses, params: this.params, constInt: (e) => this.constInt(e),
+    };
+  }
+
+  private mapSignature(): string {
+    return [...this.maps.values()].map((m) => `${m.name}:${m.keys?.map(typeName).join(',')}:${m.value ? typeName(m.value) : '?'}`).join(';');
+  }
+
+  // ─── errors ────────────────────────────────────────────────────────────────
+
+  /** Reports an error: thrown in the final pass, ignored in earlier ones (the caller carries on with void). */
+  private error(message: string, span: Span, hint?: string): void {
+    if (!this.final) return;
+    throw new LangError(message, this.file, span, { source: this.source, ...(hint !== undefined ? { hint } : {}) });
+  }
+
+  private fail(message: string, span: Span, hint?: string): never {
+    throw new LangError(message, this.file, span, { source: this.source, ...(hint !== undefined ? { hint } : {}) });
+  }
+
+  private where(span: Span): string {
+    return `${this.file}:${span.line}:${span.col}`;
+  }
+
+  // ─── preamble: #define constants and enums ────────────────────────────────
+
+  private preamble(): void {
+    for (const item of this.program.preamble) {
+      if (item.kind === 'Define' && item.params === null && item.value) this.defines.set(item.name, item.value);
+      if (item.kind === 'CEnumDef' && item.values) {
+        let next = 0n;
+        for (const v of item.values) {
+          if (v.value) {
+            const c = this.constInt(v.value);
+            if (c === undefined) this.fail(`enum value ${v.name} is not a constant`, v.value.span);
+            next = c;
+          }
+          this.enums.set(v.name, next);
+          next++;
+        }
+      }
+    }
+    if (this.program.config) this.fail('config blocks are not supported yet', this.program.config.span);
+    if (this.program.maps.length > 0) this.fail('map declarations are not supported yet', this.program.maps[0]!.span);
+  }
+
+  // ─── probes → units ────────────────────────────────────────────────────────
+
+  private plan(): void {
+    const kernel = this.opts.kernel;
+    this.program.probes.forEach((probe, probeIndex) => {
+      const instances: ProbeInstance[] = [];
+      for (const ap of probe.attachPoints) {
+        try {
+          instances.push(...expandAttachPoint(ap, { kernel, params: this.params, ...(this.opts.pid !== undefined ? { pid: this.opts.pid } : {}) }));
+        } catch (e) {
+          if (e instanceof ProbeError) this.fail(e.message, e.span, e.hint);
+          throw e;
+        }
+      }
+      this.probeCount += instances.length;
+      const firstId = this.probeNames.length;
+      for (const inst of instances) this.probeNames.push(inst.name);
+      const used = builtinsUsed(probe);
+      for (const plan of planUnits(probe, instances, used, kernel)) {
+        const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
+        const unit: Unit = {
+          probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
+          probeIds: plan.instances.map((i) => firstId + instances.indexOf(i)),
+        };
+        if (plan.fields && plan.instances[0]?.tracepoint) {
+          const tp = plan.instances[0].tracepoint;
+          unit.args = tracepointRecord(tp.category, tp.event, plan.fields, tp.category === 'syscalls' ? 'user' : 'kernel');
+        }
+        if (plan.syscalls && used.has('probe')) {
+          unit.probeBase = this.probeNames.length;
+          const max = plan.syscalls.entries[plan.syscalls.entries.length - 1]!.nr;
+          const byNr = new Map(plan.syscalls.entries.map((e) => [e.nr, e.instance.name]));
+          for (let nr = 0; nr <= max; nr++) this.probeNames.push(byNr.get(nr) ?? '');
+        }
+        this.units.push(unit);
+      }
+    });
+  }
+
+  private typeAll(): void {
+    for (const u of this.units) {
+      this.unit = u;
+      u.types.clear();
+      u.vars.clear();
+      u.strings.clear();
+      this.loopDepth = 0;
+      this.inStr = false;
+      if (u.probe.predicate) {
+        const t = this.expr(u.probe.predicate);
+        if (t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'void') {
+          this.error(`Invalid type for predicate: ${typeName(t)}`, u.probe.predicate.span);
+        }
+      }
+      this.block(u.probe.body);
+    }
+  }
+
+  private provider(): ProbeInstance['provider'] {
+    return this.unit.plan.provider;
+  }
+
+  // ─── statements ────────────────────────────────────────────────────────────
+
+  private block(b: Block): void {
+    for (const s of b.stmts) this.stmt(s);
+  }
+
+  private stmt(s: Stmt): void {
+    switch (s.kind) {
+      case 'Block':
+        this.block(s);
+        return;
+      case 'ExprStmt':
+        this.expr(s.expr);
+        return;
+      case 'Assign':
+        this.assign(s);
+        return;
+      case 'Let': {
+        if (s.type) {
+          const t = this.scriptType(s.type);
+          const v = this.unit.vars.get(s.variable.name);
+          if (v && typeName(v.type) !== typeName(t)) {
+            this.error(`Variable ${s.variable.name} is already declared with type '${typeName(v.type)}'`, s.span);
+          }
+          if (!v) this.unit.vars.set(s.variable.name, { name: s.variable.name, type: t, span: s.variable.span });
+          this.unit.types.set(s.variable, t);
+          if (s.init) this.assignVar(s.variable, this.expr(s.init), s.init, s.span);
+        } else if (s.init) {
+          this.assignVar(s.variable, this.expr(s.init), s.init, s.span);
+        } else {
+          this.error(`let ${s.variable.name} needs a type or a value`, s.span);
+        }
+        return;
+      }
+      case 'If': {
+        const t = this.expr(s.cond);
+        if (t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'void') this.error(`Invalid condition in if(): ${typeName(t)}`, s.cond.span);
+        this.block(s.then);
+        if (s.else) this.stmt(s.else);
+        return;
+      }
+      case 'Unroll': {
+        this.expr(s.count);
+        const n = this.constInt(s.count);
+        if (n === undefined) this.error('invalid unroll value', s.count.span, 'unroll takes a constant, e.g. unroll(5)');
+        else if (n > 100n) this.error('unroll maximum value is 100', s.count.span);
+        else if (n < 1n) this.error('unroll minimum value is 1', s.count.span);
+        this.block(s.body);
+        return;
+      }
+      case 'While': {
+        const t = this.expr(s.cond);
+        if (t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'void') this.error(`Invalid condition in while(): ${typeName(t)}`, s.cond.span);
+        this.loopDepth++;
+        this.block(s.body);
+        this.loopDepth--;
+        return;
+      }
+      case 'For':
+        this.fail('for loops are not supported yet', s.span, 'use while or unroll');
+        return;
+      case 'Jump':
+        if (s.jump !== 'return' && this.loopDepth === 0) this.error(`${s.jump} used outside of a loop`, s.span);
+        if (s.value) this.fail('return with a value is not supported', s.value.span);
+        return;
+    }
+  }
+
+  private assign(s: AssignStmt): void {
+    const target = s.target;
+    if (target.kind === 'Variable') {
+      if (s.op === '=') {
+        const t = this.expr(s.value);
+        this.assignVar(target, t, s.value, s.span);
+        return;
+      }
+      const v = this.unit.vars.get(target.name);
+      if (!v) {
+        this.error(`Undefined or undeclared variable: ${target.name}`, target.span);
+        this.expr(s.value);
+        return;
+      }
+      this.unit.types.set(target, v.type);
+      const t = this.expr(s.value);
+      this.compound(s, v.type, t);
+      return;
+    }
+    // Map target.
+    if (s.op === '=' && s.value.kind === 'Call' && AGG_FUNCS.has(s.value.name)) {
+      this.mapKeys(target, true);
+      const agg = this.aggCall(s.value);
+      this.unit.types.set(s.value, agg ?? VOID);
+      if (agg) this.assignMap(target, agg, s.span);
+      const m = this.maps.get(target.name);
+      if (m?.value) this.unit.types.set(target, m.value);
+      return;
+    }
+    if (s.op === '=') {
+      this.mapKeys(target, true);
+      const t = this.expr(s.value);
+      if (t.kind === 'void') {
+        if (this.final) this.error('Invalid expression for assignment: none', s.value.span);
+      } else this.assignMap(target, t, s.span);
+      const m = this.maps.get(target.name);
+      this.unit.types.set(target, m?.value ?? t);
+      return;
+    }
+    // Compound assignment on a map: an undefined map starts as int64 0.
+    this.mapKeys(target, true);
+    const m = this.maps.get(target.name)!;
+    const t = this.expr(s.value);
+    // As in bpftrace 0.17, `@m += v` on a map nothing assigned yet reads an untyped (unsigned) 0,
+    // so the map becomes uint64.
+    if (!m.value && t.kind === 'int') this.assignMap(target, UINT64, s.span);
+    const cur = m.value ?? VOID;
+    this.unit.types.set(target, cur);
+    if (cur.kind === 'agg') {
+      this.error(`Type mismatch for ${target.name}: trying to assign value of type 'int64' when map already contains a value of type '${typeName(cur)}'`, target.span);
+      return;
+    }
+    this.compound(s, cur, t);
+  }
+
+  private compound(s: AssignStmt, cur: SType, t: SType): void {
+    if (cur.kind === 'void' || t.kind === 'void') return;
+    const op = s.op.slice(0, -1);
+    if (cur.kind !== 'int' || t.kind !== 'int') {
+      if (cur.kind === 'pointer' && t.kind === 'int' && (op === '+' || op === '-')) return;
+      this.error(`Type mismatch for '${op}': comparing '${typeName(cur)}' with '${typeName(t)}'`, s.span);
+    }
+  }
+
+  private assignVar(target: Variable, t: SType, value: Expr, span: Span): void {
+    if (t.kind === 'void') {
+      if (this.final) this.error('Invalid expression for assignment: none', value.span);
+      return;
+    }
+    if (t.kind === 'agg') {
+      this.error(`the value of ${typeName(t)}() map ${value.kind === 'Map' ? value.name : ''} cannot be read in the program`.replace('  ', ' '), value.span, 'aggregations are read by printing the map');
+      return;
+    }
+    if (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_') && value.kind === 'Builtin') {
+      this.error('args cannot be assigned to a variable', span);
+      return;
+    }
+    const v = this.unit.vars.get(target.name);
+    if (!v) {
+      this.unit.vars.set(target.name, { name: target.name, type: t, span: target.span });
+      this.unit.types.set(target, t);
+      return;
+    }
+    const merged = mergeType(v.type, t, 'var');
+    if (merged === null) {
+      this.error(`Type mismatch for ${target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(v.type)}'`, span,
+        `${target.name} was first assigned at ${this.where(v.span)}`);
+      return;
+    }
+    v.type = merged;
+    this.unit.types.set(target, merged);
+  }
+
+  private assignMap(target: MapRef, t: SType, span: Span): void {
+    const m = this.mapInfo(target);
+    if (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_')) {
+      this.error('context cannot be assigned to a map', span);
+      return;
+    }
+    if (t.kind === 'record') {
+      this.error(`struct values cannot be stored in maps yet (${typeName(t)})`, span);
+      return;
+    }
+    const stored: SType = t.kind === 'int' ? { kind: 'int', size: 8, signed: t.signed } : t;
+    if (!m.value) {
+      m.value = stored;
+      m.valueSpan = span;
+      return;
+    }
+    const merged = mergeType(m.value, stored, 'map');
+    if (merged === null) {
+      this.error(`Type mismatch for ${target.name}: trying to assign value of type '${typeName(t)}' when map already contains a value of type '${typeName(m.value)}'`, target.span,
+        `${target.name} was first assigned at ${this.where(m.valueSpan ?? m.firstSpan)}`);
+      return;
+    }
+    if (merged.kind === 'agg' && stored.kind === 'agg' && merged.fn === 'lhist' && stored.lhist && merged.lhist &&
+      (merged.lhist.min !== stored.lhist.min || merged.lhist.max !== stored.lhist.max || merged.lhist.step !== stored.lhist.step)) {
+      this.error(`lhist() arguments differ from the first use of ${target.name}`, span, `first used at ${this.where(m.valueSpan ?? m.firstSpan)}`);
+    }
+    m.value = merged;
+  }
+
+  private mapInfo(ref: MapRef): MapInfo {
+    let m = this.maps.get(ref.name);
+    if (!m) {
+      m = { name: ref.name, firstSpan: ref.span };
+      this.maps.set(ref.name, m);
+    }
+    return m;
+  }
+
+  /** Types the keys of a map access and checks them against the map's key. */
+  private mapKeys(ref: MapRef, validate: boolean): void {
+    const m = this.mapInfo(ref);
+    const keys: SType[] = [];
+    for (const k of ref.keys) {
+      const t = this.expr(k);
+      keys.push(this.keyType(t, k));
+    }
+    if (!validate) return;
+    if (keys.some((k) => k.kind === 'void')) return;
+    if (m.keys === undefined) {
+      m.keys = keys;
+      m.keySpan = ref.span;
+      return;
+    }
+    const merged = mergeKeys(m.keys, keys);
+    if (merged === null) {
+      const list = (ks: SType[]) => `[${ks.map(typeName).join(', ')}]`;
+      this.error(`Argument mismatch for ${ref.name}: trying to access with arguments: ${list(keys)} when map expects arguments: ${list(m.keys)}`, ref.span,
+        `${ref.name} was first used at ${this.where(m.keySpan ?? m.firstSpan)}`);
+      return;
+    }
+    m.keys = merged;
+  }
+
+  private keyType(t: SType, e: Expr): SType {
+    switch (t.kind) {
+      case 'int': return { kind: 'int', size: 8, signed: t.signed };
+      case 'tuple':
+        this.error('tuple cannot be used as a map key. Try a multi-key associative array instead (eg `@map[$1, $2] = ...)`.', e.span);
+        return VOID;
+      case 'agg': case 'record':
+        this.error(`${typeName(t)} cannot be used as a map key`, e.span);
+        return VOID;
+      case 'pointer':
+        if (t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_')) {
+          this.error('context cannot be used as a map key', e.span);
+          return VOID;
+        }
+        return t;
+      default:
+        return t;
+    }
+  }
+
+  // ─── expressions ───────────────────────────────────────────────────────────
+
+  private expr(e: Expr): SType {
+    const t = this.exprInner(e);
+    this.unit.types.set(e, t);
+    return t;
+  }
+
+  private exprInner(e: Expr): SType {
+    switch (e.kind) {
+      case 'Integer':
+        return INT64;
+      case 'Bool':
+        return INT64;
+      case 'String':
+        this.unit.strings.set(e, e.bytes);
+        return { kind: 'string', size: e.bytes.length + 1 };
+      case 'Identifier': {
+        const d = this.defines.get(e.name);
+        if (d) return this.expr(d);
+        if (this.enums.has(e.name)) return UINT64;
+        this.error(`Unknown identifier: '${e.name}'`, e.span);
+        return VOID;
+      }
+      case 'Builtin':
+        return this.builtin(e);
+      case 'Variable': {
+        const v = this.unit.vars.get(e.name);
+        if (!v) {
+          this.error(`Undefined or undeclared variable: ${e.name}`, e.span);
+          return VOID;
+        }
+        return v.type;
+      }
+      case 'Map':
+        return this.mapRead(e);
+      case 'Positional': {
+        if (e.index <= 0) {
+          this.error(`$${e.index} is not a valid parameter`, e.span);
+          return VOID;
+        }
+        const p = this.params[e.index - 1];
+        if (this.inStr) return INT64;
+        if (p !== undefined && !isNumeric(p)) {
+          this.error(`$${e.index} used numerically but given "${p}". Try using str($${e.index}).`, e.span);
+          return VOID;
+        }
+        return INT64;
+      }
+      case 'PositionalCount':
+        if (this.inStr) this.error('use $#, not str($#)', e.span);
+        return INT64;
+      case 'Unary':
+        return this.unary(e);
+      case 'IncDec':
+        return this.incDec(e);
+      case 'Binary':
+        return this.binary(e);
+      case 'Ternary':
+        return this.ternary(e);
+      case 'Cast':
+        return this.cast(e);
+      case 'Call':
+        return this.call(e);
+      case 'FieldAccess':
+        return this.field(e);
+      case 'IndexAccess':
+        return this.index(e);
+      case 'TupleAccess': {
+        const t = this.expr(e.object);
+        if (t.kind === 'void') return VOID;
+        if (t.kind !== 'tuple') {
+          this.error(`Can not access index '${e.index}' on expression of type '${typeName(t)}'`, e.span);
+          return VOID;
+        }
+        if (e.index >= t.elems.length) {
+          this.error(`Invalid tuple index: ${e.index}. Found ${t.elems.length} elements in tuple.`, e.span);
+          return VOID;
+        }
+        return t.elems[e.index]!;
+      }
+      case 'Tuple': {
+        const elems: SType[] = [];
+        for (const x of e.elements) {
+          const t = this.expr(x);
+          if (t.kind === 'void') return VOID;
+          if (t.kind === 'agg' || (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_'))) {
+            this.error(`${typeName(t)} cannot be part of a tuple`, x.span);
+            return VOID;
+          }
+          elems.push(t);
+        }
+        if (elems.length === 0) {
+          this.error('empty tuples are not supported', e.span);
+          return VOID;
+        }
+        return tupleType(elems);
+      }
+      case 'Sizeof': {
+        if (isType(e.arg)) {
+          const t = this.scriptType(e.arg);
+          if (t.kind === 'record' && t.size === 0) this.error(`sizeof(${t.name}) needs BTF struct support, which is not available yet`, e.arg.span);
+        } else {
+          this.expr(e.arg);
+        }
+        return UINT64;
+      }
+      case 'Offsetof':
+        this.error('offsetof() needs BTF struct support, which is not available yet', e.span);
+        return VOID;
+    }
+  }
+
+  private builtin(e: Builtin): SType {
+    const p = this.provider();
+    const name = e.name;
+    switch (name) {
+      case 'pid': case 'tid': case 'uid': case 'gid': case 'nsecs': case 'cpu': case 'rand': case 'cgroup':
+      case 'numaid': case 'jiffies':
+        return UINT64;
+      case 'elapsed':
+        this.uses.add('elapsed');
+        return UINT64;
+      case 'cpid':
+        this.uses.add('cpid');
+        return UINT32;
+      case 'comm':
+        return { kind: 'string', size: 16 };
+      case 'username':
+        return { kind: 'symbol', what: 'username', size: 8 };
+      case 'curtask':
+        return { kind: 'pointer', to: opaqueRecord('struct task_struct'), space: 'kernel' };
+      case 'probe':
+        return { kind: 'symbol', what: 'probe', size: 8 };
+      case 'retval':
+        if (p === 'kretprobe' || p === 'uretprobe') return UINT64;
+        this.error(`The retval builtin can only be used with 'kretprobe' and 'uretprobe' probes${p === 'tracepoint' ? ' (try to use args->ret instead)' : ''}`, e.span);
+        return VOID;
+      case 'func':
+        if (p === 'kprobe' || p === 'kretprobe') return { kind: 'symbol', what: 'ksym', size: 8 };
+        if (p === 'uprobe' || p === 'uretprobe') return { kind: 'symbol', what: 'usym', size: 16 };
+        this.error(`The func builtin can not be used with '${this.providerWord()}' probes`, e.span);
+        return VOID;
+      case 'args':
+        if (p === 'tracepoint' && this.unit.args) {
+          return { kind: 'pointer', to: this.unit.args, space: this.unit.space };
+        }
+        this.error(`The args builtin can only be used with tracepoint probes (${this.providerWord()} used here)`, e.span);
+        return VOID;
+    }
+    const m = /^arg([0-9]+)$/.exec(name);
+    if (m) {
+      const n = Number(m[1]);
+      if (p === 'kprobe' || p === 'uprobe') {
+        if (n >= ARG_REGS.length) {
+          this.error(`x86_64 doesn't support ${name}`, e.span, `arguments arg0 to arg${ARG_REGS.length - 1} are in registers`);
+          return VOID;
+        }
+        return UINT64;
+      }
+      if (p === 'rawtracepoint') return UINT64;
+      this.error(`The ${name} builtin can only be used with 'kprobes', 'uprobes' and 'rawtracepoint' probes`, e.span);
+      return VOID;
+    }
+    if (name === 'kstack' || name === 'ustack') {
+      this.error(`${name} is not supported yet`, e.span);
+      return VOID;
+    }
+    this.error(`${name} is not supported yet`, e.span);
+    return VOID;
+  }
+
+  private providerWord(): string {
+    const i = this.unit.plan.instances[0]!;
+    return i.ap.providerWritten;
+  }
+
+  private mapRead(e: MapRef): SType {
+    this.mapKeys(e, true);
+    const m = this.maps.get(e.name)!;
+    if (!m.value) {
+      this.error(`Undefined map: ${e.name}`, e.span);
+      return VOID;
+    }
+    return m.value;
+  }
+
+  private unary(e: Unary): SType {
+    const t = this.expr(e.operand);
+    if (t.kind === 'void') return VOID;
+    switch (e.op) {
+      case '!':
+        if (t.kind !== 'int' && t.kind !== 'pointer') break;
+        return { kind: 'int', size: t.kind === 'int' ? t.size : 8, signed: false };
+      case '-': case '~': case '+':
+        if (t.kind !== 'int') break;
+        return { kind: 'int', size: 8, signed: t.signed };
+      case '*':
+        if (t.kind === 'pointer') {
+          if (t.to.kind === 'void' || (t.to.kind === 'record' && t.to.size === 0)) {
+            this.error(`Can not dereference a pointer to ${typeName(t.to)}`, e.span);
+            return VOID;
+          }
+          if (t.to.kind === 'record') {
+            this.error(`Can not dereference struct/union of type '${t.to.name}'. It is not a pointer.`, e.span);
+            return VOID;
+          }
+          return t.to;
+        }
+        if (t.kind === 'int') return UINT64;
+        break;
+      case '&':
+        this.error('the address-of operator & is not supported', e.span);
+        return VOID;
+    }
+    this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.span);
+    return VOID;
+  }
+
+  private incDec(e: IncDec): SType {
+    const target = e.target;
+    if (target.kind === 'Map') {
+      this.mapKeys(target, true);
+      const m = this.maps.get(target.name)!;
+      if (!m.value) {
+        m.value = INT64;
+        m.valueSpan = e.span;
+      }
+      this.unit.types.set(target, m.value);
+      if (m.value.kind !== 'int') {
+        this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(m.value)}'`, e.span);
+        return VOID;
+      }
+      return m.value;
+    }
+    const v = this.unit.vars.get(target.name);
+    if (!v) {
+      this.error(`Undefined or undeclared variable: ${target.name}`, target.span);
+      return VOID;
+    }
+    this.unit.types.set(target, v.type);
+    if (v.type.kind !== 'int' && v.type.kind !== 'pointer') {
+      this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(v.type)}'`, e.span);
+      return VOID;
+    }
+    return v.type.kind === 'int' ? { kind: 'int', size: 8, signed: v.type.signed } : v.type;
+  }
+
+  private binary(e: Binary): SType {
+    const l = this.expr(e.left);
+    const r = this.expr(e.right);
+    const op = e.op;
+    if (l.kind === 'void' || r.kind === 'void') {
+      // Only in early passes (an unknown map read): bpftrace types the operation anyway, with the
+      // unknown side unsigned, which is how `@u = @u - 3` makes @u a uint64.
+      if (this.final) return VOID;
+      const other = l.kind === 'void' ? r : l;
+      if (other.kind !== 'int' && other.kind !== 'void') return VOID;
+      return { kind: 'int', size: 8, signed: false };
+    }
+    const cmp = op === '==' || op === '!=' || op === '<' || op === '>' || op === '<=' || op === '>=';
+    if (l.kind === 'pointer' || r.kind === 'pointer') {
+      const ptr = (l.kind === 'pointer' ? l : r) as PointerType;
+      const other = l.kind === 'pointer' ? r : l;
+      if (op === '&&' || op === '||') {
+        if (other.kind === 'int' || other.kind === 'pointer') return INT64;
+      } else if (other.kind === 'pointer') {
+        if (cmp) return UINT64;
+      } else if (other.kind === 'int') {
+        if (op === '+' || (op === '-' && l.kind === 'pointer')) return ptr;
+        if (cmp) return INT64;
+      }
+      this.error(`The ${op} operator can not be used on expressions of types ${typeName(l)}, ${typeName(r)}`, e.span);
+      return VOID;
+    }
+    if (l.kind === 'int' && r.kind === 'int') {
+      const signed = op === '<<' || op === '>>' ? l.signed : l.signed && r.signed;
+      return { kind: 'int', size: 8, signed };
+    }
+    if (l.kind !== r.kind) {
+      this.error(`Type mismatch for '${op}': comparing '${typeName(l)}' with '${typeName(r)}'`, joinSpans(e.left.span, e.right.span));
+      return VOID;
+    }
+    if (l.kind === 'string' && (op === '==' || op === '!=')) return UINT64;
+    this.error(`The ${op} operator can not be used on expressions of types ${typeName(l)}, ${typeName(r)}`, e.span);
+    return VOID;
+  }
+
+  private ternary(e: Ternary): SType {
+    const c = this.expr(e.cond);
+    const a = this.expr(e.then);
+    const b = this.expr(e.else);
+    if (c.kind !== 'int' && c.kind !== 'pointer' && c.kind !== 'void') this.error(`Invalid condition in ternary: ${typeName(c)}`, e.cond.span);
+    if (a.kind === 'void' && b.kind === 'void') return VOID;
+    if (a.kind === 'int' && b.kind === 'int') return { kind: 'int', size: 8, signed: a.signed };
+    if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
+    if (a.kind === 'void' || b.kind === 'void') {
+      if (!this.final) return VOID;
+    }
+    if (a.kind === b.kind && a.kind !== 'int' && a.kind !== 'string') {
+      const m = mergeType(a, b, 'var');
+      if (m && (m.kind === 'tuple' || m.kind === 'pointer' || m.kind === 'symbol')) return m;
+    }
+    this.error(`Ternary operator must return the same type: have '${typeName(a)}' and '${typeName(b)}'`, e.span);
+    return VOID;
+  }
+
+  private cast(e: Cast): SType {
+    const from = this.expr(e.expr);
+    if (from.kind === 'void') return VOID;
+    const to = this.scriptType(e.type);
+    if (to.kind === 'int') {
+      if (from.kind !== 'int' && from.kind !== 'pointer') {
+        this.error(`Casts are not supported for type: "${typeName(from)}"`, e.span);
+        return VOID;
+      }
+      return to;
+    }
+    if (to.kind === 'pointer') {
+      if (from.kind !== 'int' && from.kind !== 'pointer') {
+        this.error(`Casts are not supported for type: "${typeName(from)}"`, e.span);
+        return VOID;
+      }
+      const space = from.kind === 'pointer' ? from.space : this.unit.space;
+      return { ...to, space };
+    }
+    if (to.kind === 'record') {
+      this.error(`Cannot cast to struct type "${to.name}"`, e.span);
+      return VOID;
+    }
+    this.error(`Cannot cast to "${typeName(to)}"`, e.span);
+    return VOID;
+  }
+
+  /** A type written in the script (casts, sizeof, let). */
+  private scriptType(t: CType): SType {
+    switch (t.kind) {
+      case 'NamedType': {
+        if (t.name === 'void') return VOID;
+        const i = intTypeByName(t.name);
+        if (i) return i;
+        if (t.name === 'string') return { kind: 'string', size: this.strlen };
+        this.fail(`Unknown type: '${t.name}'`, t.span);
+        break;
+      }
+      case 'TaggedType':
+        if (t.tag === 'enum') return UINT64;
+        return opaqueRecord(`${t.tag} ${t.name ?? ''}`.trim(), t.tag === 'union');
+      case 'PointerType': {
+        const to = this.scriptType(t.to);
+        return { kind: 'pointer', to, space: this.unit.space };
+      }
+      case 'ArrayType': {
+        if (t.of.kind === 'NamedType' && t.of.name === 'string' && t.length) {
+          const n = this.constInt(t.length);
+          if (n === undefined || n <= 0n) this.fail('string length must be a positive constant', t.length.span);
+          return { kind: 'string', size: Number(n) };
+        }
+        const of = this.scriptType(t.of);
+        const n = t.length ? this.constInt(t.length) : undefined;
+        if (n === undefined) this.fail('array length must be a constant', t.span);
+        return { kind: 'array', of, length: Number(n) };
+      }
+      case 'FunctionType':
+        this.fail('function types are not supported', t.span);
+    }
+    return VOID;
+  }
+
+  private field(e: FieldAccess): SType {
+    const t = this.expr(e.object);
+    if (t.kind === 'void') return VOID;
+    const rec = t.kind === 'pointer' && t.to.kind === 'record' ? t.to : t.kind === 'record' ? t : undefined;
+    if (rec && rec.name.startsWith('struct _tracepoint_')) {
+      const f = rec.fields.find((x) => x.name === e.field);
+      if (!f) {
+        const tp = this.unit.plan.instances[0]!.tracepoint!;
+        this.error(`tracepoint ${tp.category}:${tp.event} has no field '${e.field}'`, e.span, fieldHint(rec.fields.map((x) => x.name), e.field));
+        return VOID;
+      }
+      return f.type;
+    }
+    if (rec) {
+      this.error(`field access on ${rec.name} needs BTF struct support, which is not available yet`, e.span);
+      return VOID;
+    }
+    this.error(`Can not access field '${e.field}' on expression of type '${typeName(t)}'`, e.span);
+    return VOID;
+  }
+
+  private index(e: IndexAccess): SType {
+    const t = this.expr(e.object);
+    const it = this.expr(e.index);
+    if (t.kind === 'void' || it.kind === 'void') return VOID;
+    if (it.kind !== 'int') {
+      this.error(`The array index must be an integer (${typeName(it)} provided)`, e.index.span);
+      return VOID;
+    }
+    if (t.kind === 'array') {
+      const i = this.constInt(e.index);
+      if (i === undefined) {
+        this.error('array index must be a constant here', e.index.span, 'tracepoint arrays are read directly from the record, at a fixed offset');
+        return VOID;
+      }
+      if (i < 0n || i >= BigInt(t.length)) {
+        this.error(`the index ${i} is out of bounds for array of size ${t.length}`, e.span);
+        return VOID;
+      }
+      return t.of;
+    }
+    if (t.kind === 'pointer') {
+      if (t.to.kind === 'void' || sizeOf(t.to) === 0) {
+        this.error('The array index operator [] cannot be used on a pointer to an unsized type (void *).', e.span);
+        return VOID;
+      }
+      if (t.to.kind === 'record') {
+        this.error(`indexing a pointer to ${t.to.name} needs BTF struct support, which is not available yet`, e.span);
+        return VOID;
+      }
+      return t.to;
+    }
+    this.error(`The array index operator [] can only be used on arrays and pointers, found ${typeName(t)}.`, e.span);
+    return VOID;
+  }
+
+  // ─── calls ─────────────────────────────────────────────────────────────────
+
+  private nargs(c: Call, min: number, max = min): boolean {
+    const n = c.args.length;
+    if (n >= min && n <= max) return true;
+    let msg: string;
+    if (min === max) msg = min === 0 ? `${c.name}() requires no arguments` : min === 1 ? `${c.name}() requires one argument` : `${c.name}() requires ${min} arguments`;
+    else if (n < min) msg = min === 1 ? `${c.name}() requires at least one argument` : `${c.name}() requires at least ${min} arguments`;
+    else msg = max === 1 ? `${c.name}() takes up to one argument` : `${c.name}() takes up to ${max} arguments`;
+    this.error(`${msg} (${n} provided)`, c.span);
+    return false;
+  }
+
+  private args(c: Call): SType[] {
+    return c.args.map((a) => this.expr(a));
+  }
+
+  private aggCall(c: Call): AggType | undefined {
+    const ts = this.args(c);
+    const intArg = (i: number): boolean => {
+      const t = ts[i]!;
+      if (t.kind === 'void') return false;
+      if (t.kind !== 'int') {
+        this.error(`${c.name}() only supports integer arguments (${argWord(t)} provided)`, c.span);
+        return false;
+      }
+      return true;
+    };
+    switch (c.name) {
+      case 'count':
+        if (!this.nargs(c, 0)) return undefined;
+        return { kind: 'agg', fn: 'count', signed: false };
+      case 'sum': case 'min': case 'max': case 'avg': case 'stats': case 'hist': {
+        if (!this.nargs(c, 1) || !intArg(0)) return undefined;
+        const t = ts[0] as IntType;
+        const signed = c.name === 'avg' || c.name === 'stats' ? true : t.signed;
+        return { kind: 'agg', fn: c.name, signed };
+      }
+      case 'lhist': {
+        if (!this.nargs(c, 4) || !intArg(0)) return undefined;
+        const vals: bigint[] = [];
+        const what = ['min', 'max', 'step'];
+        for (let i = 1; i < 4; i++) {
+          const v = this.constInt(c.args[i]!);
+          if (v === undefined) {
+            this.error(`lhist(): invalid ${what[i - 1]} value`, c.args[i]!.span, 'lhist() takes constant min, max and step');
+            return undefined;
+          }
+          vals.push(v);
+        }
+        const [min, max, step] = vals as [bigint, bigint, bigint];
+        if (step <= 0n) this.error(`lhist() step must be >= 1 (${step} provided)`, c.span);
+        else if ((max - min) / step > 1000n) this.error(`lhist() too many buckets, must be <= 1000 (would need ${(max - min) / step})`, c.span);
+        if (min < 0n) this.error(`lhist() min must be non-negative (provided min ${min})`, c.span);
+        if (min > max) this.error(`lhist() min must be less than max (provided min ${min} and max ${max})`, c.span);
+        if (step > 0n && max - min < step) this.error(`lhist() step is too large for the given range (provided step ${step} for range ${max - min})`, c.span);
+        return { kind: 'agg', fn: 'lhist', signed: (ts[0] as IntType).signed, lhist: { min, max, step } };
+      }
+    }
+    return undefined;
+  }
+
+  private call(c: Call): SType {
+    const name = c.name;
+    if (UNSAFE_FUNCS.has(name) && !this.opts.unsafe) {
+      this.error(`${name}() is an unsafe function being used in safe mode`, c.span, 'run with --unsafe to allow it');
+    }
+    if (AGG_FUNCS.has(name)) {
+      this.args(c);
+      this.error(`${name}() should be directly assigned to a map`, c.span);
+      return VOID;
+    }
+    switch (name) {
+      case 'printf': case 'system': case 'cat': {
+        if (name === 'system') this.unsafeUsed = true;
+        if (c.args.length === 0) {
+          this.nargs(c, 1, 128);
+          return VOID;
+        }
+        const ts = this.args(c);
+        const fmt = c.args[0]!;
+        if (fmt.kind !== 'String') {
+          this.error(`${name}() expects a string literal (${argWord(ts[0]!)} provided)`, c.span);
+          return VOID;
+        }
+        if (ts.slice(1).some((t) => t.kind === 'void')) {
+          if (this.final) this.error(`${name}: an argument has no value`, c.span);
+          return VOID;
+        }
+        const msg = checkFormat(name, fmt.value, ts.slice(1));
+        if (msg) this.error(msg, c.span);
+        for (let i = 1; i < ts.length; i++) {
+          const t = ts[i]!;
+          if (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_')) this.error('args cannot be printed', c.args[i]!.span);
+        }
+        return VOID;
+      }
+      case 'time': {
+        if (!this.nargs(c, 0, 1)) return VOID;
+        this.args(c);
+        if (c.args.length === 1 && c.args[0]!.kind !== 'String') this.error('time() expects a string literal', c.span);
+        return VOID;
+      }
+      case 'exit':
+        this.nargs(c, 0);
+        this.args(c);
+        return VOID;
+      case 'print': {
+        if (!this.nargs(c, 1, 3)) return VOID;
+        const a0 = c.args[0]!;
+        if (a0.kind === 'Map') {
+          if (a0.keys.length > 0) {
+            this.args(c);
+            this.error(`The map passed to ${name}() should not be indexed by a key`, c.span);
+            return VOID;
+          }
+          this.mapInfo(a0);
+          const m = this.maps.get(a0.name)!;
+          this.unit.types.set(a0, m.value ?? VOID);
+          for (let i = 1; i < c.args.length; i++) {
+            this.expr(c.args[i]!);
+            if (this.constInt(c.args[i]!) === undefined) this.error(`${name}() expects an integer literal (${argWord(this.unit.types.get(c.args[i]!)!)} provided)`, c.span);
+          }
+          if (!m.value) this.error(`Undefined map: ${a0.name}`, a0.span);
+          return VOID;
+        }
+        const t = this.expr(a0);
+        if (c.args.length !== 1) this.error(`Non-map print() only takes 1 argument, ${c.args.length} found`, c.span);
+        if (t.kind === 'void' || t.kind === 'agg' || t.kind === 'record' || (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_'))) {
+          if (this.final) this.error(`${typeName(t)} type passed to ${name}() is not printable`, c.span);
+        }
+        return VOID;
+      }
+      case 'clear': case 'zero': {
+        if (!this.nargs(c, 1)) return VOID;
+        const a0 = c.args[0]!;
+        if (a0.kind !== 'Map') {
+          this.args(c);
+          this.error(`${name}() expects a map to be provided`, c.span);
+          return VOID;
+        }
+        if (a0.keys.length > 0) {
+          this.args(c);
+          this.error(`The map passed to ${name}() should not be indexed by a key`, c.span);
+          return VOID;
+        }
+        this.mapInfo(a0);
+        this.unit.types.set(a0, this.maps.get(a0.name)!.value ?? VOID);
+        return VOID;
+      }
+      case 'delete': {
+        if (c.args.length === 0 || c.args.length > 2) {
+          this.nargs(c, 1);
+          return VOID;
+        }
+        const a0 = c.args[0]!;
+        if (a0.kind !== 'Map') {
+          this.args(c);
+          this.error('delete() expects a map to be provided', c.span);
+          return VOID;
+        }
+        if (c.args.length === 2) {
+          // Newer form delete(@m, key): checked as @m[key].
+          if (a0.keys.length > 0) this.error('delete(@map, key) takes the map without a key', a0.span);
+          const synthetic: MapRef = { ...a0, keys: c.args[1]!.kind === 'Tuple' ? c.args[1]!.elements : [c.args[1]!], span: c.span };
+          this.mapKeys(synthetic, true);
+          this.unit.types.set(synthetic, VOID);
+          return VOID;
+        }
+        this.mapKeys(a0, true);
+        const m = this.maps.get(a0.name)!;
+        this.unit.types.set(a0, m.value ?? VOID);
+        return VOID;
+      }
+      case 'str': {
+        if (!this.nargs(c, 1, 2)) return VOID;
+        const a0 = c.args[0]!;
+        const lit = this.positionalString(a0);
+        if (lit !== undefined) {
+          this.inStr = true;
+          this.expr(a0);
+          this.inStr = false;
+          if (c.args[1]) this.expr(c.args[1]);
+          const bytes = lit.slice(0, Math.max(0, this.strlen - 1));
+          this.unit.strings.set(c, bytes);
+          return { kind: 'string', size: this.strlen };
+        }
+        const t = this.expr(a0);
+        if (c.args[1]) {
+          const nt = this.expr(c.args[1]);
+          if (nt.kind !== 'int' && nt.kind !== 'void') this.error(`str() only supports integer arguments (${argWord(nt)} provided)`, c.span);
+          const n = this.constInt(c.args[1]);
+          if (n !== undefined && n < 0n) this.error(`str() cannot use negative length (${n})`, c.span);
+        }
+        if (t.kind === 'void') return { kind: 'string', size: this.strlen };
+        if (t.kind === 'string') return t;
+        if (t.kind !== 'int' && t.kind !== 'pointer') {
+          this.error(`str() expects an integer or a pointer type as first argument (${typeName(t)} provided)`, c.span);
+          return VOID;
+        }
+        if (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_')) {
+          this.error('str() expects an integer or a pointer type as first argument (args provided)', c.span);
+          return VOID;
+        }
+        return { kind: 'string', size: this.strlen };
+      }
+      case 'strncmp': {
+        if (!this.nargs(c, 3)) return UINT64;
+        const ts = this.args(c);
+        for (let i = 0; i < 2; i++) {
+          const t = ts[i]!;
+          if (t.kind !== 'string' && t.kind !== 'void') {
+            this.error(`strncmp() only supports string arguments (${argWord(t)} provided)`, c.span);
+            return UINT64;
+          }
+        }
+        const n = this.constInt(c.args[2]!);
+        if (n === undefined) this.error(`strncmp() expects a integer literal (${argWord(ts[2]!)} provided)`, c.span);
+        else if (n < 0n) this.error('Builtin strncmp requires a non-negative size', c.span);
+        return UINT64;
+      }
+      case 'ksym': case 'usym': {
+        if (!this.nargs(c, 1)) return VOID;
+        const t = this.expr(c.args[0]!);
+        if (t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'void') this.error(`${name}() expects an integer or pointer argument`, c.span);
+        return name === 'ksym' ? { kind: 'symbol', what: 'ksym', size: 8 } : { kind: 'symbol', what: 'usym', size: 16 };
+      }
+      case 'bswap': {
+        if (!this.nargs(c, 1)) return VOID;
+        const t = this.expr(c.args[0]!);
+        if (t.kind === 'void') return VOID;
+        if (t.kind !== 'int') {
+          this.error(`bswap() only supports integer arguments (${argWord(t)} provided)`, c.span);
+          return VOID;
+        }
+        return { kind: 'int', size: t.size, signed: false };
+      }
+      case 'kptr': case 'uptr': {
+        if (!this.nargs(c, 1)) return VOID;
+        const t = this.expr(c.args[0]!);
+        if (t.kind === 'void') return VOID;
+        if (t.kind !== 'int' && t.kind !== 'pointer') {
+          this.error(`${name}() only supports integer or pointer arguments (${argWord(t)} provided)`, c.span);
+          return VOID;
+        }
+        const space = name === 'kptr' ? 'kernel' : 'user';
+        // A plain integer keeps its type; the space is remembered through a pointer to uint8.
+        return t.kind === 'pointer' ? { ...t, space } : { kind: 'pointer', to: { kind: 'int', size: 1, signed: false }, space };
+      }
+      case 'signal': {
+        this.unsafeUsed = true;
+        if (!this.nargs(c, 1)) return VOID;
+        const t = this.expr(c.args[0]!);
+        const a0 = c.args[0]!;
+        if (a0.kind === 'String') {
+          if (signalNumber(a0.value) === undefined) this.error(`${a0.value} is not a valid signal`, c.span);
+        } else if (t.kind === 'int') {
+          const n = this.constInt(a0);
+          if (n !== undefined && (n < 1n || n > 64n)) this.error(`${n} is not a valid signal, allowed range: [1,64]`, c.span);
+        } else if (t.kind !== 'void') {
+          this.error('signal only accepts string literals or integers', c.span);
+        }
+        const p = this.provider();
+        if (p === 'BEGIN' || p === 'END' || p === 'interval' || p === 'software' || p === 'hardware') {
+          this.error(`signal can not be used with "${this.providerWord()}" probes`, c.span);
+        }
+        return VOID;
+      }
+      case 'sizeof':
+        this.nargs(c, 1);
+        this.args(c);
+        return UINT64;
+    }
+    this.args(c);
+    this.error(`Unknown function: '${name}'`, c.nameSpan);
+    return VOID;
+  }
+
+  /** The bytes a positional parameter stands for inside str(): `str($1)`, `str($1 + 2)`. */
+  private positionalString(e: Expr): Uint8Array | undefined {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    if (e.kind === 'Positional') return enc(this.params[e.index - 1] ?? '');
+    if (e.kind === 'Binary' && e.op === '+') {
+      const [p, k] = e.left.kind === 'Positional' ? [e.left, e.right] : e.right.kind === 'Positional' ? [e.right, e.left] : [null, null];
+      if (p && k && p.kind === 'Positional') {
+        const s = enc(this.params[p.index - 1] ?? '');
+        const off = this.constInt(k);
+        if (off === undefined || off < 0n || off > BigInt(s.length)) {
+          this.error(`only addition of a single constant less or equal to the length of $${p.index} (which is ${s.length}) is allowed inside str()`, e.span);
+          return new Uint8Array(0);
+        }
+        return s.slice(Number(off));
+      }
+    }
+    return undefined;
+  }
+
+  /** Compile-time value of an integer expression, or undefined. */
+  constInt(e: Expr): bigint | undefined {
+    const wrap = (v: bigint) => BigInt.asIntN(64, v);
+    switch (e.kind) {
+      case 'Integer': return wrap(e.value);
+      case 'Bool': return e.value ? 1n : 0n;
+      case 'Positional': {
+        const p = this.params[e.index - 1];
+        if (p === undefined || p === '') return 0n;
+        return isNumeric(p) ? wrap(BigInt(p.trim())) : undefined;
+      }
+      case 'PositionalCount': return BigInt(this.params.length);
+      case 'Identifier': {
+        const d = this.defines.get(e.name);
+        if (d) return this.constInt(d);
+        return this.enums.get(e.name);
+      }
+      case 'Unary': {
+        const v = this.constInt(e.operand);
+        if (v === undefined) return undefined;
+        if (e.op === '-') return wrap(-v);
+        if (e.op === '~') return wrap(~v);
+        if (e.op === '!') return v === 0n ? 1n : 0n;
+        if (e.op === '+') return v;
+        return undefined;
+      }
+      case 'Binary': {
+        const a = this.constInt(e.left);
+        const b = this.constInt(e.right);
+        if (a === undefined || b === undefined) return undefined;
+        const ua = BigInt.asUintN(64, a);
+        const ub = BigInt.asUintN(64, b);
+        switch (e.op) {
+          case '+': return wrap(a + b);
+          case '-': return wrap(a - b);
+          case '*': return wrap(a * b);
+          case '/': return ub === 0n ? 0n : wrap(ua / ub);
+          case '%': return ub === 0n ? a : wrap(ua % ub);
+          case '&': return wrap(a & b);
+          case '|': return wrap(a | b);
+          case '^': return wrap(a ^ b);
+          case '<<': return wrap(ua << (ub & 63n));
+          case '>>': return wrap(ua >> (ub & 63n));
+          default: return undefined;
+        }
+      }
+      default: return undefined;
+    }
+  }
+}
+
+function argWord(t: SType): string {
+  switch (t.kind) {
+    case 'int': return 'integer';
+    case 'string': return 'string';
+    case 'void': return 'none';
+    default: return typeName(t);
+  }
+}
+
+function fieldHint(names: string[], wanted: string): string | undefined {
+  if (names.length === 0) return undefined;
+  return `its fields are: ${names.join(', ')}`;
+}
+
+export function isNumeric(s: string): boolean {
+  return /^\s*-?[0-9]+\s*$/.test(s) || /^\s*0x[0-9a-fA-F]+\s*$/.test(s);
+}
+
+/**
+ * The type a variable or map holds after another assignment: integers keep the stored type,
+ * strings (also inside tuples) widen to the longer one; otherwise the types must be equal.
+ * null when they do not fit.
+ */
+export function mergeType(stored: SType, incoming: SType, what: 'var' | 'map'): SType | null {
+  if (stored.kind !== incoming.kind) return null;
+  switch (stored.kind) {
+    case 'int': return stored;
+    case 'string': return { kind: 'string', size: Math.max(stored.size, (incoming as StringType).size) };
+    case 'tuple': {
+      const inc = incoming as typeof stored;
+      if (inc.elems.length !== stored.elems.length) return null;
+      const elems: SType[] = [];
+      for (let i = 0; i < stored.elems.length; i++) {
+        const a = stored.elems[i]!;
+        const b = inc.elems[i]!;
+        if (a.kind === 'string' && b.kind === 'string') elems.push({ kind: 'string', size: Math.max(a.size, b.size) });
+        else if (typeName(a) === typeName(b)) elems.push(a);
+        else return null;
+      }
+      return tupleType(elems);
+    }
+    case 'agg':
+      return (incoming as AggType).fn === stored.fn ? stored : null;
+    case 'pointer':
+      return typeName(stored) === typeName(incoming) ? stored : what === 'var' ? null : null;
+    default:
+      return typeName(stored) === typeName(incoming) ? stored : null;
+  }
+}
+
+/** Keys compare as bpftrace compares them: integers by size only, strings widen. */
+function mergeKeys(a: SType[], b: SType[]): SType[] | null {
+  if (a.length !== b.length) return null;
+  const out: SType[] = [];
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.kind === 'string' && y.kind === 'string') out.push({ kind: 'string', size: Math.max(x.size, y.size) });
+    else if (x.kind === 'int' && y.kind === 'int' && x.size === y.size) out.push(x);
+    else if (typeName(x) === typeName(y)) out.push(x);
+    else return null;
+  }
+  return out;
+}
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17,
+  SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25,
+  SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
+};
+
+export function signalNumber(name: string): number | undefined {
+  const n = name.startsWith('SIG') ? name : `SIG${name}`;
+  return SIGNALS[n];
+}
