@@ -43,13 +43,14 @@ export class TimeFormatError extends Error {
   }
 }
 
-/** The local time of `date` in the zone glibc would use ($TZ or /etc/localtime). */
+/**
+ * The local time of `date` in a zone: by default the one glibc would use ($TZ or /etc/localtime);
+ * `null` for UTC.
+ */
 export function localTime(date: Date = new Date(), tz?: TzInfo | null): BrokenDownTime {
   const info = tz === null ? undefined : tz ?? localTzInfo();
   const epoch = Math.floor(date.getTime() / 1000);
-  const utoff = -date.getTimezoneOffset() * 60;
-  const z = zoneAt(info, epoch, utoff);
-  // Compute the fields from the zone's own offset so that tm and %z/%Z always agree.
+  const z = zoneAt(info, epoch);
   const local = new Date((epoch + z.utoff) * 1000);
   const start = Date.UTC(local.getUTCFullYear(), 0, 1);
   return {

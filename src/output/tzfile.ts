@@ -1,7 +1,8 @@
 /**
- * Time-zone abbreviations (%Z) the way glibc finds them: from the TZif file named by $TZ (or
- * /etc/localtime), or from a POSIX TZ string. JS can give the UTC offset of a local time but not
- * glibc's abbreviation (Intl says "GMT+1" where glibc says "CET"), hence this reader.
+ * Local time zones the way glibc finds them: the TZif file named by $TZ (or /etc/localtime), or a
+ * POSIX TZ string. JS Date knows offsets but not glibc's abbreviations (Intl says "GMT+1" where
+ * glibc's %Z says "CET"), and cannot be asked about another zone than the process's; so the zone
+ * (offset and abbreviation at an instant) comes from here, and time.ts only does calendar sums.
  *
  * Reads files with node:fs (once per zone, cached); everything else in src/output is pure.
  */
@@ -14,8 +15,8 @@ export interface TzInfo {
   transitions: { at: number; type: ZoneType }[];
   /** In force before the first transition. */
   initial: ZoneType;
-  /** After the last transition (the footer rule): standard and, if any, daylight-saving type. */
-  rule?: { std: ZoneType; dst?: ZoneType };
+  /** After the last transition: the footer's POSIX TZ rule. */
+  rule?: PosixTz;
 }
 
 const UTC: ZoneType = { utoff: 0, isdst: false, abbrev: 'UTC' };
@@ -72,21 +73,77 @@ export function parseTzif(data: Uint8Array): TzInfo | undefined {
   return info;
 }
 
-/** The names and offsets of a POSIX TZ string such as `CET-1CEST,M3.5.0,M10.5.0/3` or `<+0530>-5:30`. */
-export function parsePosixTz(s: string): { std: ZoneType; dst?: ZoneType } | undefined {
-  const m = /^(<[^>]+>|[A-Za-z]{3,})([-+]?\d{1,3}(?::\d{1,2}){0,2})?(?:(<[^>]+>|[A-Za-z]{3,})([-+]?\d{1,3}(?::\d{1,2}){0,2})?)?/.exec(s);
-  if (!m || m[2] === undefined) return undefined;
+/** When daylight-saving time starts or ends in a POSIX TZ rule: a day form and a local time. */
+export interface TzRuleDate {
+  /** J: day 1-365 ignoring Feb 29; N: day 0-365 counting it; M: month, week (5 = last), weekday. */
+  form: 'J' | 'N' | 'M';
+  day: number;
+  month: number;
+  week: number;
+  /** Seconds after local midnight (may be negative or beyond a day in TZif v3+). */
+  time: number;
+}
+
+export interface PosixTz { std: ZoneType; dst?: ZoneType; start?: TzRuleDate; end?: TzRuleDate }
+
+/** A POSIX TZ string such as `CET-1CEST,M3.5.0,M10.5.0/3`, `<+0530>-5:30` or `EST5EDT`. */
+export function parsePosixTz(s: string): PosixTz | undefined {
+  const m = /^(<[^>]+>|[A-Za-z]{3,})([-+]?\d{1,3}(?::\d{1,2}){0,2})(?:(<[^>]+>|[A-Za-z]{3,})([-+]?\d{1,3}(?::\d{1,2}){0,2})?(?:,([^,]+),([^,]+))?)?$/.exec(s);
+  if (!m) return undefined;
   const name = (n: string): string => n.replace(/^<(.*)>$/, '$1');
-  const secs = (o: string): number => {
+  const hms = (o: string): number => {
     const sign = o.startsWith('-') ? -1 : 1;
     const [hh = 0, mm = 0, ss = 0] = o.replace(/^[-+]/, '').split(':').map(Number);
-    // POSIX offsets are west-positive; utoff is east-positive.
-    return -sign * (hh * 3600 + mm * 60 + ss);
+    return sign * (hh * 3600 + mm * 60 + ss);
   };
-  const std: ZoneType = { utoff: secs(m[2]), isdst: false, abbrev: name(m[1]!) };
+  // POSIX offsets are west-positive; utoff is east-positive.
+  const std: ZoneType = { utoff: 0 - hms(m[2]!) + 0, isdst: false, abbrev: name(m[1]!) };
   if (!m[3]) return { std };
-  const dstOff = m[4] !== undefined ? secs(m[4]) : std.utoff + 3600;
-  return { std, dst: { utoff: dstOff, isdst: true, abbrev: name(m[3]) } };
+  const dst: ZoneType = { utoff: m[4] !== undefined ? 0 - hms(m[4]) + 0 : std.utoff + 3600, isdst: true, abbrev: name(m[3]) };
+  const date = (d: string): TzRuleDate | undefined => {
+    const [when = '', time] = d.split('/');
+    const t = time === undefined ? 7200 : hms(time);
+    let r: RegExpExecArray | null;
+    if ((r = /^J(\d{1,3})$/.exec(when))) return { form: 'J', day: Number(r[1]), month: 0, week: 0, time: t };
+    if ((r = /^(\d{1,3})$/.exec(when))) return { form: 'N', day: Number(r[1]), month: 0, week: 0, time: t };
+    if ((r = /^M(\d{1,2})\.(\d)\.(\d)$/.exec(when))) return { form: 'M', month: Number(r[1]), week: Number(r[2]), day: Number(r[3]), time: t };
+    return undefined;
+  };
+  // Without dates glibc uses the US rules.
+  const start = date(m[5] ?? 'M3.2.0');
+  const end = date(m[6] ?? 'M11.1.0');
+  return start && end ? { std, dst, start, end } : { std, dst };
+}
+
+const DAY = 86400;
+
+/** Seconds from the epoch to local midnight of a rule's day in `year` (local = no offset applied). */
+function ruleDay(year: number, r: TzRuleDate): number {
+  const jan1 = Date.UTC(year, 0, 1) / 1000;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  switch (r.form) {
+    case 'J': return jan1 + (r.day - 1 + (leap && r.day >= 60 ? 1 : 0)) * DAY;
+    case 'N': return jan1 + r.day * DAY;
+    case 'M': {
+      const first = Date.UTC(year, r.month - 1, 1) / 1000;
+      const firstWday = new Date(first * 1000).getUTCDay();
+      let day = 1 + ((r.day - firstWday + 7) % 7) + (r.week - 1) * 7;
+      const days = new Date(Date.UTC(year, r.month, 0)).getUTCDate();
+      while (day > days) day -= 7;
+      return first + (day - 1) * DAY;
+    }
+  }
+}
+
+/** The zone type a POSIX TZ rule gives at an instant. */
+export function posixZoneAt(tz: PosixTz, epochSeconds: number): ZoneType {
+  if (!tz.dst || !tz.start || !tz.end) return tz.std;
+  const year = new Date((epochSeconds + tz.std.utoff) * 1000).getUTCFullYear();
+  // Start is given in standard local time, end in daylight local time.
+  const start = ruleDay(year, tz.start) + tz.start.time - tz.std.utoff;
+  const end = ruleDay(year, tz.end) + tz.end.time - tz.dst.utoff;
+  const inDst = start < end ? epochSeconds >= start && epochSeconds < end : !(epochSeconds >= end && epochSeconds < start);
+  return inDst ? tz.dst : tz.std;
 }
 
 const cache = new Map<string, TzInfo | undefined>();
@@ -104,29 +161,27 @@ function load(path: string): TzInfo | undefined {
   return cache.get(path);
 }
 
-/** The zone glibc would use for this process: $TZ (file name, :path or POSIX string) or /etc/localtime. */
-export function localTzInfo(tz: string | undefined = process.env['TZ']): TzInfo | undefined {
-  if (tz === undefined) return load('/etc/localtime');
-  if (tz === '') return undefined;
+/**
+ * The zone glibc would use for this process: $TZ (a zoneinfo name, `:path`, or a POSIX string) or
+ * /etc/localtime. Like glibc, anything unusable (TZ="", an unknown name, no file) is UTC.
+ */
+export function localTzInfo(tz: string | undefined = process.env['TZ']): TzInfo {
+  const utc: TzInfo = { transitions: [], initial: UTC };
+  if (tz === undefined) return load('/etc/localtime') ?? utc;
+  if (tz === '') return utc;
   const name = tz.startsWith(':') ? tz.slice(1) : tz;
   const file = name.startsWith('/') ? load(name) : /^[A-Za-z0-9_+\-./]+$/.test(name) && !name.includes('..') ? load(`/usr/share/zoneinfo/${name}`) : undefined;
   if (file) return file;
   const rule = parsePosixTz(name);
-  return rule ? { transitions: [], initial: rule.std, rule } : undefined;
+  return rule ? { transitions: [], initial: rule.std, rule } : utc;
 }
 
-/**
- * The zone type in force at `epochSeconds`. `utoff` (seconds east of UTC, from the JS Date) picks
- * between standard and daylight time where only the footer rule applies.
- */
-export function zoneAt(info: TzInfo | undefined, epochSeconds: number, utoff: number): ZoneType {
-  if (!info) return { ...UTC, utoff };
+/** The zone type in force at `epochSeconds` (UTC, no zone information: offset 0, "UTC"). */
+export function zoneAt(info: TzInfo | undefined, epochSeconds: number): ZoneType {
+  if (!info) return UTC;
   const ts = info.transitions;
   if (ts.length === 0 || epochSeconds >= ts[ts.length - 1]!.at) {
-    if (info.rule) {
-      if (info.rule.dst && utoff === info.rule.dst.utoff && utoff !== info.rule.std.utoff) return info.rule.dst;
-      return info.rule.std;
-    }
+    if (info.rule) return posixZoneAt(info.rule, epochSeconds);
     return ts.length ? ts[ts.length - 1]!.type : info.initial;
   }
   if (epochSeconds < ts[0]!.at) return info.initial;
