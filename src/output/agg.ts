@@ -6,13 +6,19 @@
 import type { AggType } from '../lang/types.js';
 import type { AggSlot } from './value.js';
 
+/**
+ * A merged aggregation value. The same shape as the runtime's reader gives (src/runtime/map-read.ts
+ * AggValue), so its entries can be printed as they are (formatMergedMap).
+ */
 export type MergedAgg =
-  | { fn: 'count'; value: bigint }
-  | { fn: 'sum'; value: bigint }
+  | { fn: 'count'; count: bigint }
+  | { fn: 'sum'; sum: bigint }
   /** `set` is false when no CPU ever stored a value (e.g. after zero()): prints 0. */
   | { fn: 'min' | 'max'; value: bigint; set: boolean }
+  /** `average` truncates toward zero, like the C int64 division bpftrace uses. */
   | { fn: 'avg' | 'stats'; total: bigint; count: bigint; average: bigint }
-  | { fn: 'hist' | 'lhist'; count: bigint };
+  /** Counts by bucket index (AGG_LAYOUT); absent buckets are zero. */
+  | { fn: 'hist' | 'lhist'; buckets: Map<number, bigint> };
 
 export class AggLayoutError extends Error {
   override readonly name = 'AggLayoutError';
@@ -29,17 +35,18 @@ function word(s: AggSlot, i: number): bigint {
   return w;
 }
 
-export function mergeAgg(t: AggType, slots: AggSlot[]): MergedAgg {
+/** Merges one value's per-CPU slots; for hist/lhist, `bucket` is the entry's bucket index. */
+export function mergeAgg(t: AggType, slots: readonly AggSlot[], bucket = 0): MergedAgg {
   const wrap = (v: bigint): bigint => (t.signed ? BigInt.asIntN(64, v) : BigInt.asUintN(64, v));
   const sum = (i: number): bigint => slots.reduce((acc, s) => acc + word(s, i), 0n);
   switch (t.fn) {
     case 'count':
-      return { fn: 'count', value: BigInt.asUintN(64, sum(0)) };
+      return { fn: 'count', count: BigInt.asUintN(64, sum(0)) };
     case 'sum':
-      return { fn: 'sum', value: wrap(sum(0)) };
+      return { fn: 'sum', sum: wrap(sum(0)) };
     case 'hist':
     case 'lhist':
-      return { fn: t.fn, count: BigInt.asUintN(64, sum(0)) };
+      return { fn: t.fn, buckets: new Map([[bucket, BigInt.asUintN(64, sum(0))]]) };
     case 'min':
     case 'max': {
       let value = 0n;
@@ -56,18 +63,19 @@ export function mergeAgg(t: AggType, slots: AggSlot[]): MergedAgg {
     case 'stats': {
       const total = wrap(sum(0));
       const count = BigInt.asUintN(64, sum(1));
-      // BigInt division truncates toward zero, like C's int64 division bpftrace uses.
       const average = count === 0n ? 0n : total / count;
       return { fn: t.fn, total, count, average };
     }
   }
 }
 
-/** The number bpftrace sorts and prints for a merged count/sum/min/max/avg. */
+/** The number bpftrace sorts and prints for a merged count/sum/min/max/avg (hist: the total). */
 export function aggScalar(m: MergedAgg): bigint {
   switch (m.fn) {
-    case 'count': case 'sum': case 'min': case 'max': return m.value;
+    case 'count': return m.count;
+    case 'sum': return m.sum;
+    case 'min': case 'max': return m.value;
     case 'avg': case 'stats': return m.average;
-    case 'hist': case 'lhist': return m.count;
+    case 'hist': case 'lhist': return [...m.buckets.values()].reduce((a, b) => a + b, 0n);
   }
 }

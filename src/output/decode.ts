@@ -4,7 +4,7 @@
  */
 import { AGG_LAYOUT, sizeOf, typeName } from '../lang/types.js';
 import type { AggType, IntType, SType } from '../lang/types.js';
-import type { MapDef } from '../lang/spec.js';
+import type { EventArg, MapDef } from '../lang/spec.js';
 import { NONE } from './value.js';
 import type { AggSlot, Value } from './value.js';
 
@@ -169,4 +169,15 @@ export function decodeKey(def: MapDef, bytes: Uint8Array): DecodedKey {
 /** Decodes every CPU's slot of an aggregation value (one Uint8Array per CPU). */
 export function decodeAggSlots(t: AggType, values: Uint8Array[]): AggSlot[] {
   return values.map((b) => decodeValue(t, new DataView(b.buffer, b.byteOffset, b.byteLength), 0) as AggSlot);
+}
+
+/** Bytes before the arguments of every '.events' record: u32 event id, u32 reserved. */
+export const EVENT_HEADER_SIZE = 8;
+
+/**
+ * The arguments of a ring-buffer record (printf, print_value, system, cat): `record` views the
+ * record from its header; EventArg offsets count from the end of the header.
+ */
+export function decodeEventArgs(args: readonly EventArg[], record: DataView, recordOffset = 0): Value[] {
+  return args.map((a) => decodeValue(a.type, record, recordOffset + EVENT_HEADER_SIZE + a.offset));
 }

@@ -6,7 +6,8 @@
  * strings, arrays for tuples and C arrays, tagged objects for the rest:
  *   decodeValue(t: SType, view: DataView, offset = 0): Value
  *   decodeKey(def: MapDef, bytes: Uint8Array): { key: Value; bucket?: number; raw: Uint8Array }
- *   decodeAggSlots(t: AggType, perCpu: Uint8Array[]): AggSlot[];  mergeAgg(t, slots): MergedAgg
+ *   decodeEventArgs(args: EventArg[], record: DataView, recordOffset = 0): Value[]
+ *   decodeAggSlots(t: AggType, perCpu: Uint8Array[]): AggSlot[];  mergeAgg(t, slots, bucket?): MergedAgg
  *
  * printf (printf.ts) — compile time and run time:
  *   parseFormat(fmt: string, fn = 'printf'): FormatSpec          // throws FormatError {offset, token}
@@ -16,10 +17,14 @@
  * Maps (maps.ts) — at exit and for print(@m, top, div):
  *   formatMap(def: MapDef, entries: { key: Uint8Array; values: Uint8Array[] }[],
  *             opts?: { top?: number; div?: number; resolver?: Partial<Resolver> }): string
- *   formatExitMaps(maps: { def; entries }[], resolver?): string   // "\n\n" + every user map by name
+ *   formatMergedMap(def, entries: { key: Uint8Array; value: MergedAgg | Uint8Array }[], opts?): string
+ *                    // the same from already-merged entries (the runtime's map-read.ts shape)
+ *   formatMaps(maps: { def; entries }[], resolver?): string       // every user map by name (SIGUSR1)
+ *   formatExitMaps(maps, resolver?): string                       // "\n\n" + formatMaps: at exit
  *   formatValue(t: SType, v: Value, resolver?): string            // print(value): text + "\n"
- * Give entries in the order the map was iterated (bpf_get_next_key): bpftrace's std::sort is not
- * stable, and maps.ts reproduces it exactly so that ties print in bpftrace's order.
+ * bpftrace prints every user map at exit, empty ones as a blank line (two for avg/stats).
+ * Order: hist/lhist/avg/stats maps exactly as bpftrace (its std::sort is ported); value-sorted
+ * maps break ties by key (bpftrace's tie order there is random); see maps.ts.
  *
  * time (time.ts):
  *   formatTime(fmt = '%H:%M:%S\n', now = new Date()): string      // throws TimeFormatError

@@ -15,22 +15,35 @@
  *   come out in a different order from run to run; sonde breaks ties by key (the order above).
  */
 import type { MapDef } from '../lang/spec.js';
+import { sizeOf } from '../lang/types.js';
 import type { AggType, SType } from '../lang/types.js';
 import { mergeAgg } from './agg.js';
 import type { MergedAgg } from './agg.js';
-import { decodeAggSlots, decodeKey, decodeValue, DecodeError } from './decode.js';
+import { decodeAggSlots, decodeKey, decodeValue, DecodeError, isBucketed, userKeySize } from './decode.js';
 import { histText, lhistBuckets, lhistText } from './hist.js';
 import { withFallback } from './resolve.js';
 import type { Resolver } from './resolve.js';
 import { stableSort, stdSort } from './std-sort.js';
 import { asInt, keyText, valueText } from './text.js';
+import { NONE } from './value.js';
 import type { Value } from './value.js';
 
+/** A map entry as the kernel holds it. */
 export interface MapEntry {
   /** The key as stored in the map (hist/lhist: user key + u64 bucket index). */
   key: Uint8Array;
   /** One value per possible CPU for per-CPU maps, else one. */
   values: Uint8Array[];
+}
+
+/**
+ * A map entry already merged (the runtime's reader, src/runtime/map-read.ts, gives these):
+ * the user key's bytes (no bucket word; a scalar map's may be empty) and either the merged
+ * aggregation (hist/lhist: all buckets of the key) or the value's bytes.
+ */
+export interface MergedMapEntry {
+  key: Uint8Array;
+  value: MergedAgg | Uint8Array;
 }
 
 export interface FormatMapOptions {
@@ -47,41 +60,101 @@ export interface FormatMapOptions {
  * hist/lhist blocks end with a blank line), exactly as bpftrace does.
  */
 export function formatMap(def: MapDef, entries: readonly MapEntry[], opts: FormatMapOptions = {}): string {
-  const r = withFallback(opts.resolver);
-  const top = Math.max(0, Math.trunc(opts.top ?? 0));
-  const div = BigInt(Math.trunc(opts.div ?? 0) || 1);
-  const v = def.value;
-  if (v.kind === 'agg') {
-    if (v.fn === 'hist' || v.fn === 'lhist') return formatHistMap(def, v, entries, top, div, r);
-    if (v.fn === 'avg' || v.fn === 'stats') return formatStatsMap(def, v, entries, top, div, r);
-  }
-  return formatPlainMap(def, entries, top, div, r);
-}
-
-/** Drops all but the last `top` of `n` sorted items, as bpftrace's print() does. */
-function keepTop<T>(sorted: T[], top: number): T[] {
-  return top && sorted.length > top ? sorted.slice(sorted.length - top) : sorted;
+  return formatMergedMap(def, mergeEntries(def, entries), opts);
 }
 
 function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
-interface Row { key: Value; raw: Uint8Array; sortValue: bigint; text: string }
-
-function formatPlainMap(def: MapDef, entries: readonly MapEntry[], top: number, div: bigint, r: Resolver): string {
+/**
+ * Merges raw entries: per-CPU slots of aggregations combined, hist/lhist bucket entries gathered
+ * under their user key (in first-seen order), integers summed across CPUs in their own width.
+ */
+export function mergeEntries(def: MapDef, entries: readonly MapEntry[]): MergedMapEntry[] {
   const t = def.value;
-  const rows: Row[] = entries.map((e) => {
-    const k = decodeKey(def, e.key);
-    const { sortValue, text } = plainValue(t, e.values, div, r);
-    return { key: k.key, raw: k.raw, sortValue, text };
-  });
-  const sorted = sortByKey(def.key, rows);
+  const out: MergedMapEntry[] = [];
+  const byKey = new Map<string, { key: Uint8Array; value: { fn: 'hist' | 'lhist'; buckets: Map<number, bigint> } }>();
+  for (const e of entries) {
+    if (t.kind === 'agg') {
+      const m = mergeAgg(t, decodeAggSlots(t, e.values), isBucketed(def) ? decodeKey(def, e.key).bucket : 0);
+      if (m.fn === 'hist' || m.fn === 'lhist') {
+        const user = e.key.subarray(0, e.key.length - 8);
+        const id = Buffer.from(user).toString('hex');
+        let g = byKey.get(id);
+        if (!g) {
+          g = { key: user.slice(), value: { fn: m.fn, buckets: new Map() } };
+          byKey.set(id, g);
+          out.push(g);
+        }
+        for (const [b, c] of m.buckets) g.value.buckets.set(b, (g.value.buckets.get(b) ?? 0n) + c);
+      } else {
+        out.push({ key: e.key, value: m });
+      }
+    } else if (t.kind === 'int' && e.values.length > 1) {
+      // bpftrace sums an integer's per-CPU copies in the integer's own width.
+      const total = e.values.reduce((acc, b) => acc + asInt(decodeValue(t, view(b), 0)), 0n);
+      const bytes = new Uint8Array(t.size);
+      const u = BigInt.asUintN(t.size * 8, total);
+      for (let i = 0; i < t.size; i++) bytes[i] = Number((u >> BigInt(8 * i)) & 0xffn);
+      out.push({ key: e.key, value: bytes });
+    } else {
+      const first = e.values[0];
+      if (!first) throw new DecodeError(`an entry of ${def.name} has no value`, t.kind, 0, sizeOf(t), 0);
+      out.push({ key: e.key, value: first });
+    }
+  }
+  return out;
+}
+
+/** Like formatMap, for entries already merged (MergedMapEntry). */
+export function formatMergedMap(def: MapDef, entries: readonly MergedMapEntry[], opts: FormatMapOptions = {}): string {
+  const r = withFallback(opts.resolver);
+  const top = Math.max(0, Math.trunc(opts.top ?? 0));
+  const div = BigInt(Math.trunc(opts.div ?? 0) || 1);
+  const rows = entries.map((e) => toRow(def, e));
+  const v = def.value;
+  if (v.kind === 'agg') {
+    if (v.fn === 'hist' || v.fn === 'lhist') return formatHistMap(def, v, rows, top, div, r);
+    if (v.fn === 'avg' || v.fn === 'stats') return formatStatsMap(def, v, rows, top, div, r);
+  }
+  return formatPlainMap(def, rows, top, div, r);
+}
+
+interface Row { key: Value; raw: Uint8Array; value: MergedAgg | Uint8Array }
+
+function toRow(def: MapDef, e: MergedMapEntry): Row {
+  if (def.key.kind === 'void') return { key: NONE, raw: new Uint8Array(0), value: e.value };
+  const n = userKeySize(def);
+  if (e.key.length < n) {
+    throw new DecodeError(`a key of ${def.name} has ${e.key.length} bytes, needs ${n}`, def.key.kind, 0, n, e.key.length);
+  }
+  const raw = e.key.subarray(0, n);
+  return { key: decodeValue(def.key, view(raw), 0), raw, value: e.value };
+}
+
+function agg<F extends MergedAgg['fn']>(row: Row, fns: readonly F[], name: string): Extract<MergedAgg, { fn: F }> {
+  const v = row.value;
+  if (v instanceof Uint8Array || !(fns as readonly string[]).includes(v.fn)) {
+    throw new DecodeError(`an entry of ${name} is not a merged ${fns.join('/')} value`, fns.join('/'), 0, 0, 0);
+  }
+  return v as Extract<MergedAgg, { fn: F }>;
+}
+
+/** Drops all but the last `top` of the sorted items, as bpftrace's print() does. */
+function keepTop<T>(sorted: T[], top: number): T[] {
+  return top && sorted.length > top ? sorted.slice(sorted.length - top) : sorted;
+}
+
+function formatPlainMap(def: MapDef, rows: Row[], top: number, div: bigint, r: Resolver): string {
+  const t = def.value;
+  const shown = rows.map((row) => ({ row, ...plainValue(def, t, row, div, r) }));
+  const sorted = sortByKey(def.key, shown, (x) => x.row.key);
   // Ties: bpftrace std::sorts the kernel's hash order (random per map), so its tie order changes
   // from run to run; sonde puts ties in key order (test/conformance/KNOWN-DIFFERENCES.md).
   if (sortsByValue(t)) stableSort(sorted, (a, b) => a.sortValue < b.sortValue);
   const delim = t.kind === 'stack' || (t.kind === 'symbol' && ['ksym', 'usym', 'inet', 'func'].includes(t.what)) ? '' : '\n';
-  return keepTop(sorted, top).map((row) => `${keyText(def.name, def.key, row.key, r)}: ${row.text}`).join(delim) + '\n';
+  return keepTop(sorted, top).map((x) => `${keyText(def.name, def.key, x.row.key, r)}: ${x.text}`).join(delim) + '\n';
 }
 
 /** count/sum/min/max and integers sort by value; bpftrace's kaddr() is an integer too. */
@@ -90,98 +163,89 @@ function sortsByValue(t: SType): boolean {
     || t.kind === 'int' || (t.kind === 'symbol' && t.what === 'kaddr');
 }
 
-function plainValue(t: SType, values: Uint8Array[], div: bigint, r: Resolver): { sortValue: bigint; text: string } {
+function plainValue(def: MapDef, t: SType, row: Row, div: bigint, r: Resolver): { sortValue: bigint; text: string } {
   if (t.kind === 'agg') {
-    const m = mergeAgg(t, decodeAggSlots(t, values));
-    const value = m.fn === 'count' || m.fn === 'sum' || m.fn === 'min' || m.fn === 'max' ? m.value : 0n;
+    const m = agg(row, ['count', 'sum', 'min', 'max'] as const, def.name);
+    const value = m.fn === 'count' ? m.count : m.fn === 'sum' ? m.sum : m.value;
     return { sortValue: value, text: (value / div).toString() };
   }
+  const bytes = row.value;
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError(`an entry of ${def.name} holds an aggregation`, t.kind, 0, 0, 0);
+  const v = decodeValue(t, view(bytes), 0);
   if (t.kind === 'int' || (t.kind === 'symbol' && t.what === 'kaddr')) {
-    // bpftrace sums an integer's per-CPU copies in the integer's own width.
-    const size = t.kind === 'int' ? t.size : 8;
-    const signed = t.kind === 'int' ? t.signed : false;
-    const wrap = (x: bigint): bigint => (signed ? BigInt.asIntN(size * 8, x) : BigInt.asUintN(size * 8, x));
-    const value = wrap(values.reduce((acc, b) => acc + asInt(decodeValue(t, view(b), 0)), 0n));
-    return { sortValue: value, text: wrap(value / div).toString() };
+    const value = asInt(v);
+    const bits = t.kind === 'int' ? t.size * 8 : 64;
+    const signed = t.kind === 'int' && t.signed;
+    const q = value / div;
+    return { sortValue: value, text: (signed ? BigInt.asIntN(bits, q) : BigInt.asUintN(bits, q)).toString() };
   }
-  const first = values[0];
-  if (!first) throw new DecodeError(`map entry without a value`, t.kind, 0, 1, 0);
-  return { sortValue: 0n, text: valueText(t, decodeValue(t, view(first), 0), r) };
+  return { sortValue: 0n, text: valueText(t, v, r) };
 }
 
 const utf8 = new TextEncoder();
 
 /** bpftrace's sort_by_key: stable sorts by each key part, last part first. */
-function sortByKey(keyType: SType, rows: Row[]): Row[] {
+function sortByKey<T>(keyType: SType, items: T[], keyOf: (x: T) => Value): T[] {
   const parts: { t: SType; get: (k: Value) => Value }[] = keyType.kind === 'tuple'
     ? keyType.elems.map((t, i) => ({ t, get: (k: Value) => (k as Value[])[i]! }))
     : keyType.kind === 'void' ? [] : [{ t: keyType, get: (k: Value) => k }];
   for (let i = parts.length - 1; i >= 0; i--) {
     const { t, get } = parts[i]!;
     if (t.kind === 'int' || (t.kind === 'symbol' && t.what === 'kaddr')) {
-      stableSort(rows, (a, b) => BigInt.asUintN(64, asInt(get(a.key))) < BigInt.asUintN(64, asInt(get(b.key))));
+      const u = (x: T): bigint => BigInt.asUintN(64, asInt(get(keyOf(x))));
+      stableSort(items, (a, b) => u(a) < u(b));
     } else if (t.kind === 'string') {
-      stableSort(rows, (a, b) => Buffer.compare(utf8.encode(get(a.key) as string), utf8.encode(get(b.key) as string)) < 0);
+      const s = (x: T): Uint8Array => utf8.encode(get(keyOf(x)) as string);
+      stableSort(items, (a, b) => Buffer.compare(s(a), s(b)) < 0);
     }
   }
-  return rows;
+  return items;
 }
 
-/** Byte order of keys: the order of bpftrace's std::map<std::vector<uint8_t>, …>. */
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b);
+/** Key bytes in the order of bpftrace's std::map<std::vector<uint8_t>, …> (byte by byte). */
+function byKeyBytes(a: Row, b: Row): number {
+  return Buffer.compare(a.raw, b.raw);
 }
 
-interface Group { key: Value; raw: Uint8Array; counts: bigint[]; total: bigint }
-
-function formatHistMap(def: MapDef, t: AggType, entries: readonly MapEntry[], top: number, div: bigint, r: Resolver): string {
-  const byKey = new Map<string, Group>();
-  for (const e of entries) {
-    const k = decodeKey(def, e.key);
-    const id = Buffer.from(k.raw).toString('hex');
-    let g = byKey.get(id);
-    if (!g) byKey.set(id, (g = { key: k.key, raw: k.raw.slice(), counts: [], total: 0n }));
-    const m = mergeAgg(t, decodeAggSlots(t, e.values)) as Extract<MergedAgg, { fn: 'hist' | 'lhist' }>;
-    const bucket = k.bucket ?? 0;
-    while (g.counts.length <= bucket) g.counts.push(0n);
-    g.counts[bucket] = m.count;
-  }
-  const groups = [...byKey.values()].sort((a, b) => compareBytes(a.raw, b.raw));
-  for (const g of groups) g.total = BigInt.asIntN(64, g.counts.reduce((a, b) => a + b, 0n));
+function formatHistMap(def: MapDef, t: AggType, rows: Row[], top: number, div: bigint, r: Resolver): string {
+  if (t.fn === 'lhist' && !t.lhist) throw new DecodeError(`lhist map ${def.name} has no lhist range in its type`, 'lhist', 0, 0, 0);
+  const groups = rows.sort(byKeyBytes).map((row) => {
+    const m = agg(row, ['hist', 'lhist'] as const, def.name);
+    const size = t.fn === 'hist' ? 66 : lhistBuckets(t.lhist!) + 2;
+    const counts = new Array<bigint>(Math.max(size, ...[...m.buckets.keys()].map((b) => b + 1))).fill(0n);
+    for (const [b, c] of m.buckets) counts[b] = c;
+    return { row, counts, total: BigInt.asIntN(64, counts.reduce((a, b) => a + b, 0n)) };
+  });
   stdSort(groups, (a, b) => a.total < b.total);
-  const range = t.lhist;
-  if (t.fn === 'lhist' && !range) throw new DecodeError(`lhist map ${def.name} has no lhist range in its type`, 'lhist', 0, 0, 0);
   return keepTop(groups, top).map((g) => {
-    const body = t.fn === 'hist' ? histText(g.counts, div) : lhistText(padTo(g.counts, lhistBuckets(range!) + 2), range!);
-    return `${keyText(def.name, def.key, g.key, r)}: \n${body}`;
+    // bpftrace divides hist counts by print()'s div, not lhist's.
+    const body = t.fn === 'hist' ? histText(g.counts, div) : lhistText(g.counts, t.lhist!);
+    return `${keyText(def.name, def.key, g.row.key, r)}: \n${body}`;
   }).join('\n') + '\n';
 }
 
-function padTo(counts: bigint[], n: number): bigint[] {
-  const out = counts.slice();
-  while (out.length < n) out.push(0n);
-  return out;
-}
-
-function formatStatsMap(def: MapDef, t: AggType, entries: readonly MapEntry[], top: number, div: bigint, r: Resolver): string {
-  const rows = entries.map((e) => {
-    const k = decodeKey(def, e.key);
-    const m = mergeAgg(t, decodeAggSlots(t, e.values)) as Extract<MergedAgg, { fn: 'avg' | 'stats' }>;
-    return { key: k.key, raw: k.raw, m };
-  }).sort((a, b) => compareBytes(a.raw, b.raw));
-  stdSort(rows, (a, b) => a.m.average < b.m.average);
+function formatStatsMap(def: MapDef, t: AggType, rows: Row[], top: number, div: bigint, r: Resolver): string {
+  const items = rows.sort(byKeyBytes).map((row) => ({ row, m: agg(row, ['avg', 'stats'] as const, def.name) }));
+  stdSort(items, (a, b) => a.m.average < b.m.average);
   // bpftrace applies print()'s top and div to avg() maps only; stats() ignores both.
-  const shown = t.fn === 'avg' ? keepTop(rows, top) : rows;
-  return shown.map(({ key, m }) => {
+  const shown = t.fn === 'avg' ? keepTop(items, top) : items;
+  return shown.map(({ row, m }) => {
     const text = t.fn === 'avg'
       ? (m.average / div).toString()
       : `count ${BigInt.asIntN(64, m.count)}, average ${m.average}, total ${m.total}`;
-    return `${keyText(def.name, def.key, key, r)}: ${text}`;
+    return `${keyText(def.name, def.key, row.key, r)}: ${text}`;
   }).join('\n') + '\n\n';
+}
+
+/** bpftrace's print_maps (SIGUSR1, and at exit after a blank line pair): every user map by name. */
+export function formatMaps(maps: readonly { def: MapDef; entries: readonly MapEntry[] }[], resolver?: Partial<Resolver>): string {
+  return maps.filter((m) => m.def.user)
+    .sort((a, b) => Buffer.compare(utf8.encode(a.def.name), utf8.encode(b.def.name)))
+    .map((m) => formatMap(m.def, m.entries, resolver ? { resolver } : {}))
+    .join('');
 }
 
 /** The maps bpftrace prints when the script ends: a blank line pair, then every user map by name. */
 export function formatExitMaps(maps: readonly { def: MapDef; entries: readonly MapEntry[] }[], resolver?: Partial<Resolver>): string {
-  const shown = maps.filter((m) => m.def.user).sort((a, b) => compareBytes(utf8.encode(a.def.name), utf8.encode(b.def.name)));
-  return '\n\n' + shown.map((m) => formatMap(m.def, m.entries, resolver ? { resolver } : {})).join('');
+  return '\n\n' + formatMaps(maps, resolver);
 }

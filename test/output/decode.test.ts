@@ -1,7 +1,7 @@
 // Decoding values and map keys from little-endian bytes, by type.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeAggSlots, decodeKey, decodeValue, DecodeError, mergeAgg, NONE } from '../../src/output/index.js';
+import { decodeAggSlots, decodeEventArgs, decodeKey, decodeValue, DecodeError, mergeAgg, NONE } from '../../src/output/index.js';
 import type { SType } from '../../src/lang/types.js';
 import { agg, concat, encode, I16, I32, I64, I8, mapDef, S, tuple, U16, U32, U64, u64s, U8 } from './encode.js';
 
@@ -78,15 +78,15 @@ test('stacks, symbols and aggregation slots', () => {
 
 test('merging per-CPU slots', () => {
   const slots = (t: ReturnType<typeof agg>, ...cpu: bigint[][]) => mergeAgg(t, decodeAggSlots(t, cpu.map((w) => u64s(...w))));
-  assert.deepEqual(slots(agg('count', false), [3n], [4n]), { fn: 'count', value: 7n });
-  assert.deepEqual(slots(agg('sum'), [-5n], [2n]), { fn: 'sum', value: -3n });
-  assert.deepEqual(slots(agg('sum', false), [-5n], [2n]), { fn: 'sum', value: 2n ** 64n - 3n });
+  assert.deepEqual(slots(agg('count', false), [3n], [4n]), { fn: 'count', count: 7n });
+  assert.deepEqual(slots(agg('sum'), [-5n], [2n]), { fn: 'sum', sum: -3n });
+  assert.deepEqual(slots(agg('sum', false), [-5n], [2n]), { fn: 'sum', sum: 2n ** 64n - 3n });
   assert.deepEqual(slots(agg('min'), [-9n, 0n], [4n, 1n], [-2n, 1n]), { fn: 'min', value: -2n, set: true });
   assert.deepEqual(slots(agg('max'), [-9n, 1n], [-20n, 1n]), { fn: 'max', value: -9n, set: true });
   assert.deepEqual(slots(agg('max'), [0n, 0n], [0n, 0n]), { fn: 'max', value: 0n, set: false });
   assert.deepEqual(slots(agg('avg'), [-7n, 1n], [2n, 1n]), { fn: 'avg', total: -5n, count: 2n, average: -2n });
   assert.deepEqual(slots(agg('stats'), [0n, 0n]), { fn: 'stats', total: 0n, count: 0n, average: 0n });
-  assert.deepEqual(slots(agg('hist'), [1n], [2n]), { fn: 'hist', count: 3n });
+  assert.deepEqual(mergeAgg(agg('hist'), decodeAggSlots(agg('hist'), [u64s(1n), u64s(2n)]), 4), { fn: 'hist', buckets: new Map([[4, 3n]]) });
 });
 
 test('map keys: scalar, single, multi-part, and hist/lhist with the bucket word', () => {
@@ -109,4 +109,12 @@ test('too few bytes is a DecodeError naming the type and the sizes', () => {
     e.message === 'cannot decode int64: needs 8 bytes at offset 0, have 3');
   const h = mapDef('@h', I64, agg('hist'));
   assert.throws(() => decodeKey(h, encode(I64, 1n)), DecodeError);
+});
+
+test('event arguments are read after the 8-byte record header', () => {
+  const args = [{ type: I64, offset: 0 }, { type: S, offset: 8 }, { type: U8, offset: 72 }];
+  const rec = concat(new Uint8Array(4), u64s(3n).subarray(0, 4), encode(I64, -7n), encode(S, 'comm'), encode(U8, 200n));
+  // At an offset inside a larger buffer, as a ring buffer hands records out.
+  const buf = concat(new Uint8Array(16), rec);
+  assert.deepEqual(decodeEventArgs(args, view(buf), 16), [-7n, 'comm', 200n]);
 });

@@ -4,7 +4,7 @@
 // hold them — values encoded little-endian, aggregations spread over 2 CPUs — and format them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatExitMaps, formatMap, formatValue } from '../../src/output/index.js';
+import { formatExitMaps, formatMap, formatMergedMap, formatValue, mergeEntries } from '../../src/output/index.js';
 import type { MapEntry, Value } from '../../src/output/index.js';
 import type { MapDef } from '../../src/lang/spec.js';
 import type { SType } from '../../src/lang/types.js';
@@ -606,4 +606,24 @@ test('more than 16 tied hist totals come out in std::sort order, as bpftrace pri
   }
   const order = formatMap(def, entries).split('\n').filter((l) => l.startsWith('@h[')).map((l) => Number(/\[(\d+)\]/.exec(l)![1]));
   assert.deepEqual(order, STD_SORT_40);
+});
+
+test('merged entries (as the runtime reads them) print the same as raw ones', () => {
+  // The runtime's reader (src/runtime/map-read.ts) merges CPUs and gathers hist buckets itself:
+  // a scalar map's key is empty, a hist entry holds every bucket of its user key.
+  const h = aggMap('@h', I64, agg('hist'), [[2n, 1n], [1n, 1n], [256n, 1n], [3n, 1n], [3n, 1n], [3n, 100n]]);
+  const merged = mergeEntries(h.def, h.entries());
+  assert.deepEqual(merged.map((e) => [e.key.length, e.value instanceof Uint8Array ? 'bytes' : e.value.fn]), [[8, 'hist'], [8, 'hist'], [8, 'hist'], [8, 'hist']]);
+  assert.deepEqual((merged[3]!.value as { buckets: Map<number, bigint> }).buckets, new Map([[2, 2n], [8, 1n]]));
+  assert.equal(formatMergedMap(h.def, merged), formatMap(h.def, h.entries()));
+  const c = mapDef('@c', { kind: 'void' }, agg('count', false), 'percpu_array');
+  assert.equal(formatMergedMap(c, [{ key: new Uint8Array(0), value: { fn: 'count', count: 0n } }]), '@c: 0\n');
+  const st = mapDef('@st', S, agg('stats'));
+  assert.equal(formatMergedMap(st, [
+    { key: encode(S, 'b'), value: { fn: 'stats', total: -3n, count: 2n, average: -1n } },
+    { key: encode(S, 'a'), value: { fn: 'stats', total: 9n, count: 1n, average: 9n } },
+  ]), '@st[b]: count 2, average -1, total -3\n@st[a]: count 1, average 9, total 9\n\n');
+  const x = mapDef('@x', I32, I16, 'percpu_hash');
+  // Per-CPU integers are summed in their own width: 30000 + 30000 wraps in 16 bits.
+  assert.equal(formatMap(x, [{ key: encode(I32, 1n), values: [encode(I16, 30000n), encode(I16, 30000n)] }]), '@x[1]: -5536\n');
 });
