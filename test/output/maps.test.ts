@@ -627,3 +627,10 @@ test('merged entries (as the runtime reads them) print the same as raw ones', ()
   // Per-CPU integers are summed in their own width: 30000 + 30000 wraps in 16 bits.
   assert.equal(formatMap(x, [{ key: encode(I32, 1n), values: [encode(I16, 30000n), encode(I16, 30000n)] }]), '@x[1]: -5536\n');
 });
+
+test('maps print in byte order of their names', () => {
+  // BEGIN { @b = 1; @_x = 2; @A = 3; @ = 4; @a1 = 5; @a = 6; @B = 7; exit(); } printed:
+  const maps = ([['@b', 1n], ['@_x', 2n], ['@A', 3n], ['@', 4n], ['@a1', 5n], ['@a', 6n], ['@B', 7n]] as const)
+    .map(([n, v]) => scalar(n, I64, v));
+  assert.equal(formatExitMaps(maps), '\n\n@: 4\n@A: 3\n@B: 7\n@_x: 2\n@a: 6\n@a1: 5\n@b: 1\n');
+});
