@@ -247,9 +247,10 @@ function byteLength(s: string): number {
   return utf8.encode(s).length;
 }
 
-function pad(body: string, c: Conversion, bodyBytes = byteLength(body)): string {
+function pad(body: string, c: Conversion, bodyBytes?: number): string {
   const w = c.width ?? 0;
-  if (bodyBytes >= w) return body;
+  if (body.length >= w) return body;
+  if ((bodyBytes ??= byteLength(body)) >= w) return body;
   const fill = ' '.repeat(w - bodyBytes);
   return c.leftAlign ? body + fill : fill + body;
 }
