@@ -7,9 +7,10 @@ import { attachKprobe } from '../attach/kprobe.js';
 import { attachUprobe } from '../attach/uprobe.js';
 import { attachPerfEvent } from '../attach/perf_event.js';
 import { attachFentry, fentryTarget, type FentryTarget } from '../attach/fentry.js';
-import type { Link } from '../attach/link.js';
+import { detach, type Link } from '../attach/link.js';
 import type { ProgKind } from '../bpf/program.js';
-import { ElfFile, findFunction, resolveBinary, resolveLibrary } from '../elf/index.js';
+import { ElfFile, addressFileOffset, findFunction, resolveBinary, resolveLibrary } from '../elf/index.js';
+import type { AttachDef } from '../lang/spec.js';
 
 export type ProbeTarget =
   | { kind: 'begin' | 'end' }
@@ -169,4 +170,86 @@ export function attachProbe(progFd: number, t: ProbeTarget, o: AttachOptions = {
       // One CPU only: an interval fires once per period, not once per CPU.
       return attachPerfEvent(progFd, { type: 'software', event: 'cpu-clock', period: t.periodNs, cpus: [0] });
   }
+}
+
+/** A compiled script's attach point under the name bpftrace shows for it. */
+export function attachDefName(d: AttachDef): string {
+  switch (d.kind) {
+    case 'begin': return 'BEGIN';
+    case 'end': return 'END';
+    case 'tracepoint': return `tracepoint:${d.category}:${d.event}`;
+    case 'rawtracepoint': return `rawtracepoint:${d.name}`;
+    case 'kprobe': case 'kretprobe': return `${d.kind}:${d.module ? `${d.module}:` : ''}${d.func}${d.offset ? `+${d.offset}` : ''}`;
+    case 'uprobe': case 'uretprobe':
+      return `${d.kind}:${d.path}:${d.address !== undefined ? `0x${d.address.toString(16)}` : d.func}${d.offset ? `+${d.offset}` : ''}`;
+    case 'usdt': return `usdt:${d.path}:${d.provider}:${d.name}`;
+    case 'fentry': case 'fexit': return `${d.kind}:${d.module ? `${d.module}:` : ''}${d.func}`;
+    case 'software': case 'hardware': return `${d.kind}:${d.event}:${d.period}`;
+    case 'profile': return `profile:hz:${d.hz}`;
+    case 'interval': return `interval:ns:${d.periodNs}`;
+  }
+}
+
+/**
+ * The probe target an AttachDef means, with user-space names resolved to files and file offsets:
+ * `address` is a virtual address in the file, `offset` an offset from the function's start.
+ */
+export function targetOfAttachDef(d: AttachDef, pid?: number): ProbeTarget | UsdtTarget {
+  switch (d.kind) {
+    case 'uprobe': case 'uretprobe': {
+      const path = d.path.startsWith('/') ? d.path : resolveBinaryOrLib(d.path, pid);
+      const elf = ElfFile.open(path);
+      const base = d.address !== undefined ? addressFileOffset(elf, Number(d.address)) : findFunction(elf, d.func).fileOffset;
+      return { kind: d.kind, path, func: d.func, offset: base + (d.offset ?? 0) };
+    }
+    case 'usdt': {
+      const path = d.path.startsWith('/') ? d.path : resolveBinaryOrLib(d.path, pid);
+      const sites = ElfFile.open(path).usdtProbes().filter((p) => p.provider === d.provider && p.name === d.name);
+      if (sites.length === 0) throw new ProbeSpecError(`invalid probe 'usdt:${d.path}:${d.provider}:${d.name}': no such USDT probe in ${path}`);
+      return {
+        kind: 'usdt', path, provider: d.provider, name: d.name,
+        sites: sites.map((s) => {
+          if (s.pcFileOffset === undefined) throw new ProbeSpecError(`USDT probe ${d.provider}:${d.name} in ${path} has an address outside the file's segments`);
+          return { offset: s.pcFileOffset, ...(s.semaphoreFileOffset !== undefined ? { semaphore: s.semaphoreFileOffset } : {}) };
+        }),
+      };
+    }
+    case 'software': case 'hardware': return { kind: d.kind, event: d.event, period: d.period };
+    default: return d;
+  }
+}
+
+/** A USDT probe: one uprobe per site of provider:name in the file (with its semaphore, if any). */
+export interface UsdtTarget {
+  kind: 'usdt';
+  path: string;
+  provider: string;
+  name: string;
+  sites: { offset: number; semaphore?: number }[];
+}
+
+/**
+ * Attaches a loaded program of a compiled script to one of its attach points. `pid` limits
+ * uprobes and USDT probes to one process (-p, -c); other kinds ignore it, as in bpftrace.
+ */
+export function attachDef(progFd: number, d: AttachDef, o: AttachOptions = {}): Link[] {
+  const t = targetOfAttachDef(d, o.pid);
+  if (t.kind === 'usdt') {
+    const links: Link[] = [];
+    try {
+      for (const s of t.sites) {
+        links.push(attachUprobe(progFd, {
+          path: t.path, offset: s.offset, name: attachDefName(d),
+          ...(s.semaphore !== undefined ? { refCtrOffset: s.semaphore } : {}),
+          ...(o.pid !== undefined ? { pid: o.pid } : {}),
+        }));
+      }
+    } catch (e) {
+      for (const l of links) detach(l);
+      throw e;
+    }
+    return links;
+  }
+  const pid = t.kind === 'uprobe' || t.kind === 'uretprobe' ? o.pid : undefined;
+  return attachProbe(progFd, t, { ...(pid !== undefined ? { pid } : {}), ...(o.fentry ? { fentry: o.fentry } : {}) });
 }

@@ -1,0 +1,94 @@
+// The compiler's window on the running kernel (src/lang/kernel-view.ts), implemented for the live
+// system: tracepoints from tracefs, types from the kernel's BTF, CPUs from sysfs, syscall numbers
+// from the installed kernel headers. Everything is read lazily and cached: compiling a script that
+// uses no BTF type never parses BTF.
+import { existsSync, readFileSync } from 'node:fs';
+import { arch } from 'node:os';
+import type { KernelView, TracepointFieldInfo } from '../lang/kernel-view.js';
+import { listTracepoints, tracepointFormat, TracepointNotFoundError } from '../kernel/tracefs.js';
+import { nrPossibleCpus } from '../kernel/cpus.js';
+import { loadKernelBtf, BtfError, type Btf } from '../btf/index.js';
+
+/** Where the kernel headers keep `#define __NR_name number` for this architecture. */
+const UNISTD: Record<string, string[]> = {
+  x64: ['/usr/include/x86_64-linux-gnu/asm/unistd_64.h', '/usr/include/asm/unistd_64.h'],
+  arm64: ['/usr/include/aarch64-linux-gnu/asm/unistd.h', '/usr/include/asm-generic/unistd.h'],
+};
+
+export class LiveKernelView implements KernelView {
+  private btfLoaded = false;
+  private btfValue: Btf | undefined;
+  private cpus: number | undefined;
+  private syscalls: Map<string, number> | undefined;
+  private readonly fields = new Map<string, TracepointFieldInfo[] | undefined>();
+  private readonly btfPath: string | undefined;
+
+  /** `btfPath` replaces /sys/kernel/btf/vmlinux (as BPFTRACE_BTF does for bpftrace). */
+  constructor(opts: { btfPath?: string } = {}) {
+    this.btfPath = opts.btfPath;
+  }
+
+  listTracepoints(categoryGlob: string, eventGlob: string): [string, string][] {
+    return listTracepoints(categoryGlob, eventGlob);
+  }
+
+  tracepointFields(category: string, event: string): TracepointFieldInfo[] | undefined {
+    const key = `${category}:${event}`;
+    if (this.fields.has(key)) return this.fields.get(key);
+    let out: TracepointFieldInfo[] | undefined;
+    try {
+      out = tracepointFormat(category, event).fields.map((f) => ({
+        decl: f.decl, name: f.name, offset: f.offset, size: f.size, signed: f.signed, dataLoc: f.dataLoc,
+        ...(f.arrayLen !== undefined ? { arrayLen: f.arrayLen } : {}),
+      }));
+    } catch (e) {
+      if (!(e instanceof TracepointNotFoundError)) throw e;
+      out = undefined;
+    }
+    this.fields.set(key, out);
+    return out;
+  }
+
+  btf(): Btf | undefined {
+    if (!this.btfLoaded) {
+      this.btfLoaded = true;
+      try {
+        this.btfValue = loadKernelBtf(this.btfPath);
+      } catch (e) {
+        // A kernel without BTF is a fact the compiler reports where a type is needed, not an error here.
+        if (!(e instanceof BtfError) || e.code !== 'no-kernel-btf') throw e;
+        this.btfValue = undefined;
+      }
+    }
+    return this.btfValue;
+  }
+
+  get possibleCpus(): number {
+    return (this.cpus ??= nrPossibleCpus());
+  }
+
+  syscallNumber(name: string): number | undefined {
+    if (!this.syscalls) this.syscalls = readSyscallTable();
+    return this.syscalls.get(name);
+  }
+}
+
+/** `__NR_openat 257` lines of the installed uapi header; empty when the headers are not installed. */
+export function readSyscallTable(paths: string[] = UNISTD[arch()] ?? []): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of paths) {
+    if (!existsSync(p)) continue;
+    for (const m of readFileSync(p, 'utf8').matchAll(/^#define\s+__NR_([A-Za-z0-9_]+)\s+(\d+)\s*$/gm)) {
+      out.set(m[1]!, Number(m[2]));
+    }
+    if (out.size > 0) break;
+  }
+  return out;
+}
+
+let shared: LiveKernelView | undefined;
+
+/** The view of this machine's kernel, shared by every compile in the process (caches are kept). */
+export function liveKernelView(): LiveKernelView {
+  return (shared ??= new LiveKernelView(process.env['BPFTRACE_BTF'] ? { btfPath: process.env['BPFTRACE_BTF'] } : {}));
+}

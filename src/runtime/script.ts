@@ -1,0 +1,520 @@
+// Running a compiled script (src/lang/spec.ts) the way bpftrace runs one:
+//
+//   "Attaching N probes..." → maps created → every program loaded (verifier errors reported
+//   against the script) → BEGIN run once → probes attached → -c command started →
+//   events read and printed … until exit(), Ctrl-C/SIGTERM, the command's exit or stop() →
+//   probes detached → END run once → its output printed → every user map printed → cleanup.
+//
+// bpftrace 0.17 runs BEGIN before it attaches the other probes (strace shows BPF_PROG_TEST_RUN
+// of BEGIN, then the perf_event_open calls), so does sonde. Nothing stays attached on any path:
+// every kernel object belongs to a Session.
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { BpfMap, type MapKind } from '../bpf/map.js';
+import { Program, type ProgKind } from '../bpf/program.js';
+import { VerifierError } from '../bpf/verifier.js';
+import { RingBuffer } from '../bpf/ringbuf.js';
+import { EventReader } from '../bpf/events.js';
+import { assemble } from '../asm/encode.js';
+import { runOnce } from '../attach/once.js';
+import { detachAll } from '../attach/link.js';
+import { enableStats, close } from '../sys/index.js';
+import { onlineCpus } from '../kernel/cpus.js';
+import type { CompiledScript, EventDef, MapDef, ProgramDef } from '../lang/spec.js';
+import { Session } from './session.js';
+import { attachDef, attachDefName, loadTargetFor, type ProbeTarget } from './probes.js';
+import { readMap, clearMap, zeroMap, type RawMapEntry } from './map-read.js';
+import { verifierReport, probeReport, ScriptError } from './script-error.js';
+import { FdTextOut, type TextOut } from './text-out.js';
+import type { PausedCommand } from './child.js';
+
+/** The 8-byte header every ring buffer record starts with: u32 event id, u32 reserved. */
+export const EVENT_HEADER_SIZE = 8;
+
+/** A record of the '.events' ring buffer, valid only during the call it is passed to. */
+export interface EventRecord {
+  view: DataView;
+  /** Offset of the record's header in `view`. */
+  offset: number;
+  length: number;
+}
+
+export type FormatEventDef = Extract<EventDef, { kind: 'printf' | 'system' | 'cat' }>;
+export type PrintValueDef = Extract<EventDef, { kind: 'print_value' }>;
+
+/**
+ * Turns kernel data into bpftrace's text and into typed values. The default renders exactly as
+ * bpftrace 0.17 does (src/runtime/render.ts over src/output/); a library user may supply another.
+ */
+export interface Renderer<V = unknown, E = unknown> {
+  /** printf, and the command / path of system() and cat(). */
+  format(def: FormatEventDef, rec: EventRecord): { text: string; values: V[] };
+  /** print(value) of a non-map expression: the line bpftrace prints. */
+  printValue(def: PrintValueDef, rec: EventRecord): { text: string; value: V };
+  /** A whole map as print(@m, top, div) and the exit-time printing show it (possibly empty). */
+  map(def: MapDef, entries: RawMapEntry[], opts: { top: number; div: number }): { text: string; entries: E[] };
+  /** time(fmt) at `at`. */
+  time(format: string, at: Date): string;
+}
+
+/** What a running script produces, in order; `text` is exactly what bpftrace prints for it. */
+export type ScriptEvent<V = unknown, E = unknown> =
+  | { type: 'printf'; text: string; values: V[] }
+  | { type: 'print'; text: string; value: V }
+  | { type: 'map'; name: string; entries: E[]; text: string; when: 'print' | 'exit' }
+  | { type: 'clear' | 'zero'; name: string }
+  | { type: 'time'; text: string }
+  | { type: 'system'; command: string; text: string; status: number | null }
+  | { type: 'cat'; path: string; text: string }
+  | { type: 'lost'; count: number; text: string }
+  /** exit() ran in a probe; also sent (reason 'signal', 'command', 'stop') when the run ends otherwise. */
+  | { type: 'exit'; reason: StopReason };
+
+export type StopReason = 'exit' | 'signal' | 'command' | 'stop' | 'error';
+
+export interface ScriptOptions<V = unknown, E = unknown> {
+  renderer: Renderer<V, E>;
+  /** printf, print, maps…: stdout by default (-o FILE replaces it). */
+  out?: TextOut;
+  /** bpftrace writes the two line feeds before the exit-time maps to stdout even with -o. */
+  stdout?: TextOut;
+  /** Messages (lost events, -v statistics, the attach notification). Default: stderr. */
+  err?: (text: string) => void;
+  /** Every event as it happens (the library API); printing to `out` happens regardless. */
+  onEvent?: (e: ScriptEvent<V, E>) => void;
+  /** Print nothing to `out` (the library API collects events instead). */
+  silent?: boolean;
+  /** No "Attaching N probes..." (-q). */
+  quiet?: boolean;
+  /** -v: verifier logs, per-program run counts and in-kernel time. */
+  verbose?: boolean;
+  /** Allow system() and other unsafe actions (--unsafe). */
+  unsafe?: boolean;
+  /** -p PID: uprobes and USDT probes only in this process. */
+  pid?: number;
+  /** -c CMD: started once the probes are attached; the run ends when it exits. */
+  command?: PausedCommand;
+  /** Print __BPFTRACE_NOTIFY_PROBES_ATTACHED on stderr once attached (default: from the environment, like bpftrace). */
+  notifyAttached?: boolean;
+  /** Size of the '.events' ring buffer in bytes (a power of two, at least a page). */
+  ringBufferBytes?: number;
+  /** Print every user map when the run ends (default true). */
+  printMapsAtExit?: boolean;
+}
+
+const DEFAULT_RING_BYTES = 2 * 1024 * 1024;
+
+function ringBytes(opts: ScriptOptions<unknown, unknown>): number {
+  if (opts.ringBufferBytes !== undefined) return opts.ringBufferBytes;
+  // bpftrace sizes its buffers by BPFTRACE_PERF_RB_PAGES per CPU; one shared ring, same total.
+  const pages = Number(process.env['BPFTRACE_PERF_RB_PAGES'] ?? '');
+  if (pages > 0) {
+    const want = pages * 4096 * onlineCpus().length;
+    let size = 4096;
+    while (size < want && size < 1 << 30) size *= 2;
+    return size;
+  }
+  return DEFAULT_RING_BYTES;
+}
+
+const stderrOut = (text: string): void => {
+  process.stderr.write(text);
+};
+
+interface LoadedProgram {
+  def: ProgramDef;
+  prog: Program;
+}
+
+/**
+ * One run of a compiled script. `start()` returns once the probes are attached (or throws a
+ * ScriptError with nothing left behind); `done` settles with the exit status after the end
+ * sequence and cleanup.
+ */
+export class ScriptRun<V = unknown, E = unknown> {
+  readonly script: CompiledScript;
+  private readonly opts: ScriptOptions<V, E>;
+  private readonly session = new Session();
+  private readonly maps = new Map<string, BpfMap>();
+  private readonly programs: LoadedProgram[] = [];
+  private readonly out: TextOut;
+  private readonly stdout: TextOut;
+  private readonly err: (text: string) => void;
+  private ring: RingBuffer | undefined;
+  private reader: EventReader | undefined;
+  private readerDone: Promise<void> = Promise.resolve();
+  private statsFd = -1;
+  /** exit() was seen: records after it are not processed (bpftrace stops there too). */
+  private exited = false;
+  private ending = false;
+  private reason: StopReason | undefined;
+  private lostReported = 0n;
+  private lostTimer: NodeJS.Timeout | undefined;
+  private resolveDone!: (code: number) => void;
+  /** Exit status once the end sequence has run and everything is released. */
+  readonly done: Promise<number>;
+
+  private constructor(script: CompiledScript, opts: ScriptOptions<V, E>) {
+    this.script = script;
+    this.opts = opts;
+    this.out = opts.out ?? new FdTextOut(1, 'line');
+    this.stdout = opts.stdout ?? this.out;
+    this.err = opts.err ?? stderrOut;
+    this.done = new Promise((r) => (this.resolveDone = r));
+  }
+
+  /** Loads and attaches everything; throws ScriptError (after releasing all of it) on failure. */
+  static async start<V, E>(script: CompiledScript, opts: ScriptOptions<V, E>): Promise<ScriptRun<V, E>> {
+    const run = new ScriptRun(script, opts);
+    try {
+      run.setUp();
+    } catch (e) {
+      await run.release();
+      opts.command?.kill('SIGKILL');
+      throw e instanceof ScriptError ? e : probeReport(script, 'cannot start the script', e);
+    }
+    run.running();
+    return run;
+  }
+
+  /** Asks the run to end (as Ctrl-C does): END runs, maps are printed; `done` settles after. */
+  stop(reason: StopReason = 'stop'): void {
+    this.reason ??= reason;
+    this.session.stop(reason);
+  }
+
+  /** The current contents of the user maps (all of them, or the one named). */
+  snapshot(name?: string): { def: MapDef; entries: E[] }[] {
+    const out: { def: MapDef; entries: E[] }[] = [];
+    for (const def of this.userMaps()) {
+      if (name !== undefined && def.name !== name) continue;
+      const map = this.maps.get(def.name);
+      if (!map) continue;
+      out.push({ def, entries: this.opts.renderer.map(def, readMap(map, def), { top: 0, div: 0 }).entries });
+    }
+    return out;
+  }
+
+  /** The kernel map behind a script map (for tests and tools). */
+  kernelMap(name: string): BpfMap | undefined {
+    return this.maps.get(name);
+  }
+
+  private userMaps(): MapDef[] {
+    return this.script.maps.filter((m) => m.user).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  private emit(e: ScriptEvent<V, E>, text?: string): void {
+    if (text !== undefined && !this.opts.silent) this.out.write(text);
+    this.opts.onEvent?.(e);
+  }
+
+  private setUp(): void {
+    const s = this.script;
+    const o = this.opts;
+    if (s.unsafe && !o.unsafe) {
+      throw new ScriptError('unsafe script', `${s.file}: error: this script uses unsafe functions (system(), signal()…); run it with --unsafe`);
+    }
+    if (!o.quiet && !o.silent) {
+      this.out.write(`Attaching ${s.probeCount} probe${s.probeCount === 1 ? '' : 's'}...\n`);
+      this.out.flush();
+    }
+    // Run-time statistics cost a little per event: on only while we run, only if asked, only if off.
+    if (o.verbose && !statsAlreadyOn()) {
+      try {
+        this.statsFd = enableStats();
+      } catch {
+        this.statsFd = -1;
+      }
+    }
+    for (const def of s.maps) this.createMap(def);
+    const cpid = this.maps.get('.cpid');
+    if (cpid && o.command) {
+      const key = new Uint8Array(cpid.spec.keySize);
+      const value = new Uint8Array(cpid.lookupSize);
+      const dv = new DataView(value.buffer);
+      if (value.length >= 8) dv.setBigUint64(0, BigInt(o.command.pid), true);
+      else dv.setUint32(0, o.command.pid, true);
+      cpid.update(key, value);
+    }
+    for (const def of s.programs) this.load(def);
+    const events = this.maps.get('.events');
+    if (events) {
+      this.ring = new RingBuffer(events);
+      this.reader = new EventReader({
+        onRecord: (view, offset, length) => this.onRecord({ view, offset, length }),
+        onBatch: () => this.out.flush(),
+      });
+      this.reader.addRingBuffer(this.ring);
+    }
+    // BEGIN first, then every other probe (bpftrace 0.17's order).
+    for (const p of this.programs) {
+      if (p.def.attach.some((a) => a.kind === 'begin')) {
+        try {
+          runOnce(p.prog);
+        } catch (e) {
+          throw probeReport(s, `cannot run ${p.def.probeName}`, e);
+        }
+      }
+    }
+    for (const p of this.programs) {
+      for (const a of p.def.attach) {
+        if (a.kind === 'begin' || a.kind === 'end') continue;
+        try {
+          this.session.link(attachDef(p.prog.fd, a, {
+            ...(this.targetPid() !== undefined ? { pid: this.targetPid()! } : {}),
+          }));
+        } catch (e) {
+          throw probeReport(s, `cannot attach ${attachDefName(a)}`, e);
+        }
+      }
+    }
+  }
+
+  private targetPid(): number | undefined {
+    return this.opts.pid ?? this.opts.command?.pid;
+  }
+
+  private createMap(def: MapDef): void {
+    const ring = def.kind === 'ringbuf';
+    try {
+      const map = this.session.map(BpfMap.create({
+        name: def.kernelName,
+        kind: def.kind as MapKind,
+        keySize: ring ? 0 : def.keySize,
+        valueSize: ring ? 0 : def.valueSize,
+        maxEntries: ring ? ringBytes(this.opts as ScriptOptions<unknown, unknown>) : def.maxEntries,
+      }));
+      this.maps.set(def.name, map);
+    } catch (e) {
+      throw probeReport(this.script, `cannot create map ${def.name}`, e);
+    }
+  }
+
+  private load(def: ProgramDef): void {
+    const a = (() => {
+      try {
+        return assemble(def.insns, { mapFd: (name) => this.maps.get(name)?.fd });
+      } catch (e) {
+        throw probeReport(this.script, `internal error: cannot assemble ${def.probeName}`, e);
+      }
+    })();
+    const first = def.attach[0];
+    // fentry/fexit programs are verified against their target function's BTF.
+    const fentry = first && (first.kind === 'fentry' || first.kind === 'fexit') ? loadTargetFor(first as ProbeTarget) : undefined;
+    let prog: Program;
+    try {
+      prog = Program.load({
+        name: def.name, kind: def.progKind as ProgKind, bytes: a.bytes, spans: a.spans,
+        ...(fentry ? { expectedAttachType: fentry.expectedAttachType, attachBtfId: fentry.btfId, attachBtfObjFd: fentry.btfObjFd } : {}),
+      }, { logLevel: this.opts.verbose ? 1 : 0 });
+    } catch (e) {
+      if (e instanceof VerifierError) throw verifierReport(this.script, def, e, !!this.opts.verbose);
+      throw probeReport(this.script, `cannot load ${def.probeName}`, e);
+    }
+    this.session.program(prog);
+    this.programs.push({ def, prog });
+    if (this.opts.verbose && prog.log) this.err(`verifier log for ${def.name} (${def.probeName}):\n${prog.log.trimEnd()}\n\n`);
+  }
+
+  /** Attached: start the command, say so, read events until asked to stop, then end. */
+  private running(): void {
+    const o = this.opts;
+    o.command?.start();
+    const notify = o.notifyAttached ?? process.env['__BPFTRACE_NOTIFY_PROBES_ATTACHED'] !== undefined;
+    if (notify) this.err('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
+    if (o.command) void o.command.exited.then(() => this.stop('command'));
+    if (this.reader) this.readerDone = this.reader.run();
+    if (this.maps.has('.lost')) this.lostTimer = setInterval(() => this.reportLost(), 1000);
+    void this.session.stopped.then((why) => {
+      this.reason ??= why === 'signal' ? 'signal' : (why as StopReason);
+      return this.finish();
+    }).then(
+      (code) => this.resolveDone(code),
+      (e) => {
+        this.err(`sonde: ${e instanceof Error ? e.message : String(e)}\n`);
+        this.resolveDone(1);
+      },
+    );
+  }
+
+  private async finish(): Promise<number> {
+    this.ending = true;
+    clearInterval(this.lostTimer);
+    // Everything already in the buffer is still output (unless exit() said stop).
+    this.reader?.stop();
+    await this.readerDone;
+    await detachAll(this.session.links.splice(0));
+    this.drain();
+    if (this.reason !== 'exit') this.opts.onEvent?.({ type: 'exit', reason: this.reason ?? 'stop' });
+    // END sees everything the probes did; its own output comes after whatever exit() cut off.
+    this.exited = false;
+    for (const p of this.programs) {
+      if (p.def.attach.some((a) => a.kind === 'end')) {
+        try {
+          runOnce(p.prog);
+        } catch (e) {
+          this.err(`sonde: cannot run ${p.def.probeName}: ${e instanceof Error ? e.message : String(e)}\n`);
+        }
+        this.drain();
+      }
+    }
+    this.reportLost();
+    if (this.opts.printMapsAtExit !== false) {
+      this.out.flush();
+      if (!this.opts.silent) {
+        this.stdout.write('\n\n');
+        this.stdout.flush();
+      }
+      for (const def of this.userMaps()) this.printMap(def, 0, 0, 'exit');
+    }
+    this.out.flush();
+    if (this.opts.verbose) this.printStats();
+    await this.release();
+    if (this.opts.command?.running) this.opts.command.kill('SIGTERM');
+    return 0;
+  }
+
+  private drain(): void {
+    if (!this.ring) return;
+    this.ring.drain((view, offset, length) => this.onRecord({ view, offset, length }));
+    this.out.flush();
+  }
+
+  private async release(): Promise<void> {
+    clearInterval(this.lostTimer);
+    if (this.reader) await this.reader.close();
+    this.ring?.close();
+    this.ring = undefined;
+    await this.session.close();
+    close(this.statsFd);
+    this.statsFd = -1;
+    if (this.out instanceof FdTextOut) this.out.flush();
+  }
+
+  private onRecord(rec: EventRecord): void {
+    if (this.exited) return;
+    const id = rec.view.getUint32(rec.offset, true);
+    const def = this.script.events[id];
+    if (!def) {
+      this.err(`sonde: internal error: event id ${id} is not in the script's event table\n`);
+      return;
+    }
+    const r = this.opts.renderer;
+    switch (def.kind) {
+      case 'printf': {
+        const { text, values } = r.format(def, rec);
+        this.emit({ type: 'printf', text, values }, text);
+        return;
+      }
+      case 'print_value': {
+        const { text, value } = r.printValue(def, rec);
+        this.emit({ type: 'print', text, value }, text);
+        return;
+      }
+      case 'print_map': {
+        const m = this.script.maps.find((x) => x.name === def.map);
+        if (m) this.printMap(m, def.top, def.div, 'print');
+        return;
+      }
+      case 'clear_map':
+      case 'zero_map': {
+        const map = this.maps.get(def.map);
+        if (map) def.kind === 'clear_map' ? clearMap(map) : zeroMap(map);
+        this.emit({ type: def.kind === 'clear_map' ? 'clear' : 'zero', name: def.map });
+        return;
+      }
+      case 'time': {
+        const text = r.time(def.format, new Date());
+        this.emit({ type: 'time', text }, text);
+        return;
+      }
+      case 'exit':
+        this.exited = true;
+        this.reason ??= 'exit';
+        this.emit({ type: 'exit', reason: 'exit' });
+        if (!this.ending) this.stop('exit');
+        return;
+      case 'system': {
+        const { text: command } = r.format(def, rec);
+        this.out.flush();
+        // bpftrace runs the command synchronously and its output lands in bpftrace's stdout.
+        const res = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+        this.emit({ type: 'system', command, text: res.stdout ?? '', status: res.status }, res.stdout ?? '');
+        return;
+      }
+      case 'cat': {
+        const { text: path } = r.format(def, rec);
+        let text: string;
+        try {
+          const max = Number(process.env['BPFTRACE_CAT_BYTES_MAX'] ?? 10240);
+          text = readFileSync(path).subarray(0, max > 0 ? max : 10240).toString('utf8');
+        } catch (e) {
+          this.err(`sonde: cat: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+          return;
+        }
+        this.emit({ type: 'cat', path, text }, text);
+        return;
+      }
+    }
+  }
+
+  private printMap(def: MapDef, top: number, div: number, when: 'print' | 'exit'): void {
+    const map = this.maps.get(def.name);
+    if (!map) return;
+    const { text, entries } = this.opts.renderer.map(def, readMap(map, def), { top, div });
+    this.emit({ type: 'map', name: def.name, entries, text, when }, text);
+  }
+
+  /** Records the programs could not send ('.lost', an array u32 → u64 the compiler counts into). */
+  private reportLost(): void {
+    const lost = this.maps.get('.lost');
+    if (!lost) return;
+    let total = 0n;
+    for (const [, v] of lost.entries()) {
+      for (const slot of lost.nCpus > 1 ? lost.perCpu(v) : [v]) total += new DataView(slot.buffer, slot.byteOffset, 8).getBigUint64(0, true);
+    }
+    if (total > this.lostReported) {
+      const n = total - this.lostReported;
+      this.lostReported = total;
+      const text = `Lost ${n} events\n`;
+      this.err(text);
+      this.opts.onEvent?.({ type: 'lost', count: Number(n), text });
+    }
+  }
+
+  private printStats(): void {
+    for (const { def, prog } of this.programs) {
+      try {
+        const inf = prog.info();
+        const per = inf.runCnt > 0n ? `, ${inf.runTimeNs / inf.runCnt} ns/run` : '';
+        this.err(`${def.name} (${def.probeName}): ${inf.runCnt} runs${per}\n`);
+      } catch {
+        // Statistics are best effort: a program that cannot be queried is skipped.
+      }
+    }
+  }
+}
+
+function statsAlreadyOn(): boolean {
+  try {
+    return readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim() !== '0';
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a compiled script to its end; resolves with the exit status (0, or 1 when it cannot start). */
+export async function runScript<V, E>(script: CompiledScript, opts: ScriptOptions<V, E>): Promise<number> {
+  let run: ScriptRun<V, E>;
+  try {
+    run = await ScriptRun.start(script, opts);
+  } catch (e) {
+    if (e instanceof ScriptError) {
+      (opts.err ?? stderrOut)(`${e.format()}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  return run.done;
+}
