@@ -44,7 +44,7 @@ run() {
   mkdir -p "$out"
   if [ -f "$CASES/$name.args" ]; then mapfile -t args < "$CASES/$name.args"; fi
   (cd "$CASES" && timeout --kill-after=5 "$TIMEOUT" "$BPFTRACE" -B none "$name.bt" "${args[@]}" \
-      </dev/null >"$out/stdout" 2>"$out/stderr.raw")
+      </dev/null >"$out/stdout" 2>"$out/stderr.raw") 2>/dev/null  # not bash's "Aborted" notice
   echo $? >"$out/exit"
   # bpftrace warns about RLIMIT_MEMLOCK when it cannot raise it (containers); that line is about
   # the machine, not the script.
