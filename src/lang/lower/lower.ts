@@ -601,16 +601,11 @@ class UnitLowering {
   private intInner(e: Expr): VReg {
     const b = this.b;
     const t = this.type(e);
-    if (e.kind === 'Integer' || e.kind === 'Bool' || e.kind === 'Identifier' || e.kind === 'Positional' || e.kind === 'PositionalCount' || e.kind === 'Binary' || e.kind === 'Unary') {
+    if (e.kind === 'Integer' || e.kind === 'Bool' || e.kind === 'Identifier' || e.kind === 'Positional' || e.kind === 'PositionalCount' || e.kind === 'Binary' || e.kind === 'Unary' || e.kind === 'Sizeof') {
       const c = this.a.constInt(e);
       if (c !== undefined && t.kind === 'int') return this.constReg(c);
     }
     switch (e.kind) {
-      case 'Sizeof': {
-        const arg = e.arg;
-        const size = 'kind' in arg && this.unit.types.has(arg as Expr) ? sizeOf(this.type(arg as Expr)) : this.sizeofType(e);
-        return this.constReg(BigInt(size));
-      }
       case 'Builtin':
         return this.builtin(e);
       case 'Variable': {
@@ -669,16 +664,6 @@ class UnitLowering {
       default:
         throw new Error(`lowering: ${e.kind} has no integer value`);
     }
-  }
-
-  private sizeofType(e: Expr & { kind: 'Sizeof' }): number {
-    // Sema typed the argument as a type; its size follows from the script type rules.
-    const arg = e.arg as { kind: string; name?: string };
-    if (arg.kind === 'NamedType') {
-      const names: Record<string, number> = { int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, char: 1, short: 2, int: 4, long: 8 };
-      return names[arg.name ?? ''] ?? 8;
-    }
-    return 8;
   }
 
   private loadInt(m: Mem, t: SType): VReg {
@@ -1067,8 +1052,6 @@ class UnitLowering {
       }
       case 'kptr': case 'uptr':
         return this.int(c.args[0]!);
-      case 'sizeof':
-        return this.constReg(BigInt(sizeOf(this.type(c.args[0]!))));
     }
     throw new Error(`lowering: call ${c.name} has no integer value`);
   }

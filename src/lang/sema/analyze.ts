@@ -20,7 +20,7 @@ import {
   type SType, type IntType, type AggType, type RecordType, type StringType, type PointerType,
 } from '../types.js';
 import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
-import { checkFormat } from './format.js';
+import { parseFormat, checkArgs, FormatError } from '../../output/printf.js';
 import { expandAttachPoint, ProbeError, type ProbeInstance } from './probes.js';
 import { planUnits, type UnitPlan } from './units.js';
 import { builtinsUsed } from './walk.js';
@@ -117,6 +117,7 @@ class Analyzer {
   private readonly uses = new Set<'elapsed' | 'cpid'>();
   private readonly defines = new Map<string, Expr>();
   private readonly enums = new Map<string, bigint>();
+  private readonly sizeofs = new Map<Expr, number>();
   // Per-unit state while typing.
   private unit!: Unit;
   private loopDepth = 0;
@@ -598,12 +599,9 @@ class Analyzer {
         return tupleType(elems);
       }
       case 'Sizeof': {
-        if (isType(e.arg)) {
-          const t = this.scriptType(e.arg);
-          if (t.kind === 'record' && t.size === 0) this.error(`sizeof(${t.name}) needs BTF struct support, which is not available yet`, e.arg.span);
-        } else {
-          this.expr(e.arg);
-        }
+        const t = isType(e.arg) ? this.scriptType(e.arg) : this.expr(e.arg);
+        if (t.kind === 'record' && t.size === 0) this.error(`sizeof(${t.name}) needs BTF struct support, which is not available yet`, e.arg.span);
+        this.sizeofs.set(e, sizeOf(t));
         return UINT64;
       }
       case 'Offsetof':
@@ -1013,8 +1011,13 @@ class Analyzer {
           if (this.final) this.error(`${name}: an argument has no value`, c.span);
           return VOID;
         }
-        const msg = checkFormat(name, fmt.value, ts.slice(1));
-        if (msg) this.error(msg, c.span);
+        try {
+          const errs = checkArgs(parseFormat(fmt.value, name), ts.slice(1), name);
+          if (errs.length > 0) this.error(errs[0]!.message, c.span);
+        } catch (e) {
+          if (!(e instanceof FormatError)) throw e;
+          this.error(e.message, c.span);
+        }
         for (let i = 1; i < ts.length; i++) {
           const t = ts[i]!;
           if (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_')) this.error('args cannot be printed', c.args[i]!.span);
@@ -1119,7 +1122,6 @@ class Analyzer {
           if (n !== undefined && n < 0n) this.error(`str() cannot use negative length (${n})`, c.span);
         }
         if (t.kind === 'void') return { kind: 'string', size: this.strlen };
-        if (t.kind === 'string') return t;
         if (t.kind !== 'int' && t.kind !== 'pointer') {
           this.error(`str() expects an integer or a pointer type as first argument (${typeName(t)} provided)`, c.span);
           return VOID;
@@ -1192,13 +1194,9 @@ class Analyzer {
         }
         return VOID;
       }
-      case 'sizeof':
-        this.nargs(c, 1);
-        this.args(c);
-        return UINT64;
     }
     this.args(c);
-    this.error(`Unknown function: '${name}'`, c.nameSpan);
+    this.error(`Unknown function: ${name}`, c.nameSpan);
     return VOID;
   }
 
@@ -1233,6 +1231,10 @@ class Analyzer {
         return isNumeric(p) ? wrap(BigInt(p.trim())) : undefined;
       }
       case 'PositionalCount': return BigInt(this.params.length);
+      case 'Sizeof': {
+        const n = this.sizeofs.get(e);
+        return n === undefined ? undefined : BigInt(n);
+      }
       case 'Identifier': {
         const d = this.defines.get(e.name);
         if (d) return this.constInt(d);
