@@ -48,23 +48,27 @@ export function lhistIndexLabel(n: number): string {
 }
 
 /**
+ * The buckets bpftrace shows of a log2 histogram: from the first to the last non-empty one;
+ * undefined when every bucket is empty.
+ */
+export function histShown(counts: readonly bigint[]): { first: number; last: number } | undefined {
+  const first = counts.findIndex((c) => c > 0n);
+  if (first === -1) return undefined;
+  let last = counts.length - 1;
+  while ((counts[last] ?? 0n) <= 0n) last--;
+  return { first, last };
+}
+
+/**
  * The lines of a log2 histogram; `counts[i]` is bucket i (AGG_LAYOUT). `div` divides the printed
  * counts but not the bars (print(@h, top, div)). Empty string when every bucket is empty.
  */
 export function histText(counts: readonly bigint[], div = 1n): string {
-  let first = -1;
-  let last = -1;
-  let max = 0n;
-  counts.forEach((c, i) => {
-    if (c > 0n) {
-      if (first === -1) first = i;
-      last = i;
-    }
-    if (c > max) max = c;
-  });
-  if (last === -1) return '';
+  const shown = histShown(counts);
+  if (!shown) return '';
+  const max = counts.reduce((m, c) => (c > m ? c : m), 0n);
   let out = '';
-  for (let i = first; i <= last; i++) {
+  for (let i = shown.first; i <= shown.last; i++) {
     const c = counts[i] ?? 0n;
     out += row(histBucketLabel(i), c / div, c, max);
   }
@@ -79,31 +83,36 @@ export function lhistBuckets(r: LhistRange): number {
 }
 
 /**
+ * The buckets bpftrace shows of a linear histogram (bucket 0 is `(..., min)`, bucket buckets+1 is
+ * `[max, ...)`): from the first to the last non-empty one; undefined when every bucket is empty.
+ */
+export function lhistShown(counts: readonly bigint[], range: LhistRange): { first: number; last: number } | undefined {
+  if (!counts.some((c) => c !== 0n)) return undefined;
+  const buckets = lhistBuckets(range);
+  let first = -1;
+  let last = 0;
+  for (let i = 0; i <= buckets + 1; i++) {
+    if ((counts[i] ?? 0n) > 0n) {
+      if (first === -1) first = i;
+      last = i;
+    }
+  }
+  return { first: first === -1 ? 0 : first, last };
+}
+
+/**
  * The lines of a linear histogram: bucket 0 is `(..., min)`, bucket buckets+1 is `[max, ...)`,
  * bucket i between is `[min + (i-1)*step, min + i*step)`. bpftrace ignores print()'s div here.
  */
 export function lhistText(counts: readonly bigint[], range: LhistRange): string {
+  const shown = lhistShown(counts, range);
+  if (!shown) return '';
   const buckets = lhistBuckets(range);
-  let max = 0n;
-  let any = false;
-  for (const c of counts) {
-    if (c !== 0n) any = true;
-    if (c > max) max = c;
-  }
-  if (!any) return '';
-  let start = -1;
-  let end = 0;
-  for (let i = 0; i <= buckets + 1; i++) {
-    if ((counts[i] ?? 0n) > 0n) {
-      if (start === -1) start = i;
-      end = i;
-    }
-  }
-  if (start === -1) start = 0;
+  const max = counts.reduce((m, c) => (c > m ? c : m), 0n);
   const min = Number(range.min);
   const step = Number(range.step);
   let out = '';
-  for (let i = start; i <= end; i++) {
+  for (let i = shown.first; i <= shown.last; i++) {
     let label: string;
     if (i === 0) label = `(..., ${lhistIndexLabel(min)})`;
     else if (i === buckets + 1) label = `[${lhistIndexLabel(Number(range.max))}, ...)`;

@@ -110,20 +110,42 @@ export function mergeEntries(def: MapDef, entries: readonly MapEntry[]): MergedM
 /** Like formatMap, for entries already merged (MergedMapEntry). */
 export function formatMergedMap(def: MapDef, entries: readonly MergedMapEntry[], opts: FormatMapOptions = {}): string {
   const r = withFallback(opts.resolver);
-  const top = Math.max(0, Math.trunc(opts.top ?? 0));
   const div = BigInt(Math.trunc(opts.div ?? 0) || 1);
-  const rows = entries.map((e) => toRow(def, e));
-  const v = def.value;
-  if (v.kind === 'agg') {
-    if (v.fn === 'hist' || v.fn === 'lhist') return formatHistMap(def, v, rows, top, div, r);
-    if (v.fn === 'avg' || v.fn === 'stats') return formatStatsMap(def, v, rows, top, div, r);
+  const o = orderMap(def, entries, opts.top);
+  switch (o.kind) {
+    case 'plain': return formatPlainMap(def, o.rows, div, r);
+    case 'hist': return formatHistMap(def, o.agg, o.groups, div, r);
+    case 'stats': return formatStatsMap(def, o.agg, o.items, div, r);
   }
-  return formatPlainMap(def, rows, top, div, r);
 }
 
-interface Row { key: Value; raw: Uint8Array; value: MergedAgg | Uint8Array }
+/** A map entry with its user key decoded; `raw` is the key's bytes (no hist bucket word). */
+export interface MapRow { key: Value; raw: Uint8Array; value: MergedAgg | Uint8Array }
 
-function toRow(def: MapDef, e: MergedMapEntry): Row {
+export type StatsAgg = Extract<MergedAgg, { fn: 'avg' | 'stats' }>;
+
+/**
+ * A map's entries in the order bpftrace prints them, print()'s `top` applied: what the text
+ * (formatMergedMap) and JSON (json.ts) printers share. A hist/lhist group has one count per
+ * bucket index (absent buckets 0).
+ */
+export type OrderedMap =
+  | { kind: 'plain'; rows: MapRow[] }
+  | { kind: 'hist'; agg: AggType; groups: { row: MapRow; counts: bigint[] }[] }
+  | { kind: 'stats'; agg: AggType; items: { row: MapRow; m: StatsAgg }[] };
+
+export function orderMap(def: MapDef, entries: readonly MergedMapEntry[], top = 0): OrderedMap {
+  const rows = entries.map((e) => toRow(def, e));
+  const n = Math.max(0, Math.trunc(top));
+  const v = def.value;
+  if (v.kind === 'agg') {
+    if (v.fn === 'hist' || v.fn === 'lhist') return { kind: 'hist', agg: v, groups: orderHist(def, v, rows, n) };
+    if (v.fn === 'avg' || v.fn === 'stats') return { kind: 'stats', agg: v, items: orderStats(def, v, rows, n) };
+  }
+  return { kind: 'plain', rows: orderPlain(def, rows, n) };
+}
+
+function toRow(def: MapDef, e: MergedMapEntry): MapRow {
   if (def.key.kind === 'void') return { key: NONE, raw: new Uint8Array(0), value: e.value };
   const n = userKeySize(def);
   if (e.key.length < n) {
@@ -133,7 +155,7 @@ function toRow(def: MapDef, e: MergedMapEntry): Row {
   return { key: decodeValue(def.key, view(raw), 0), raw, value: e.value };
 }
 
-function agg<F extends MergedAgg['fn']>(row: Row, fns: readonly F[], name: string): Extract<MergedAgg, { fn: F }> {
+function agg<F extends MergedAgg['fn']>(row: MapRow, fns: readonly F[], name: string): Extract<MergedAgg, { fn: F }> {
   const v = row.value;
   if (v instanceof Uint8Array || !(fns as readonly string[]).includes(v.fn)) {
     throw new DecodeError(`an entry of ${name} is not a merged ${fns.join('/')} value`, fns.join('/'), 0, 0, 0);
@@ -146,15 +168,23 @@ function keepTop<T>(sorted: T[], top: number): T[] {
   return top && sorted.length > top ? sorted.slice(sorted.length - top) : sorted;
 }
 
-function formatPlainMap(def: MapDef, rows: Row[], top: number, div: bigint, r: Resolver): string {
-  const t = def.value;
-  const shown = rows.map((row) => ({ row, ...plainValue(def, t, row, div, r) }));
-  const sorted = sortByKey(def.key, shown, (x) => x.row.key);
+function orderPlain(def: MapDef, rows: MapRow[], top: number): MapRow[] {
+  const sorted = sortByKey(def.key, rows, (row) => row.key);
+  if (!sortsByValue(def.value)) return keepTop(sorted, top);
   // Ties: bpftrace std::sorts the kernel's hash order (random per map), so its tie order changes
   // from run to run; sonde puts ties in key order (test/conformance/KNOWN-DIFFERENCES.md).
-  if (sortsByValue(t)) stableSort(sorted, (a, b) => a.sortValue < b.sortValue);
+  const byValue = sorted.map((row) => ({ row, value: plainNumber(def, row, 1n)! }));
+  stableSort(byValue, (a, b) => a.value < b.value);
+  return keepTop(byValue.map((x) => x.row), top);
+}
+
+function formatPlainMap(def: MapDef, rows: MapRow[], div: bigint, r: Resolver): string {
+  const t = def.value;
   const delim = t.kind === 'stack' || (t.kind === 'symbol' && ['ksym', 'usym', 'inet', 'func'].includes(t.what)) ? '' : '\n';
-  return keepTop(sorted, top).map((x) => `${keyText(def.name, def.key, x.row.key, r)}: ${x.text}`).join(delim) + '\n';
+  return rows.map((row) => {
+    const text = plainNumber(def, row, div)?.toString() ?? valueText(t, rowValue(def, row), r);
+    return `${keyText(def.name, def.key, row.key, r)}: ${text}`;
+  }).join(delim) + '\n';
 }
 
 /** count/sum/min/max and integers sort by value; bpftrace's kaddr() is an integer too. */
@@ -163,23 +193,31 @@ function sortsByValue(t: SType): boolean {
     || t.kind === 'int' || (t.kind === 'symbol' && t.what === 'kaddr');
 }
 
-function plainValue(def: MapDef, t: SType, row: Row, div: bigint, r: Resolver): { sortValue: bigint; text: string } {
+/**
+ * The number a count/sum/min/max, integer or kaddr entry of a plain map prints, print()'s `div`
+ * applied (integers keep their width and sign); undefined for values that print as text.
+ */
+export function plainNumber(def: MapDef, row: MapRow, div: bigint): bigint | undefined {
+  const t = def.value;
   if (t.kind === 'agg') {
     const m = agg(row, ['count', 'sum', 'min', 'max'] as const, def.name);
     const value = m.fn === 'count' ? m.count : m.fn === 'sum' ? m.sum : m.value;
-    return { sortValue: value, text: (value / div).toString() };
+    return value / div;
   }
-  const bytes = row.value;
-  if (!(bytes instanceof Uint8Array)) throw new DecodeError(`an entry of ${def.name} holds an aggregation`, t.kind, 0, 0, 0);
-  const v = decodeValue(t, view(bytes), 0);
   if (t.kind === 'int' || (t.kind === 'symbol' && t.what === 'kaddr')) {
-    const value = asInt(v);
+    const value = asInt(rowValue(def, row));
     const bits = t.kind === 'int' ? t.size * 8 : 64;
-    const signed = t.kind === 'int' && t.signed;
     const q = value / div;
-    return { sortValue: value, text: (signed ? BigInt.asIntN(bits, q) : BigInt.asUintN(bits, q)).toString() };
+    return t.kind === 'int' && t.signed ? BigInt.asIntN(bits, q) : BigInt.asUintN(bits, q);
   }
-  return { sortValue: 0n, text: valueText(t, v, r) };
+  return undefined;
+}
+
+/** The decoded value of an entry of a plain (non-aggregation) map. */
+export function rowValue(def: MapDef, row: MapRow): Value {
+  const bytes = row.value;
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError(`an entry of ${def.name} holds an aggregation`, def.value.kind, 0, 0, 0);
+  return decodeValue(def.value, view(bytes), 0);
 }
 
 const utf8 = new TextEncoder();
@@ -203,11 +241,11 @@ function sortByKey<T>(keyType: SType, items: T[], keyOf: (x: T) => Value): T[] {
 }
 
 /** Key bytes in the order of bpftrace's std::map<std::vector<uint8_t>, …> (byte by byte). */
-function byKeyBytes(a: Row, b: Row): number {
+function byKeyBytes(a: MapRow, b: MapRow): number {
   return Buffer.compare(a.raw, b.raw);
 }
 
-function formatHistMap(def: MapDef, t: AggType, rows: Row[], top: number, div: bigint, r: Resolver): string {
+function orderHist(def: MapDef, t: AggType, rows: MapRow[], top: number): { row: MapRow; counts: bigint[] }[] {
   if (t.fn === 'lhist' && !t.lhist) throw new DecodeError(`lhist map ${def.name} has no lhist range in its type`, 'lhist', 0, 0, 0);
   const groups = rows.sort(byKeyBytes).map((row) => {
     const m = agg(row, ['hist', 'lhist'] as const, def.name);
@@ -217,19 +255,26 @@ function formatHistMap(def: MapDef, t: AggType, rows: Row[], top: number, div: b
     return { row, counts, total: BigInt.asIntN(64, counts.reduce((a, b) => a + b, 0n)) };
   });
   stdSort(groups, (a, b) => a.total < b.total);
-  return keepTop(groups, top).map((g) => {
+  return keepTop(groups, top).map(({ row, counts }) => ({ row, counts }));
+}
+
+function formatHistMap(def: MapDef, t: AggType, groups: { row: MapRow; counts: bigint[] }[], div: bigint, r: Resolver): string {
+  return groups.map((g) => {
     // bpftrace divides hist counts by print()'s div, not lhist's.
     const body = t.fn === 'hist' ? histText(g.counts, div) : lhistText(g.counts, t.lhist!);
     return `${keyText(def.name, def.key, g.row.key, r)}: \n${body}`;
   }).join('\n') + '\n';
 }
 
-function formatStatsMap(def: MapDef, t: AggType, rows: Row[], top: number, div: bigint, r: Resolver): string {
+function orderStats(def: MapDef, t: AggType, rows: MapRow[], top: number): { row: MapRow; m: StatsAgg }[] {
   const items = rows.sort(byKeyBytes).map((row) => ({ row, m: agg(row, ['avg', 'stats'] as const, def.name) }));
   stdSort(items, (a, b) => a.m.average < b.m.average);
   // bpftrace applies print()'s top and div to avg() maps only; stats() ignores both.
-  const shown = t.fn === 'avg' ? keepTop(items, top) : items;
-  return shown.map(({ row, m }) => {
+  return t.fn === 'avg' ? keepTop(items, top) : items;
+}
+
+function formatStatsMap(def: MapDef, t: AggType, items: { row: MapRow; m: StatsAgg }[], div: bigint, r: Resolver): string {
+  return items.map(({ row, m }) => {
     const text = t.fn === 'avg'
       ? (m.average / div).toString()
       : `count ${BigInt.asIntN(64, m.count)}, average ${m.average}, total ${m.total}`;
@@ -239,10 +284,12 @@ function formatStatsMap(def: MapDef, t: AggType, rows: Row[], top: number, div: 
 
 /** bpftrace's print_maps (SIGUSR1, and at exit after a blank line pair): every user map by name. */
 export function formatMaps(maps: readonly { def: MapDef; entries: readonly MapEntry[] }[], resolver?: Partial<Resolver>): string {
-  return maps.filter((m) => m.def.user)
-    .sort((a, b) => Buffer.compare(utf8.encode(a.def.name), utf8.encode(b.def.name)))
-    .map((m) => formatMap(m.def, m.entries, resolver ? { resolver } : {}))
-    .join('');
+  return userMapsByName(maps).map((m) => formatMap(m.def, m.entries, resolver ? { resolver } : {})).join('');
+}
+
+/** The maps bpftrace prints (user maps, not '.events' and the like) in its order: by name, bytewise. */
+export function userMapsByName<M extends { def: MapDef }>(maps: readonly M[]): M[] {
+  return maps.filter((m) => m.def.user).sort((a, b) => Buffer.compare(utf8.encode(a.def.name), utf8.encode(b.def.name)));
 }
 
 /** The maps bpftrace prints when the script ends: a blank line pair, then every user map by name. */
