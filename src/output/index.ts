@@ -44,6 +44,7 @@ export * from './hist.js';
 export * from './printf.js';
 export * from './maps.js';
 export * from './time.js';
+export * from './json.js';
 export { strerror } from './strerror.js';
 export { stdSort, stableSort } from './std-sort.js';
 export { parsePosixTz, parseTzif, localTzInfo, zoneAt } from './tzfile.js';
