@@ -79,7 +79,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
     const name = uniqueName(programName(unit), progNames);
     const ir = lowerUnit(ctx, unit, name);
     const attach = attachDefs(unit);
-    const key = `${unit.probeIndex}|${unit.plan.progKind}|${formatIr({ ...ir, name: '' })}`;
+    const key = `${unit.probeIndex}|${unit.plan.progKind}|${formatIr({ ...ir, name: '', main: { ...ir.main, name: '' } })}`;
     const same = byText.get(key);
     if (same && !unit.plan.syscalls) {
       same.attach.push(...attach);

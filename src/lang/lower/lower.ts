@@ -890,6 +890,14 @@ class UnitLowering {
         '==': ['eq', 'eq'], '!=': ['ne', 'ne'], '<': ['lt', 'slt'], '>': ['gt', 'sgt'], '<=': ['le', 'sle'], '>=': ['ge', 'sge'],
       };
       const ops = CMP[e.op];
+      // strncmp(a, b, n) == 0 / != 0: branch on the comparison itself.
+      if ((e.op === '==' || e.op === '!=') && this.a.constInt(e.right) === 0n && e.left.kind === 'Call' && e.left.name === 'strncmp') {
+        const c = e.left;
+        const n = Number(this.a.constInt(c.args[2]!) ?? 0n);
+        if (e.op === '==') this.strEq(c.args[0]!, c.args[1]!, n, t, f);
+        else this.strEq(c.args[0]!, c.args[1]!, n, f, t);
+        return;
+      }
       if (ops) {
         const lt = this.type(e.left);
         const rt = this.type(e.right);

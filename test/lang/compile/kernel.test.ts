@@ -1,0 +1,146 @@
+// Root only: every program of many compiled scripts goes through the kernel's verifier.
+import assert from 'node:assert/strict';
+import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { assemble } from '../../../src/asm/encode.js';
+import { BpfMap } from '../../../src/bpf/map.js';
+import { Program } from '../../../src/bpf/program.js';
+import { compile, type CompileOptions } from '../../../src/lang/compile.js';
+import { LangError } from '../../../src/lang/diagnostic.js';
+import type { CompiledScript } from '../../../src/lang/spec.js';
+import { needsRoot } from '../../support/root.js';
+import { fixtureKernel } from '../sema/fixture.js';
+import { liveView, tracefsRoot } from './live-view.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..', '..', '..');
+
+/** Creates the maps, loads every program; returns the names of programs the verifier refused, with its reason. */
+function loadAll(c: CompiledScript): string[] {
+  const maps = new Map<string, BpfMap>();
+  const failed: string[] = [];
+  try {
+    for (const m of c.maps) maps.set(m.name, BpfMap.create({ name: m.kernelName, kind: m.kind, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }));
+    for (const p of c.programs) {
+      const a = assemble(p.insns, { mapFd: (n) => maps.get(n)?.fd });
+      try {
+        Program.load({ name: p.name, kind: p.progKind, bytes: a.bytes, spans: a.spans }).close();
+      } catch (e) {
+        failed.push(`${p.name}: ${(e as Error).message}`);
+      }
+    }
+  } finally {
+    for (const m of maps.values()) m.close();
+  }
+  return failed;
+}
+
+/** Varied scripts: every builtin, operator, aggregation and statement the compiler knows. */
+const SCRIPTS: [string, Partial<CompileOptions>?][] = [
+  ['BEGIN { printf("hello\\n"); exit(); }'],
+  ['BEGIN { @ = count(); @x[1] = count(); }'],
+  ['BEGIN { printf("%d %d %d %d %d %d %d %d %d %d %d\\n", pid, tid, uid, gid, nsecs, elapsed, cpu, rand, cgroup, numaid, jiffies); }'],
+  ['BEGIN { printf("%s %s %p\\n", comm, username, curtask); @c = cpid; }'],
+  ['BEGIN { $a = (int8)-1; $b = (uint16)$a; $c = (int32)$b; $d = (uint64)$c; printf("%d %d %d %d\\n", $a, $b, $c, $d); }'],
+  ['BEGIN { $x = 10; $y = 3; printf("%d %d %d %d %d %d %d %d %d %d\\n", $x + $y, $x - $y, $x * $y, $x / $y, $x % $y, $x & $y, $x | $y, $x ^ $y, $x << $y, $x >> $y); }'],
+  ['BEGIN { $x = 10; printf("%d %d %d %d %d %d\\n", $x == 1, $x != 1, $x < 1, $x > 1, $x <= 1, $x >= 1); @n = -$x; @m = ~$x; @l = !$x; }'],
+  ['BEGIN { $x = 1; if ($x && pid || !tid) { @a = 1; } @t = $x ? 2 : 3; @s = $x ? "yes" : "no"; }'],
+  ['BEGIN { $i = 0; while ($i < 100) { $i++; if ($i % 7 == 0) { continue; } if ($i > 90) { break; } @w[$i % 4] = sum($i); } }'],
+  ['BEGIN { $i = 1; unroll(20) { $i = $i * 3; @u[$i % 5] = count(); } }'],
+  ['BEGIN { @s = sum(5); @mn = min(-3); @mx = max(7); @a = avg(4); @st = stats(8); @h = hist(100); @l = lhist(55, 0, 100, 10); }'],
+  ['BEGIN { @s[comm] = sum(pid); @mn[pid, comm] = min(tid); @mx["x"] = max((int32)-1); @a[1, 2, 3] = avg(4); @h[comm] = hist(nsecs); @l[cpu] = lhist(rand, 0, 1000, 1); }'],
+  ['BEGIN { @x = 1; @x += 2; @x -= 1; @x *= 3; @x /= 2; @x %= 5; @x &= 7; @x |= 8; @x ^= 1; @x <<= 2; @x >>= 1; @y++; ++@y; @y--; --@y; $z = @y++; }'],
+  ['BEGIN { $s = "hello"; $t = "help"; @eq = $s == $t; @ne = $s != "x"; @n = strncmp($s, $t, 3); if (strncmp(comm, "sys", 3) == 0) { exit(); } }'],
+  ['BEGIN { @k["a", 1] = (1, "two", comm); @v = @k["a", 1]; print(@v); $t = @k["a", 1]; printf("%d %s %s\\n", $t.0, $t.1, $t.2); }'],
+  ['BEGIN { @m[1] = 1; delete(@m[1]); @c = count(); clear(@c); zero(@c); print(@m); print(@c, 5, 2); time("%H\\n"); time(); }'],
+  ['BEGIN { printf("%s %s\\n", str($1), str($2)); printf("%d %d\\n", $3, $#); }', { params: ['one', 'two words', '42'] }],
+  ['BEGIN { system("echo %d", pid); cat("/proc/%d/comm", pid); }', { unsafe: true }],
+  ['tracepoint:syscalls:sys_enter_openat /comm != "sonde"/ { printf("%s %s %d\\n", comm, str(args->filename), args->flags); @[str(args->filename, 8)] = count(); }'],
+  ['tracepoint:syscalls:sys_exit_openat /args->ret < 0/ { @err[-args->ret] = count(); }'],
+  ['tracepoint:sched:sched_switch { @[args->prev_comm, args->next_comm] = count(); @p = max(args->next_pid); $c = args->prev_comm; if ($c == "swapper/0") { @idle = count(); } }'],
+  ['tracepoint:sched:sched_process_exec { printf("%s %d %d\\n", str(args->filename), args->pid, args->old_pid); }'],
+  ['tracepoint:raw_syscalls:sys_enter { @[args->id] = count(); @a = sum(args->args[0]); }'],
+  ['tracepoint:syscalls:sys_enter_* { @[probe] = count(); }'],
+  ['tracepoint:syscalls:sys_exit_* /pid == 1/ { @[probe, comm] = count(); }'],
+  ['tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_write { @[probe, args->fd] = sum(args->count); }'],
+  ['uprobe:/bin/sh:main { printf("%s %d %d\\n", str(arg0), arg1, arg5); @[func] = count(); }'],
+  ['uretprobe:/bin/sh:main { @r = hist(retval); }'],
+  ['kprobe:vfs_read { @[func, arg2] = count(); } kretprobe:vfs_read { @ret = stats(retval); }'],
+  ['interval:ms:100 { @ticks = count(); if (@x > 3) { exit(); } @x = @x + 1; } profile:hz:99 { @cpu[cpu] = count(); }'],
+  ['software:cpu-clock:1000000 { @c = count(); } hardware:cycles:100000 { @h = count(); }'],
+  ['BEGIN { $p = (uint64 *)curtask; @v = *$p; $q = (int32 *)curtask; @w = $q[2]; @k = ksym(123); @b = bswap((uint32)1); }'],
+  ['BEGIN { @s = str(curtask); @t = str(curtask, 4); $n = rand; @u = str(curtask, $n); }'],
+  ['kprobe:f { signal("USR1"); } kprobe:g { signal(9); }', { unsafe: true }],
+  ['BEGIN { printf("%s|%-5s|%5d|%x|%lu\\n", "a", "b", 1, 255, 18446744073709551615); print((1, 2)); print("x"); print(comm); }'],
+];
+
+describe('compiled programs pass the kernel verifier', needsRoot, () => {
+  for (const [src, opts] of SCRIPTS) {
+    it(src, () => {
+      const c = compile(src, { kernel: fixtureKernel(), ...opts });
+      assert.deepEqual(loadAll(c), []);
+    });
+  }
+
+  it('the lowering golden scripts', () => {
+    const dir = join(repo, 'test', 'lang', 'lower', 'golden');
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.bt'))) {
+      const c = compile(readFileSync(join(dir, f), 'utf8'), { kernel: fixtureKernel(), file: f });
+      assert.deepEqual(loadAll(c), [], f);
+    }
+  });
+
+  it('the conformance corpus (scripts bpftrace runs)', () => {
+    const dir = join(repo, 'test', 'conformance', 'cases');
+    let n = 0;
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.bt'))) {
+      const name = f.slice(0, -3);
+      const argsFile = join(dir, `${name}.args`);
+      const params = existsSync(argsFile) ? readFileSync(argsFile, 'utf8').split('\n').filter((l) => l !== '' && l !== '--') : [];
+      let c: CompiledScript;
+      try {
+        c = compile(readFileSync(join(dir, f), 'utf8'), { kernel: fixtureKernel(), file: f, params });
+      } catch (e) {
+        if (e instanceof LangError && existsSync(join(dir, `${name}.exit`))) continue;
+        throw e;
+      }
+      assert.deepEqual(loadAll(c), [], f);
+      n++;
+    }
+    assert.ok(n >= 100, `${n} corpus scripts loaded`);
+  });
+});
+
+describe("bpftrace's own tools", { ...needsRoot, ...(tracefsRoot() ? {} : { skip: 'no tracefs' }) }, () => {
+  let tools: string[] = [];
+  try {
+    tools = execSync("dpkg -L bpftrace 2>/dev/null | grep '\\.bt$'", { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    tools = [];
+  }
+  it('those in scope compile in under 20 ms each (warm) and load', { skip: tools.length === 0 ? 'bpftrace tools not installed' : false }, () => {
+    const kernel = liveView();
+    const compiled: string[] = [];
+    for (const f of tools) {
+      const src = readFileSync(f, 'utf8');
+      try {
+        compile(src, { kernel, file: f });
+      } catch (e) {
+        if (e instanceof LangError) continue; // kprobe wildcards, BTF structs, kstack: later issues
+        throw e;
+      }
+      // Timed on the second compile: the first pays for JIT warm-up and reading tracefs.
+      const t0 = performance.now();
+      const c = compile(src, { kernel, file: f });
+      const ms = performance.now() - t0;
+      assert.ok(ms < 20, `${f}: ${ms.toFixed(1)} ms`);
+      assert.deepEqual(loadAll(c), [], f);
+      compiled.push(f);
+    }
+    assert.ok(compiled.length >= 15, `only ${compiled.length} tools compiled`);
+  });
+});
