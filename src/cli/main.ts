@@ -1,43 +1,93 @@
-// sonde's command line. Subcommands load only what they use, so `--help` stays instant.
+// sonde's command line: bpftrace's options and behaviour, plus `--info` and `count`.
+// Each path loads only what it uses, so `--help` stays instant.
 import { VERSION } from './version.js';
+import { parseCli, UsageError } from './options.js';
 
-export const USAGE = `sonde ${VERSION} — DTrace-style dynamic tracing for Linux, in TypeScript
+export const USAGE = `sonde ${VERSION} — DTrace-style dynamic tracing for Linux, in TypeScript (bpftrace's language)
 
-usage:
-  sonde --info [--json]        what this kernel supports for tracing, and why not when it does not
-  sonde count [options] PROBE  count events per probe (sonde count -h)
-  sonde --version
+USAGE:
+    sonde [options] FILE [ARGS...]       run a script file ($1, $2… are ARGS)
+    sonde [options] - [ARGS...]          read the script from stdin
+    sonde [options] -e 'PROGRAM' [ARGS...]
+    sonde -l [PATTERN]                   list probes
+    sonde --info [--json]                what this kernel supports for tracing, and why not
+    sonde count [options] PROBE...       count events per probe (sonde count -h)
 
-Probes: tracepoint:cat:event (wildcards), rawtracepoint:name, kprobe:func, kretprobe:func,
-uprobe:binary:func, uretprobe:binary:func, fentry:func, fexit:func, software:event:N,
-hardware:event:N, profile:hz:N, interval:ms:N, BEGIN, END.
+OPTIONS:
+    -e 'PROGRAM'   run this program
+    -c 'CMD'       run CMD once the probes are attached (cpid is its pid); stop when it exits
+    -p PID         uprobes and USDT probes in this process only
+    -o FILE        write the output to FILE
+    -B MODE        output buffering: none, line (default) or full
+    -l [PATTERN]   list probes matching PATTERN (-v: with tracepoint arguments)
+    -d             dry run: print the AST, the IR and the instructions of each probe
+    -v             verifier logs, and at exit each probe's run count and in-kernel ns per run
+    -q             quiet: no "Attaching N probes..."
+    --unsafe       allow unsafe functions (system())
+    --info         what this kernel supports for tracing
+    -h, --help     this help
+    -V, --version  sonde's version
+
+ENVIRONMENT:
+    BPFTRACE_STRLEN         [default: 64] bytes of a str() buffer
+    BPFTRACE_PERF_RB_PAGES  pages per CPU for the event ring buffer (default: 2 MiB in all)
+    BPFTRACE_BTF            BTF file to use instead of /sys/kernel/btf/vmlinux
+
+Probes: BEGIN, END, tracepoint:cat:event (wildcards), rawtracepoint:name, kprobe:func,
+kretprobe:func, uprobe:binary:func, uretprobe:binary:func, usdt:binary:provider:name,
+fentry:func, fexit:func, software:event:N, hardware:event:N, profile:hz:N, interval:ms:N.
 
 Examples:
   sonde --info
+      what this kernel can trace
+  sonde -l 'tracepoint:syscalls:sys_enter_open*'
+      list probes
+  sonde -e 'tracepoint:syscalls:sys_enter_openat { printf("%s %s\\n", comm, str(args->filename)); }'
+      files opened, by process
+  sonde -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }'
+      count system calls by process name
+  sonde -e 'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { @ = count(); }' -c 'ls /'
+      count the opens of one command
+  sonde -e 'profile:hz:99 { @[kstack] = count(); }'
+      sample kernel stacks on every CPU
   sonde count -d 5 'tracepoint:syscalls:sys_enter_*'
+      count events per probe for 5 seconds
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  if (argv[0] === 'count') {
+    return guard(async () => (await import('./count.js')).count(argv.slice(1)));
+  }
+  let o;
   try {
-    switch (cmd) {
-      case undefined:
-      case '-h':
-      case '--help':
-        process.stdout.write(USAGE);
-        return cmd === undefined ? 1 : 0;
-      case '-V':
-      case '--version':
-        process.stdout.write(`sonde ${VERSION}\n`);
-        return 0;
-      case '--info':
-        return (await import('./info.js')).info(rest.includes('--json'));
-      case 'count':
-        return await (await import('./count.js')).count(rest);
-      default:
-        process.stderr.write(`sonde: unknown command '${cmd}'\n\n${USAGE}`);
-        return 2;
+    o = parseCli(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`sonde: ${e.message}\n\n${USAGE}`);
+      return 1;
     }
+    throw e;
+  }
+  if (o.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (o.version) {
+    process.stdout.write(`sonde ${VERSION}\n`);
+    return 0;
+  }
+  if (o.info) return guard(async () => (await import('./info.js')).info(o.json));
+  if (o.list) return guard(async () => (await import('./list.js')).list(o));
+  if (o.program === undefined && o.file === undefined) {
+    process.stderr.write(USAGE);
+    return 1;
+  }
+  return guard(async () => (await import('./trace.js')).trace(o));
+}
+
+async function guard(f: () => Promise<number>): Promise<number> {
+  try {
+    return await f();
   } catch (e) {
     process.stderr.write(`sonde: ${e instanceof Error ? e.message : String(e)}\n`);
     if (process.env['SONDE_DEBUG'] && e instanceof Error) process.stderr.write(`${e.stack}\n`);

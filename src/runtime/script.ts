@@ -27,6 +27,11 @@ import { readMap, clearMap, zeroMap, type RawMapEntry } from './map-read.js';
 import { verifierReport, probeReport, ScriptError } from './script-error.js';
 import { FdTextOut, type TextOut } from './text-out.js';
 import type { PausedCommand } from './child.js';
+import { bpftraceRenderer, type MapEntryValue } from './render.js';
+import { TimeFormatError, type Value } from '../output/index.js';
+import { Mov, St, Add, LdMapFd, Call, Exit, JEq, Stx } from '../asm/builders.js';
+import { Label, R0, R1, R2, R6, R10 } from '../asm/insn.js';
+import { Helper } from '../asm/helpers.js';
 
 /** The 8-byte header every ring buffer record starts with: u32 event id, u32 reserved. */
 export const EVENT_HEADER_SIZE = 8;
@@ -58,7 +63,7 @@ export interface Renderer<V = unknown, E = unknown> {
 }
 
 /** What a running script produces, in order; `text` is exactly what bpftrace prints for it. */
-export type ScriptEvent<V = unknown, E = unknown> =
+export type ScriptEvent<V = Value, E = MapEntryValue> =
   | { type: 'printf'; text: string; values: V[] }
   | { type: 'print'; text: string; value: V }
   | { type: 'map'; name: string; entries: E[]; text: string; when: 'print' | 'exit' }
@@ -72,8 +77,9 @@ export type ScriptEvent<V = unknown, E = unknown> =
 
 export type StopReason = 'exit' | 'signal' | 'command' | 'stop' | 'error';
 
-export interface ScriptOptions<V = unknown, E = unknown> {
-  renderer: Renderer<V, E>;
+export interface ScriptOptions<V = Value, E = MapEntryValue> {
+  /** Default: bpftrace 0.17's text through src/output, with symbols from the running system. */
+  renderer?: Renderer<V, E>;
   /** printf, print, maps…: stdout by default (-o FILE replaces it). */
   out?: TextOut;
   /** bpftrace writes the two line feeds before the exit-time maps to stdout even with -o. */
@@ -104,7 +110,7 @@ export interface ScriptOptions<V = unknown, E = unknown> {
 
 const DEFAULT_RING_BYTES = 2 * 1024 * 1024;
 
-function ringBytes(opts: ScriptOptions<unknown, unknown>): number {
+function ringBytes(opts: ScriptOptions<unknown, unknown>, def: MapDef): number {
   if (opts.ringBufferBytes !== undefined) return opts.ringBufferBytes;
   // bpftrace sizes its buffers by BPFTRACE_PERF_RB_PAGES per CPU; one shared ring, same total.
   const pages = Number(process.env['BPFTRACE_PERF_RB_PAGES'] ?? '');
@@ -114,7 +120,8 @@ function ringBytes(opts: ScriptOptions<unknown, unknown>): number {
     while (size < want && size < 1 << 30) size *= 2;
     return size;
   }
-  return DEFAULT_RING_BYTES;
+  const hint = def.maxEntries;
+  return hint >= 4096 && (hint & (hint - 1)) === 0 ? hint : DEFAULT_RING_BYTES;
 }
 
 const stderrOut = (text: string): void => {
@@ -144,6 +151,7 @@ export class ScriptRun<V = unknown, E = unknown> {
   private reader: EventReader | undefined;
   private readerDone: Promise<void> = Promise.resolve();
   private statsFd = -1;
+  private renderer!: Renderer<V, E>;
   /** exit() was seen: records after it are not processed (bpftrace stops there too). */
   private exited = false;
   private ending = false;
@@ -190,7 +198,7 @@ export class ScriptRun<V = unknown, E = unknown> {
       if (name !== undefined && def.name !== name) continue;
       const map = this.maps.get(def.name);
       if (!map) continue;
-      out.push({ def, entries: this.opts.renderer.map(def, readMap(map, def), { top: 0, div: 0 }).entries });
+      out.push({ def, entries: this.renderer.map(def, readMap(map, def), { top: 0, div: 0 }).entries });
     }
     return out;
   }
@@ -228,6 +236,9 @@ export class ScriptRun<V = unknown, E = unknown> {
       }
     }
     for (const def of s.maps) this.createMap(def);
+    this.renderer = o.renderer ?? (bpftraceRenderer(s, this.maps) as unknown as Renderer<V, E>);
+    const elapsed = this.maps.get('.elapsed');
+    if (elapsed) this.writeBootTime(elapsed);
     const cpid = this.maps.get('.cpid');
     if (cpid && o.command) {
       const key = new Uint8Array(cpid.spec.keySize);
@@ -271,6 +282,26 @@ export class ScriptRun<V = unknown, E = unknown> {
     }
   }
 
+  /**
+   * '.elapsed' holds CLOCK_BOOTTIME at start (`elapsed` is now minus it). The kernel's own clock,
+   * read by a one-instruction-long program run once, is exactly the clock the probes read.
+   */
+  private writeBootTime(map: BpfMap): void {
+    const items = [
+      Call.helper(Helper.ktime_get_boot_ns), Mov.reg(R6, R0),
+      St(4, R10, -4, 0), Mov.reg(R2, R10), Add.imm(R2, -4), LdMapFd(R1, '.elapsed'),
+      Call.helper(Helper.map_lookup_elem), JEq.imm(R0, 0, 'out'), Stx(8, R0, 0, R6),
+      Label('out'), Mov.imm(R0, 0), Exit(),
+    ];
+    const a = assemble(items, { mapFd: () => map.fd });
+    const p = Program.load({ name: 'sonde_boottime', kind: 'raw_tracepoint', bytes: a.bytes });
+    try {
+      runOnce(p);
+    } finally {
+      p.close();
+    }
+  }
+
   private targetPid(): number | undefined {
     return this.opts.pid ?? this.opts.command?.pid;
   }
@@ -283,7 +314,7 @@ export class ScriptRun<V = unknown, E = unknown> {
         kind: def.kind as MapKind,
         keySize: ring ? 0 : def.keySize,
         valueSize: ring ? 0 : def.valueSize,
-        maxEntries: ring ? ringBytes(this.opts as ScriptOptions<unknown, unknown>) : def.maxEntries,
+        maxEntries: ring ? ringBytes(this.opts as ScriptOptions<unknown, unknown>, def) : def.maxEntries,
       }));
       this.maps.set(def.name, map);
     } catch (e) {
@@ -400,7 +431,7 @@ export class ScriptRun<V = unknown, E = unknown> {
       this.err(`sonde: internal error: event id ${id} is not in the script's event table\n`);
       return;
     }
-    const r = this.opts.renderer;
+    const r = this.renderer;
     switch (def.kind) {
       case 'printf': {
         const { text, values } = r.format(def, rec);
@@ -425,7 +456,14 @@ export class ScriptRun<V = unknown, E = unknown> {
         return;
       }
       case 'time': {
-        const text = r.time(def.format, new Date());
+        let text: string;
+        try {
+          text = r.time(def.format, new Date());
+        } catch (e) {
+          if (!(e instanceof TimeFormatError)) throw e;
+          this.err(`ERROR: ${e.message}\n`);
+          return;
+        }
         this.emit({ type: 'time', text }, text);
         return;
       }
@@ -462,7 +500,7 @@ export class ScriptRun<V = unknown, E = unknown> {
   private printMap(def: MapDef, top: number, div: number, when: 'print' | 'exit'): void {
     const map = this.maps.get(def.name);
     if (!map) return;
-    const { text, entries } = this.opts.renderer.map(def, readMap(map, def), { top, div });
+    const { text, entries } = this.renderer.map(def, readMap(map, def), { top, div });
     this.emit({ type: 'map', name: def.name, entries, text, when }, text);
   }
 

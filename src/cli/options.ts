@@ -1,0 +1,135 @@
+// bpftrace's command line: short options that may be clustered (-lv, -dd) or take their value
+// attached (-eBEGIN{}) or as the next word, long options, options anywhere before `--` (GNU getopt
+// permutes), the script file as the first positional unless -e is given, positional parameters
+// after it.
+import type { BufferMode } from '../runtime/text-out.js';
+
+export interface CliOptions {
+  program?: string;
+  file?: string;
+  params: string[];
+  list: boolean;
+  listPattern?: string;
+  debug: number;
+  verbose: boolean;
+  quiet: boolean;
+  unsafe: boolean;
+  command?: string;
+  pid?: number;
+  output?: string;
+  buffering?: BufferMode;
+  format: 'text' | 'json';
+  help: boolean;
+  version: boolean;
+  info: boolean;
+  json: boolean;
+  noWarnings: boolean;
+  helperChecks: number;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Short options that take a value. */
+const WITH_VALUE = new Set(['e', 'B', 'f', 'o', 'p', 'c', 'I']);
+const FLAGS = new Set(['d', 'h', 'l', 'v', 'q', 'V', 'k', 'b']);
+
+export function parseCli(argv: readonly string[]): CliOptions {
+  const o: CliOptions = {
+    params: [], list: false, debug: 0, verbose: false, quiet: false, unsafe: false, format: 'text',
+    help: false, version: false, info: false, json: false, noWarnings: false, helperChecks: 0,
+  };
+  const positional: string[] = [];
+  const value = (name: string, v: string | undefined): string => {
+    if (v === undefined) throw new UsageError(`option -${name} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const [name, attached] = a.includes('=') ? [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a.slice(2), undefined];
+      const next = (): string => value(name, attached ?? argv[++i]);
+      switch (name) {
+        case 'help': o.help = true; break;
+        case 'version': o.version = true; break;
+        case 'unsafe': o.unsafe = true; break;
+        case 'info': o.info = true; break;
+        case 'json': o.json = true; break;
+        case 'no-warnings': o.noWarnings = true; break;
+        case 'include': next(); throw new UsageError('--include is not supported yet');
+        case 'usdt-file-activation': break;
+        case 'emit-elf': case 'emit-llvm': next(); throw new UsageError(`--${name} has no meaning for sonde (no LLVM, no ELF objects)`);
+        default: throw new UsageError(`unknown option '--${name}'`);
+      }
+      continue;
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      for (let j = 1; j < a.length; j++) {
+        const c = a[j]!;
+        if (WITH_VALUE.has(c)) {
+          const v = value(c, j + 1 < a.length ? a.slice(j + 1) : argv[++i]);
+          applyValue(o, c, v);
+          break;
+        }
+        if (!FLAGS.has(c)) throw new UsageError(`unknown option '-${c}'`);
+        switch (c) {
+          case 'd': o.debug++; break;
+          case 'h': o.help = true; break;
+          case 'l': o.list = true; break;
+          case 'v': o.verbose = true; break;
+          case 'q': o.quiet = true; break;
+          case 'V': o.version = true; break;
+          case 'k': o.helperChecks++; break;
+          case 'b': break;
+        }
+      }
+      continue;
+    }
+    positional.push(a);
+  }
+  if (o.list) {
+    if (o.program === undefined && positional.length > 0) o.listPattern = positional.shift();
+    o.params = positional;
+  } else if (o.program !== undefined) {
+    o.params = positional;
+  } else if (positional.length > 0) {
+    o.file = positional[0];
+    o.params = positional.slice(1);
+  }
+  return o;
+}
+
+function applyValue(o: CliOptions, c: string, v: string): void {
+  switch (c) {
+    case 'e':
+      if (o.program !== undefined) throw new UsageError('give one program (-e) only');
+      o.program = v;
+      return;
+    case 'B':
+      if (v !== 'none' && v !== 'line' && v !== 'full') throw new UsageError(`-B: invalid buffering mode '${v}' (none, line or full)`);
+      o.buffering = v;
+      return;
+    case 'f':
+      if (v !== 'text' && v !== 'json') throw new UsageError(`-f: invalid output format '${v}' (text or json)`);
+      o.format = v;
+      return;
+    case 'o':
+      o.output = v;
+      return;
+    case 'p': {
+      if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`-p: '${v}' is not a process id`);
+      o.pid = Number(v);
+      return;
+    }
+    case 'c':
+      o.command = v;
+      return;
+    case 'I':
+      throw new UsageError('-I is not supported yet (no #include of C headers: kernel types come from BTF)');
+  }
+}

@@ -1,0 +1,105 @@
+// Running a script from the command line: read it, compile it for this kernel, then either show
+// what it compiled to (-d) or run it (bpftrace's output on stdout or -o FILE).
+import { readFileSync } from 'node:fs';
+import { compile } from '../lang/compile.js';
+import { LangError } from '../lang/diagnostic.js';
+import { parse } from '../lang/parser.js';
+import { printAst } from '../lang/print.js';
+import { formatIr } from '../lang/ir.js';
+import { disassemble } from '../asm/disasm.js';
+import type { CompiledScript } from '../lang/spec.js';
+import { liveKernelView } from '../runtime/kernel-view.js';
+import { runScript } from '../runtime/script.js';
+import { PausedCommand } from '../runtime/child.js';
+import { FdTextOut } from '../runtime/text-out.js';
+import { attachDefName } from '../runtime/probes.js';
+import type { CliOptions } from './options.js';
+
+/** A named but missing script that looks like a word was most likely meant as a subcommand. */
+class UnknownCommand extends Error {}
+
+function readScript(o: CliOptions): { source: string; file: string } {
+  if (o.program !== undefined) return { source: o.program, file: 'stdin' };
+  const file = o.file!;
+  if (file === '-') return { source: readFileSync(0, 'utf8'), file: 'stdin' };
+  try {
+    return { source: readFileSync(file, 'utf8'), file };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && /^[a-z][a-z-]*$/.test(file)) throw new UnknownCommand(file);
+    throw new Error(`cannot read script file '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+/** Exists, or at least is not known to be absent (EPERM: it exists, we may not signal it). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+export function debugText(source: string, file: string, s: CompiledScript): string {
+  let out = `AST\n---\n${printAst(parse(source, { file }))}\n`;
+  for (const p of s.programs) {
+    out += `${p.name}: ${p.probeName} (${p.progKind}; attach: ${p.attach.map(attachDefName).join(', ')})\n`;
+    out += `${'-'.repeat(Math.min(78, p.name.length + p.probeName.length + 2))}\n`;
+    if (p.ir) out += `IR\n${formatIr(p.ir).trimEnd()}\n\n`;
+    out += `instructions\n${disassemble(p.insns).trimEnd()}\n\n`;
+  }
+  const maps = s.maps.map((m) => `  ${m.name} (${m.kernelName}): ${m.kind}, key ${m.keySize} B, value ${m.valueSize} B, ${m.maxEntries} entries`);
+  out += `maps\n${maps.join('\n')}\n`;
+  return out;
+}
+
+export async function trace(o: CliOptions): Promise<number> {
+  if (o.format === 'json') throw new Error('-f json is not supported yet');
+  if (o.pid !== undefined && !processExists(o.pid)) throw new Error(`-p ${o.pid}: no such process`);
+  if (o.pid !== undefined && o.command !== undefined) throw new Error('-p and -c cannot be used together');
+  let script: { source: string; file: string };
+  try {
+    script = readScript(o);
+  } catch (e) {
+    if (e instanceof UnknownCommand) {
+      process.stderr.write(`sonde: unknown command '${e.message}' (and no script file of that name)\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const strlen = Number(process.env['BPFTRACE_STRLEN'] ?? '');
+  let compiled: CompiledScript;
+  try {
+    compiled = compile(script.source, {
+      file: script.file, params: o.params, kernel: liveKernelView(),
+      ...(strlen > 0 ? { strlen } : {}),
+      ...(o.pid !== undefined ? { pid: o.pid } : {}),
+      ...(o.unsafe ? { unsafe: true } : {}),
+    });
+  } catch (e) {
+    if (e instanceof LangError) {
+      process.stderr.write(`${e.format()}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  if (o.debug > 0) {
+    process.stdout.write(debugText(script.source, script.file, compiled));
+    return 0;
+  }
+  const mode = o.buffering ?? 'line';
+  const stdout = new FdTextOut(1, mode);
+  const out = o.output !== undefined ? FdTextOut.toFile(o.output, mode) : stdout;
+  const command = o.command !== undefined ? await PausedCommand.start(o.command) : undefined;
+  try {
+    return await runScript(compiled, {
+      out, stdout, verbose: o.verbose, quiet: o.quiet, unsafe: o.unsafe,
+      ...(o.pid !== undefined ? { pid: o.pid } : {}),
+      ...(command ? { command } : {}),
+    });
+  } finally {
+    stdout.flush();
+    if (out !== stdout) out.close();
+  }
+}
