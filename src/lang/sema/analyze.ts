@@ -1228,7 +1228,7 @@ class Analyzer {
       case 'Positional': {
         const p = this.params[e.index - 1];
         if (p === undefined || p === '') return 0n;
-        return isNumeric(p) ? wrap(BigInt(p.trim())) : undefined;
+        return isNumeric(p) ? paramValue(p) : undefined;
       }
       case 'PositionalCount': return BigInt(this.params.length);
       case 'Sizeof': {
@@ -1288,8 +1288,18 @@ function fieldHint(names: string[], wanted: string): string | undefined {
   return `its fields are: ${names.join(', ')}`;
 }
 
+/** A parameter read as a number the way bpftrace 0.17 does (std::stoll, base 0): 10, 0x10, 010 (octal), -5. */
+const NUMERIC = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/;
+
 export function isNumeric(s: string): boolean {
-  return /^\s*-?[0-9]+\s*$/.test(s) || /^\s*0x[0-9a-fA-F]+\s*$/.test(s);
+  return NUMERIC.test(s);
+}
+
+export function paramValue(s: string): bigint {
+  const m = NUMERIC.exec(s)!;
+  const digits = m[2]!;
+  const v = /^0[xX]/.test(digits) ? BigInt(digits) : digits.length > 1 && digits.startsWith('0') ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+  return BigInt.asIntN(64, m[1] === '-' ? -v : v);
 }
 
 /**

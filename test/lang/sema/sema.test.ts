@@ -120,6 +120,13 @@ describe('sema: types (bpftrace 0.17 rules)', () => {
     });
   });
 
+  it('numeric parameters are C integer literals (std::stoll base 0): hex, octal, signs, leading blanks', () => {
+    const a = sema('BEGIN { @ = $1 + $2 + $3 + $4 + $5 + $6; }', { params: ['0x10', '077', '-5', '+7', ' 9', '0'] });
+    const sum = (a.program.probes[0]!.body.stmts[0] as { value: Parameters<Analysis['constInt']>[0] }).value;
+    assert.equal(a.constInt(sum), 16n + 63n - 5n + 7n + 9n);
+    assert.match(error('BEGIN { @ = $1; }', { params: ['08'] }), /\$1 used numerically but given "08"/);
+  });
+
   it('tracepoint fields from the format file (syscall arguments are 8-byte slots)', () => {
     assert.deepEqual(vars('tracepoint:syscalls:sys_enter_openat { $a = args->dfd; $b = args->filename; $c = args->flags; $d = args->mode; $e = args.__syscall_nr; $f = str(args->filename); }'), {
       $a: 'int64', $b: 'int8 *', $c: 'int64', $d: 'uint64', $e: 'int32', $f: 'string[64]',
