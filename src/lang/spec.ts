@@ -24,7 +24,8 @@ export interface MapDef {
    * '.events' (ringbuf of event records), '.lost' (percpu_array, u32 0 → u64: records the
    * programs could not reserve), '.elapsed' (array, u32 0 → u64: CLOCK_BOOTTIME ns at start,
    * written by the runtime before BEGIN runs; `elapsed` = now - it), '.cpid' (array, u32 0 → u64:
-   * the -c child's pid, written by the runtime).
+   * the -c child's pid, written by the runtime), '.stacks_<limit>' (stack_trace, <limit> frames:
+   * a kstack value is its u64 stack id there, a ustack value is [u64 stack id, u64 pid]).
    */
   name: string;
   /** ≤ 15 chars of [A-Za-z0-9_.], unique in the script (what bpftool shows). */
