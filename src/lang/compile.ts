@@ -97,7 +97,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
     }
   }
   const maps: MapDef[] = [...layouts.values()].map((l) => l.def);
-  maps.push(...internalMaps(a.uses, events.events.length > 0));
+  maps.push(...internalMaps(a.uses, events.events.length > 0, a.stackLimits));
   return {
     file, source, maps, programs, events: events.events, probeCount: a.probeCount, unsafe: a.unsafe,
     params: a.params, probeNames: a.probeNames, analysis: a,

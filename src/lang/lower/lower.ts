@@ -20,7 +20,7 @@ import type { AluOp, CmpOp, IrBlock, IrProgram, ObjId, Value, VReg } from '../ir
 import type { Analysis, Unit } from '../sema/analyze.js';
 import { ARG_REGS, PT_REGS, signalNumber } from '../sema/analyze.js';
 import type { EventDef } from '../spec.js';
-import { sizeOf, type AggType, type IntType, type SType, type TupleType } from '../types.js';
+import { sizeOf, type AggType, type IntType, type SType, type StackType, type TupleType } from '../types.js';
 import { FnBuilder } from './builder.js';
 import { EVENT_HEADER, EventTable, recordLayout } from './events.js';
 import type { MapLayout } from './maps.js';
@@ -44,6 +44,7 @@ type VarSlot = { kind: 'reg'; reg: VReg; type: SType } | { kind: 'mem'; obj: Obj
 type Pending = { kind: 'reg'; reg: VReg } | { kind: 'write'; write: (dst: Mem) => void };
 
 const BPF_ANY = 0n;
+const BPF_F_USER_STACK = 256n;
 
 export function lowerUnit(ctx: LowerContext, unit: Unit, name: string): IrProgram {
   return new UnitLowering(ctx, unit, name).run();
@@ -51,7 +52,12 @@ export function lowerUnit(ctx: LowerContext, unit: Unit, name: string): IrProgra
 
 /** Integers, pointers and 8-byte symbols travel in registers; everything else in memory. */
 export function isScalar(t: SType): boolean {
-  return t.kind === 'int' || t.kind === 'pointer' || (t.kind === 'symbol' && t.size === 8);
+  return t.kind === 'int' || t.kind === 'pointer' || (t.kind === 'symbol' && t.size === 8) || (t.kind === 'stack' && t.space === 'kernel');
+}
+
+/** The stack_trace map serving kstack/ustack with `limit` frames. */
+export function stackMapName(limit: number): string {
+  return `.stacks_${limit}`;
 }
 
 const fitsImm = (v: bigint) => v >= -0x8000_0000n && v <= 0x7fff_ffffn;
@@ -769,6 +775,7 @@ class UnitLowering {
       case 'retval': return this.ctxLoad(PT_REGS.ax!);
       case 'func': return this.ctxLoad(PT_REGS.ip!);
       case 'args': return this.ctxReg();
+      case 'kstack': return this.stackId(this.type(e) as StackType);
     }
     const m = /^arg([0-9]+)$/.exec(name);
     if (m) {
@@ -777,6 +784,16 @@ class UnitLowering {
       return this.ctxLoad(PT_REGS[ARG_REGS[n]!]!);
     }
     throw new Error(`lowering: builtin ${name}`);
+  }
+
+  /** bpf_get_stackid(ctx, .stacks_<limit>, flags): the id of the stack in the map (negative on failure). */
+  private stackId(t: StackType): VReg {
+    const b = this.b;
+    const c = this.ctxReg();
+    const fd = this.mapFd(stackMapName(t.limit));
+    const r = b.reg();
+    b.emit({ op: 'call', helper: Helper.get_stackid, args: [{ reg: c }, { reg: fd }, { imm: t.space === 'user' ? BPF_F_USER_STACK : 0n }], dst: r });
+    return r;
   }
 
   private ctxLoad(off: number): VReg {
@@ -1060,6 +1077,8 @@ class UnitLowering {
       }
       case 'kptr': case 'uptr':
         return this.int(c.args[0]!);
+      case 'kstack':
+        return this.stackId(this.type(c) as StackType);
     }
     throw new Error(`lowering: call ${c.name} has no integer value`);
   }
@@ -1166,6 +1185,17 @@ class UnitLowering {
       // usym: the address and the pid it belongs to.
       const ip = this.builtin(e);
       b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 8, value: ip });
+      const pt = b.reg();
+      b.emit({ op: 'call', helper: Helper.get_current_pid_tgid, args: [], dst: pt });
+      const pid = b.reg();
+      b.emit({ op: 'alu', alu: 'rsh', dst: pid, a: pt, b: 32n });
+      b.emit({ op: 'store', addr: dst.base, off: dst.off + 8, size: 8, value: pid });
+      return;
+    }
+    if (dt.kind === 'stack' && dt.space === 'user' && ((e.kind === 'Builtin' && e.name === 'ustack') || (e.kind === 'Call' && e.name === 'ustack'))) {
+      // ustack: [stack id, pid] (user addresses need the process to be symbolised).
+      const id = this.stackId(t as StackType);
+      b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 8, value: id });
       const pt = b.reg();
       b.emit({ op: 'call', helper: Helper.get_current_pid_tgid, args: [], dst: pt });
       const pid = b.reg();

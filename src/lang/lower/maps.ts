@@ -93,7 +93,7 @@ export function kernelMapNames(names: string[]): Map<string, string> {
   return out;
 }
 
-export function internalMaps(uses: Set<string>, needEvents: boolean): MapDef[] {
+export function internalMaps(uses: Set<string>, needEvents: boolean, stackLimits: Iterable<number> = []): MapDef[] {
   const out: MapDef[] = [];
   const u64: SType = { kind: 'int', size: 8, signed: false };
   if (needEvents) {
@@ -102,6 +102,13 @@ export function internalMaps(uses: Set<string>, needEvents: boolean): MapDef[] {
   }
   if (uses.has('elapsed')) {
     out.push({ name: '.elapsed', kernelName: '.elapsed', kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1, key: VOID, value: u64, user: false });
+  }
+  for (const limit of [...stackLimits].sort((a, b) => a - b)) {
+    // kstack and ustack share a map per frame limit (ids of user stacks come with BPF_F_USER_STACK).
+    out.push({
+      name: `.stacks_${limit}`, kernelName: `.stacks_${limit}`.slice(0, 15), kind: 'stack_trace', keySize: 4, valueSize: 8 * limit,
+      maxEntries: MAP_KEYS_MAX, key: { kind: 'int', size: 4, signed: false }, value: { kind: 'array', of: u64, length: limit }, user: false,
+    });
   }
   if (uses.has('cpid')) {
     out.push({ name: '.cpid', kernelName: '.cpid', kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1, key: VOID, value: u64, user: false });

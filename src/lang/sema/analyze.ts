@@ -17,7 +17,7 @@ import type { KernelView } from '../kernel-view.js';
 import { SourceFile, joinSpans, type Span } from '../source.js';
 import {
   INT64, UINT64, UINT32, VOID, tupleType, typeName as baseTypeName, sizeOf,
-  type SType, type IntType, type AggType, type RecordType, type StringType, type PointerType,
+  type SType, type IntType, type AggType, type RecordType, type StringType, type PointerType, type StackType,
 } from '../types.js';
 import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
 import { parseFormat, checkArgs, FormatError } from '../../output/printf.js';
@@ -79,10 +79,16 @@ export interface Analysis {
   strlen: number;
   /** Internal maps the programs need: 'elapsed' (start time), 'cpid' (child pid). */
   uses: Set<'elapsed' | 'cpid'>;
+  /** Frame limits of the kstack/ustack used: one '.stacks_<limit>' stack_trace map each. */
+  stackLimits: Set<number>;
   params: string[];
   /** Compile-time value of an integer expression (literals, $N, #define, enum, folded operators). */
   constInt(e: Expr): bigint | undefined;
 }
+
+/** bpftrace's default and largest kstack/ustack frame counts. */
+export const DEFAULT_STACK_LIMIT = 127;
+export const MAX_STACK_LIMIT = 1024;
 
 const AGG_FUNCS = new Set(['count', 'sum', 'avg', 'min', 'max', 'stats', 'hist', 'lhist']);
 const UNSAFE_FUNCS = new Set(['system', 'signal', 'override']);
@@ -115,6 +121,7 @@ class Analyzer {
   private probeCount = 0;
   private unsafeUsed = false;
   private readonly uses = new Set<'elapsed' | 'cpid'>();
+  private readonly stackLimits = new Set<number>();
   private readonly defines = new Map<string, Expr>();
   private readonly enums = new Map<string, bigint>();
   private readonly sizeofs = new Map<Expr, number>();
@@ -150,6 +157,7 @@ class Analyzer {
       program: this.program, source: this.source, units: this.units, maps: this.maps,
       probeNames: this.probeNames, probeCount: this.probeCount, unsafe: this.unsafeUsed,
       strlen: this.strlen, uses: this.uses, params: this.params, constInt: (e) => this.constInt(e),
+      stackLimits: this.stackLimits,
     };
   }
 
@@ -661,12 +669,54 @@ class Analyzer {
       this.error(`The ${name} builtin can only be used with 'kprobes', 'uprobes' and 'rawtracepoint' probes`, e.span);
       return VOID;
     }
-    if (name === 'kstack' || name === 'ustack') {
-      this.error(`${name} is not supported yet`, e.span);
-      return VOID;
-    }
+    if (name === 'kstack' || name === 'ustack') return this.stack(name, 'bpftrace', DEFAULT_STACK_LIMIT);
     this.error(`${name} is not supported yet`, e.span);
     return VOID;
+  }
+
+  private stack(name: 'kstack' | 'ustack', mode: StackType['mode'], limit: number): StackType {
+    this.stackLimits.add(limit);
+    return { kind: 'stack', space: name === 'kstack' ? 'kernel' : 'user', mode, limit };
+  }
+
+  /** kstack(mode), kstack(limit), kstack(mode, limit). */
+  private stackCall(c: Call): SType {
+    const name = c.name as 'kstack' | 'ustack';
+    if (!this.nargs(c, 0, 2)) return VOID;
+    let mode: StackType['mode'] = 'bpftrace';
+    let limit = DEFAULT_STACK_LIMIT;
+    const args = [...c.args];
+    if (args[0] && args[0].kind === 'Identifier') {
+      const m = args.shift()!;
+      const id = (m as Expr & { kind: 'Identifier' }).name;
+      if (id !== 'bpftrace' && id !== 'perf' && id !== 'raw') {
+        this.error(`Unknown stack mode: '${id}'`, m.span, 'stack modes are bpftrace, perf and raw');
+        return VOID;
+      }
+      mode = id;
+    }
+    if (args[0]) {
+      const a = args.shift()!;
+      const n = this.constInt(a);
+      if (n === undefined) {
+        this.error(`${name}() expects an integer literal as the limit`, c.span);
+        return VOID;
+      }
+      if (n > BigInt(MAX_STACK_LIMIT)) {
+        this.error(`${name}([int limit]): limit shouldn't exceed ${MAX_STACK_LIMIT}, ${n} given`, c.span);
+        return VOID;
+      }
+      if (n < 1n) {
+        this.error(`${name}([int limit]): limit should be at least 1, ${n} given`, c.span);
+        return VOID;
+      }
+      limit = Number(n);
+    }
+    if (args.length > 0) {
+      this.error(`Invalid arguments for ${name}(): write ${name}(mode, limit)`, c.span);
+      return VOID;
+    }
+    return this.stack(name, mode, limit);
   }
 
   private providerWord(): string {
@@ -1147,6 +1197,8 @@ class Analyzer {
         else if (n < 0n) this.error('Builtin strncmp requires a non-negative size', c.span);
         return UINT64;
       }
+      case 'kstack': case 'ustack':
+        return this.stackCall(c);
       case 'ksym': case 'usym': {
         if (!this.nargs(c, 1)) return VOID;
         const t = this.expr(c.args[0]!);

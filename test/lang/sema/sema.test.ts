@@ -147,6 +147,20 @@ describe('sema: types (bpftrace 0.17 rules)', () => {
     assert.deepEqual(vars('kretprobe:vfs_read { $r = retval; }'), { $r: 'uint64' });
   });
 
+  it('kstack and ustack: a mode and a frame limit', () => {
+    const a = sema('profile:hz:99 { $a = kstack; $b = ustack(perf); $c = kstack(5); $d = ustack(raw, 9); }');
+    const t = (n: string) => a.units[0]!.vars.get(n)!.type;
+    assert.deepEqual([t('$a'), t('$b'), t('$c'), t('$d')], [
+      { kind: 'stack', space: 'kernel', mode: 'bpftrace', limit: 127 },
+      { kind: 'stack', space: 'user', mode: 'perf', limit: 127 },
+      { kind: 'stack', space: 'kernel', mode: 'bpftrace', limit: 5 },
+      { kind: 'stack', space: 'user', mode: 'raw', limit: 9 },
+    ]);
+    assert.deepEqual([...a.stackLimits].sort(), [127, 5, 9]);
+    assert.match(error('profile:hz:99 { @[kstack(fast)] = count(); }'), /Unknown stack mode: 'fast'/);
+    assert.match(error('profile:hz:99 { @[kstack(2000)] = count(); }'), /limit shouldn't exceed 1024, 2000 given/);
+  });
+
   it('#define constants and enums', () => {
     assert.deepEqual(vars('#define MAX 10\nenum e { A, B = 5, C };\nBEGIN { $a = MAX; $b = C; }'), { $a: 'int64', $b: 'uint64' });
     const a = sema('#define MAX 10\nenum e { A, B = 5, C };\nBEGIN { $a = MAX; $b = C; }');
