@@ -362,8 +362,11 @@ export class ScriptRun<V = unknown, E = unknown> {
       return this.finish();
     }).then(
       (code) => this.resolveDone(code),
-      (e) => {
+      async (e) => {
         this.err(`sonde: ${e instanceof Error ? e.message : String(e)}\n`);
+        // Whatever failed, nothing stays attached or loaded.
+        await this.release().catch(() => {});
+        if (this.opts.command?.running) this.opts.command.kill('SIGTERM');
         this.resolveDone(1);
       },
     );
@@ -414,7 +417,9 @@ export class ScriptRun<V = unknown, E = unknown> {
 
   private async release(): Promise<void> {
     clearInterval(this.lostTimer);
-    if (this.reader) await this.reader.close();
+    const reader = this.reader;
+    this.reader = undefined;
+    if (reader) await reader.close();
     this.ring?.close();
     this.ring = undefined;
     await this.session.close();

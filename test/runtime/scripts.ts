@@ -123,7 +123,7 @@ export const testRenderer: Renderer<bigint, [bigint | undefined, bigint]> = {
   },
   map(def, entries: RawMapEntry[]) {
     const typed = entries.map((e): [bigint | undefined, bigint] => {
-      const key = e.key.length ? new DataView(e.key.buffer, e.key.byteOffset).getBigUint64(0, true) : undefined;
+      const key = def.key.kind === 'void' ? undefined : new DataView(e.key.buffer, e.key.byteOffset).getBigUint64(0, true);
       const v = e.value;
       const value = v instanceof Uint8Array ? new DataView(v.buffer, v.byteOffset).getBigUint64(0, true) : v.fn === 'count' ? v.count : 0n;
       return [key, value];
