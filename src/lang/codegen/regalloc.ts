@@ -10,6 +10,11 @@
  * defined once by a constant, a stack address, a map fd or a function address are
  * rematerialised at each use; others get an 8-byte stack slot, a reload before each use and
  * a store after each def, through fresh temporaries that live for one instruction.
+ *
+ * Before colouring, pure instructions whose result nobody reads are deleted (lowering
+ * initialises variables it then overwrites). Copies are not coalesced ahead of colouring:
+ * measured on bpftrace's tools and random programs, Briggs/George coalescing removed a
+ * handful of moves beyond what biased colouring already removes, at twice the time.
  */
 import type { StackObject } from '../ir.js';
 import { BitSet } from './bitset.js';
@@ -390,10 +395,44 @@ function rewrite(f: LFunc, spills: Node[], remat: Map<Node, LInsn>): { slots: nu
   return { slots: slot.size, remats: re.size };
 }
 
+const PURE: ReadonlySet<string> = new Set(['mov', 'li', 'alu', 'neg', 'movsx', 'be', 'ld', 'addr', 'mapfd', 'func']);
+
+/**
+ * Removes instructions whose only effect is a value nobody reads (lowering zero-initialises
+ * variables it then overwrites, for instance). Returns how many went.
+ */
+function eliminateDeadCode(f: LFunc, live: Liveness): number {
+  let removed = 0;
+  const uses = scratch();
+  const defs = scratch();
+  f.blocks.forEach((b, bi) => {
+    const cur = live.liveOut[bi]!.clone();
+    const nt = usesOf(b.term, uses);
+    for (let x = 0; x < nt; x++) cur.add(uses[x]!);
+    const keep: boolean[] = new Array(b.insns.length);
+    for (let k = b.insns.length - 1; k >= 0; k--) {
+      const i = b.insns[k]!;
+      const nd = defsOf(i, defs);
+      if (PURE.has(i.k) && nd === 1 && defs[0]! >= NPHYS && !cur.has(defs[0]!)) {
+        keep[k] = false;
+        removed++;
+        continue;
+      }
+      keep[k] = true;
+      for (let x = 0; x < nd; x++) cur.delete(defs[x]!);
+      const nu = usesOf(i, uses);
+      for (let x = 0; x < nu; x++) cur.add(uses[x]!);
+    }
+    if (keep.includes(false)) b.insns = b.insns.filter((_, k) => keep[k]);
+  });
+  return removed;
+}
+
 /** Allocates registers for `f`, rewriting it with spill code as needed. */
 export function allocate(f: LFunc, cfg: Cfg): Allocation {
   let spilled = 0;
   let rematerialised = 0;
+  for (let live = liveness(f, cfg); eliminateDeadCode(f, live) > 0; ) live = liveness(f, cfg);
   for (let round = 1; round <= 12; round++) {
     const live = liveness(f, cfg);
     checkEntry(f, live);
