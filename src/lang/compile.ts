@@ -10,7 +10,7 @@
  * Syntax and semantic errors are thrown as LangError (file:line:col, the line, a caret).
  */
 import type { AsmItem } from '../asm/insn.js';
-import { generate, CodegenError } from './codegen/index.js';
+import { generate, CodegenError, StackOverflowError } from './codegen/index.js';
 import { LangError } from './diagnostic.js';
 import { formatIr, type IrProgram } from './ir.js';
 import type { KernelView } from './kernel-view.js';
@@ -48,9 +48,15 @@ export function compile(source: string, opts: CompileOptions): CompiledScript {
     try {
       insns = generate(p.ir);
     } catch (e) {
+      if (e instanceof StackOverflowError) {
+        const probe = c.analysis.program.probes[p.probeIndex]!;
+        const what = e.objects.slice(0, 3).map((o) => `${o.name} ${o.size} B`).join(', ');
+        throw new LangError(`${p.probeName}: needs ${e.used} bytes of stack, more than the ${e.limit} the kernel allows${what ? ` (${what})` : ''}`,
+          c.file, e.span ?? probe.span, { source: c.analysis.source, hint: 'long strings take stack space: fewer or shorter strings (strlen), or smaller map keys' });
+      }
       if (e instanceof CodegenError) {
         const probe = c.analysis.program.probes[p.probeIndex]!;
-        throw new LangError(`${p.probeName}: ${e.message}`, c.file, probe.span, { source: c.analysis.source });
+        throw new LangError(`${p.probeName}: ${e.message}`, c.file, e.span ?? probe.span, { source: c.analysis.source });
       }
       throw e;
     }

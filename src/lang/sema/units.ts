@@ -81,7 +81,8 @@ export function planUnits(probe: Probe, instances: ProbeInstance[], used: Set<st
   }
   // Source order of the first instance, so programs come out in the order the script lists them.
   const order = new Map(instances.map((inst, i) => [inst, i]));
-  plans.sort((a, b) => order.get(a.instances[0]!)! - order.get(b.instances[0]!)!);
+  const first = (p: UnitPlan) => Math.min(...p.instances.map((i) => order.get(i)!));
+  plans.sort((a, b) => first(a) - first(b));
   void probe;
   return plans;
 }

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { disassemble } from '../../../src/asm/disasm.js';
+import { compile } from '../../../src/lang/compile.js';
+import { LangError } from '../../../src/lang/diagnostic.js';
+import { fixtureKernel } from '../sema/fixture.js';
+import { showHeader } from '../lower/show.js';
+
+// Goldens live in the source tree (test/lang/compile/golden). UPDATE_GOLDEN=1 rewrites them.
+const here = dirname(fileURLToPath(import.meta.url));
+const goldenDir = join(here, '..', '..', '..', '..', 'test', 'lang', 'compile', 'golden');
+const update = process.env.UPDATE_GOLDEN === '1';
+
+describe('compile(): end-to-end goldens (disassembly with source lines)', () => {
+  for (const script of readdirSync(goldenDir).filter((f) => f.endsWith('.bt')).sort()) {
+    it(script, () => {
+      const c = compile(readFileSync(join(goldenDir, script), 'utf8'), { kernel: fixtureKernel(), file: script });
+      const out = showHeader(c);
+      for (const p of c.programs) {
+        out.push('', `; ${p.name}: ${p.probeName} → ${p.progKind}`, disassemble(p.insns, { spans: true, labels: true }).trimEnd());
+      }
+      const got = out.join('\n') + '\n';
+      const file = join(goldenDir, script.replace(/\.bt$/, '.asm'));
+      if (update) writeFileSync(file, got);
+      assert.equal(got, readFileSync(file, 'utf8'));
+    });
+  }
+});
+
+describe('compile(): the CompiledScript', () => {
+  it('hello world: one BEGIN program, a printf and an exit event, the ring buffer', () => {
+    const c = compile('BEGIN { printf("hello\\n"); exit(); }', { kernel: fixtureKernel() });
+    assert.equal(c.file, 'stdin');
+    assert.equal(c.probeCount, 1);
+    assert.equal(c.unsafe, false);
+    assert.deepEqual(c.params, []);
+    assert.deepEqual(c.probeNames, ['BEGIN']);
+    assert.deepEqual(c.programs.map((p) => [p.name, p.probeIndex, p.probeName, p.progKind, p.attach]), [['BEGIN', 0, 'BEGIN', 'raw_tracepoint', [{ kind: 'begin' }]]]);
+    assert.deepEqual(c.events.map((e) => e.kind), ['printf', 'exit']);
+    assert.deepEqual(c.maps.map((m) => m.name), ['.events', '.lost']);
+    assert.ok(c.programs[0]!.insns.length > 0);
+    assert.ok(c.programs[0]!.ir);
+  });
+
+  it('counts attach points as bpftrace does (wildcards expanded), including the raw syscall program', () => {
+    const c = compile('BEGIN { } tracepoint:syscalls:sys_enter_* { @[probe] = count(); } END { }', { kernel: fixtureKernel() });
+    assert.equal(c.probeCount, 19);
+    assert.deepEqual(c.programs.map((p) => `${p.name} ${p.progKind} ${p.attach.length}`), [
+      'BEGIN raw_tracepoint 1', 'sys_enter_all raw_tracepoint 1', 't_sys_enter_new tracepoint 1', 'END raw_tracepoint 1',
+    ]);
+    assert.deepEqual(c.programs[1]!.attach, [{ kind: 'rawtracepoint', name: 'sys_enter' }]);
+  });
+
+  it('is deterministic', () => {
+    const src = readFileSync(join(goldenDir, '..', '..', 'lower', 'golden', 'strings.bt'), 'utf8');
+    const strip = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    assert.equal(strip(compile(src, { kernel: fixtureKernel() })), strip(compile(src, { kernel: fixtureKernel() })));
+  });
+
+  it('throws LangError with a caret for syntax and semantic errors', () => {
+    assert.throws(() => compile('BEGIN { @x = ; }', { kernel: fixtureKernel(), file: 'a.bt' }), (e: unknown) => e instanceof LangError && e.format().startsWith('a.bt:1:14: error:'));
+    assert.throws(() => compile('BEGIN { nope(); }', { kernel: fixtureKernel(), file: 'a.bt' }), (e: unknown) => e instanceof LangError && e.format() === 'a.bt:1:9: error: Unknown function: nope\nBEGIN { nope(); }\n        ^~~~');
+  });
+
+  it('a frame over 512 bytes is a LangError naming the probe', () => {
+    const keys = Array.from({ length: 9 }, (_, i) => `str(arg${i % 6} + ${i})`).join(', ');
+    assert.throws(() => compile(`kprobe:f { @[${keys}] = count(); }`, { kernel: fixtureKernel(), file: 'big.bt' }), (e: unknown) => {
+      assert.ok(e instanceof LangError, String(e));
+      assert.match(e.format(), /^big\.bt:1:12: error: kprobe:f: needs \d+ bytes of stack, more than the 512 the kernel allows \(key of @ 576 B/);
+      return true;
+    });
+  });
+
+  it('compiles the lowering goldens in well under 20 ms each once warm', () => {
+    const dir = join(goldenDir, '..', '..', 'lower', 'golden');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.bt'));
+    const texts = files.map((f) => readFileSync(join(dir, f), 'utf8'));
+    for (const t of texts) compile(t, { kernel: fixtureKernel() });
+    texts.forEach((t, i) => {
+      // The best of three, so that a garbage collection or a busy machine does not fail the test.
+      let ms = Infinity;
+      for (let k = 0; k < 3; k++) {
+        const t0 = performance.now();
+        compile(t, { kernel: fixtureKernel() });
+        ms = Math.min(ms, performance.now() - t0);
+      }
+      assert.ok(ms < 20, `${files[i]}: ${ms.toFixed(1)} ms`);
+    });
+  });
+});
