@@ -23,3 +23,4 @@ export { Session } from './runtime/session.js';
 export { expandProbe, attachProbe, progKindFor, probeName, type ProbeTarget } from './runtime/probes.js';
 export * as btf from './btf/index.js';
 export * as elf from './elf/index.js';
+export { compile, trace, LangError, ScriptError, type CompileOptions, type TraceOptions, type Trace, type TraceEvent, type MapEntryValue, type CompiledScript, type Value, type MergedAgg, type StopReason } from './api.js';

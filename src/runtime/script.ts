@@ -191,6 +191,11 @@ export class ScriptRun<V = unknown, E = unknown> {
     this.session.stop(reason);
   }
 
+  /** Why the run ended (or is ending); undefined while it runs. */
+  get stopReason(): StopReason | undefined {
+    return this.reason;
+  }
+
   /** The current contents of the user maps (all of them, or the one named). */
   snapshot(name?: string): { def: MapDef; entries: E[] }[] {
     const out: { def: MapDef; entries: E[] }[] = [];
