@@ -364,6 +364,10 @@ class Analyzer {
     if (s.op === '=') {
       this.mapKeys(target, true);
       const t = this.expr(s.value);
+      if (t.kind === 'agg') {
+        this.aggRead(t, s.value);
+        return;
+      }
       if (t.kind === 'void') {
         if (this.final) this.error('Invalid expression for assignment: none', s.value.span);
       } else this.assignMap(target, t, s.span);
@@ -402,7 +406,7 @@ class Analyzer {
       return;
     }
     if (t.kind === 'agg') {
-      this.error(`the value of ${typeName(t)}() map ${value.kind === 'Map' ? value.name : ''} cannot be read in the program`.replace('  ', ' '), value.span, 'aggregations are read by printing the map');
+      this.aggRead(t, value);
       return;
     }
     if (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_') && value.kind === 'Builtin') {
@@ -423,6 +427,12 @@ class Analyzer {
     }
     v.type = merged;
     this.unit.types.set(target, merged);
+  }
+
+  /** Aggregations live per CPU; a program only sees its own CPU's part, so reading one is refused. */
+  private aggRead(t: AggType, value: Expr): void {
+    const what = value.kind === 'Map' ? `${value.name} is a ${t.fn}() map: its` : `the ${t.fn}()`;
+    this.error(`${what} value cannot be read in a probe`, value.span, 'print the map, or keep the value in a map of its own (@x = @x + v)');
   }
 
   private assignMap(target: MapRef, t: SType, span: Span): void {

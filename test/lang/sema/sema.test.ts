@@ -267,6 +267,10 @@ hint: @x was first used at test.bt:1:9`],
 BEGIN { @x = count(); @x = 1; }
                       ^~
 hint: @x was first assigned at test.bt:1:9`],
+    ['BEGIN { @c = count(); @x = @c; }', `test.bt:1:28: error: @c is a count() map: its value cannot be read in a probe
+BEGIN { @c = count(); @x = @c; }
+                           ^~
+hint: print the map, or keep the value in a map of its own (@x = @x + v)`],
     ['BEGIN { @c = count(); if (@c > 5) { } }', `test.bt:1:27: error: Type mismatch for '>': comparing 'count' with 'int64'
 BEGIN { @c = count(); if (@c > 5) { } }
                           ^~~~~~`],
