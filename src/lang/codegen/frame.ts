@@ -341,14 +341,14 @@ function spanNear(b: LFunc['blocks'][number], k: number): Span | undefined {
   return undefined;
 }
 
-/** Largest first; spill slots summed into one entry. */
+/** Largest first (then in declaration order); spill slots summed into one entry. */
 function describe(objects: StackObject[], spillSlots: Set<ObjId>): StackUse[] {
-  const out: StackUse[] = [];
-  let spill = 0;
-  for (const o of objects) {
-    if (spillSlots.has(o.id)) spill += o.size;
-    else out.push({ name: o.name, size: o.size });
+  const named = objects.filter((o) => !spillSlots.has(o.id)).sort((a, b) => b.size - a.size || a.id - b.id);
+  const out: StackUse[] = named.map((o) => ({ name: o.name, size: o.size }));
+  const spill = objects.reduce((a, o) => a + (spillSlots.has(o.id) ? o.size : 0), 0);
+  if (spill) {
+    const at = out.findIndex((o) => o.size < spill);
+    out.splice(at < 0 ? out.length : at, 0, { name: 'spilled registers', size: spill });
   }
-  if (spill) out.push({ name: 'spilled registers', size: spill });
-  return out.sort((a, b) => b.size - a.size);
+  return out;
 }

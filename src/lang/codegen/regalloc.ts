@@ -432,9 +432,10 @@ function eliminateDeadCode(f: LFunc, live: Liveness): number {
 export function allocate(f: LFunc, cfg: Cfg): Allocation {
   let spilled = 0;
   let rematerialised = 0;
-  for (let live = liveness(f, cfg); eliminateDeadCode(f, live) > 0; ) live = liveness(f, cfg);
+  let live = liveness(f, cfg);
+  while (eliminateDeadCode(f, live) > 0) live = liveness(f, cfg);
   for (let round = 1; round <= 12; round++) {
-    const live = liveness(f, cfg);
+    if (round > 1) live = liveness(f, cfg);
     checkEntry(f, live);
     const g = buildGraph(f, cfg, live);
     const remat = rematerialisable(f);

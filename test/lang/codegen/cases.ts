@@ -42,9 +42,9 @@ export const CASES: Case[] = [
       const b = f.alu('sub', a, x, true);
       const c = f.alu('and', b, 0x1_0000_0000n);
       const d = f.alu('lsh', c, 65n);
-      const e = f.alu('div', d, 0n);
-      const g = f.alu('mod', e, 0n, true);
-      f.ret(f.alu('or', g, x));
+      const e = f.alu('div', x, 0n);
+      const g = f.alu('mod', x, 0n, true);
+      f.ret(f.alu('or', f.alu('or', d, e), g));
       return program(f);
     },
   },
