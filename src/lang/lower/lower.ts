@@ -52,7 +52,7 @@ export function lowerUnit(ctx: LowerContext, unit: Unit, name: string): IrProgra
 
 /** Integers, pointers and 8-byte symbols travel in registers; everything else in memory. */
 export function isScalar(t: SType): boolean {
-  return t.kind === 'int' || t.kind === 'pointer' || (t.kind === 'symbol' && t.size === 8) || (t.kind === 'stack' && t.space === 'kernel');
+  return t.kind === 'int' || t.kind === 'pointer' || (t.kind === 'symbol' && t.size === 8 && t.what !== 'macaddr') || (t.kind === 'stack' && t.space === 'kernel');
 }
 
 /** The stack_trace map serving kstack/ustack with `limit` frames. */
@@ -1079,6 +1079,10 @@ class UnitLowering {
         return this.int(c.args[0]!);
       case 'kstack':
         return this.stackId(this.type(c) as StackType);
+      case 'reg':
+        return this.ctxLoad(PT_REGS[(c.args[0] as Expr & { kind: 'String' }).value]!);
+      case 'strerror':
+        return this.int(c.args[0]!);
     }
     throw new Error(`lowering: call ${c.name} has no integer value`);
   }
@@ -1203,6 +1207,19 @@ class UnitLowering {
       b.emit({ op: 'store', addr: dst.base, off: dst.off + 8, size: 8, value: pid });
       return;
     }
+    if (e.kind === 'Call' && e.name === 'ntop') {
+      this.ntopInto(e, dst);
+      return;
+    }
+    if (e.kind === 'Call' && e.name === 'macaddr') {
+      this.zero(dst, dsize);
+      this.bytesInto(e.args[0]!, dst, 6);
+      return;
+    }
+    if (e.kind === 'Call' && e.name === 'buf' && dt.kind === 'buffer') {
+      this.bufInto(e, dst, dt.size);
+      return;
+    }
     if (e.kind === 'Call' && e.name === 'usym') {
       const v = this.int(e.args[0]!);
       b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 8, value: v });
@@ -1255,6 +1272,73 @@ class UnitLowering {
     }
     this.copy(dst, src, Math.min(sizeOf(st), sizeOf(dt)));
     if (sizeOf(dt) > sizeOf(st)) this.zero({ base: dst.base, off: dst.off + sizeOf(st) }, sizeOf(dt) - sizeOf(st));
+  }
+
+  /** ntop([af,] addr): [u64 address family, 16 address bytes]. */
+  private ntopInto(c: Call, dst: Mem): void {
+    const b = this.b;
+    const addr = c.args[c.args.length - 1]!;
+    const at = this.type(addr);
+    let af: VReg | bigint = at.kind === 'int' || sizeOf(at) === 4 ? 2n : 10n;
+    if (c.args.length === 2) af = this.int(c.args[0]!);
+    this.zero({ base: dst.base, off: dst.off + 8 }, 16);
+    if (at.kind === 'int') {
+      const v = this.int(addr);
+      b.emit({ op: 'store', addr: dst.base, off: dst.off + 8, size: 4, value: v });
+    } else {
+      this.bytesInto(addr, { base: dst.base, off: dst.off + 8 }, sizeOf(at));
+    }
+    b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 8, value: af });
+  }
+
+  /** `n` bytes of an array/string value, or read through a pointer. */
+  private bytesInto(e: Expr, dst: Mem, n: number): void {
+    const t = this.type(e);
+    if (t.kind === 'pointer' || t.kind === 'int') {
+      const p = this.int(e);
+      const space = t.kind === 'pointer' ? t.space : this.unit.space;
+      this.b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, args: [this.addr(dst), { imm: BigInt(n) }, { reg: p }] });
+      return;
+    }
+    const src = this.mem(e);
+    this.copy(dst, src, Math.min(n, sizeOf(t)));
+  }
+
+  /** buf(x [, n]): u32 length, then `size` bytes (zero past the length). */
+  private bufInto(c: Call, dst: Mem, size: number): void {
+    const b = this.b;
+    const x = c.args[0]!;
+    const t = this.type(x);
+    const data: Mem = { base: dst.base, off: dst.off + 4 };
+    this.zero(data, size);
+    if (t.kind === 'array' || t.kind === 'string') {
+      const src = this.mem(x);
+      const n = c.args[1] ? Math.min(size, Number(this.a.constInt(c.args[1]) ?? BigInt(size))) : size;
+      this.copy(data, src, Math.min(n, sizeOf(t)));
+      b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 4, value: BigInt(n) });
+      return;
+    }
+    const p = this.int(x);
+    const k = c.args[1] ? this.a.constInt(c.args[1]) : BigInt(size);
+    let len: VReg | bigint;
+    if (k !== undefined) {
+      len = BigInt(Math.min(size, Number(k)));
+    } else {
+      // min(n, size), unsigned: a length the verifier can bound.
+      const r = b.reg();
+      b.emit({ op: 'mov', dst: r, src: this.int(c.args[1]!) });
+      const big = b.newBlock();
+      const ok = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'gt', a: r, b: BigInt(size), then: big.id, else: ok.id });
+      b.setBlock(big);
+      b.emit({ op: 'const', dst: r, value: BigInt(size) });
+      b.jmp(ok);
+      b.setBlock(ok);
+      len = r;
+    }
+    const space = t.kind === 'pointer' ? t.space : this.unit.space;
+    b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, args: [this.addr(data), typeof len === 'bigint' ? { imm: len } : { reg: len }, { reg: p }] });
+    b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 4, value: len });
   }
 
   /** str(p [, n]) into a buffer of `size` bytes: zeroed, then bpf_probe_read_*_str. */
@@ -1402,6 +1486,11 @@ class UnitLowering {
         const key = this.mapKey(l, keys);
         const fd = this.mapFd(l);
         b.emit({ op: 'call', helper: Helper.map_delete_elem, args: [{ reg: fd }, { obj: key, off: 0 }] });
+        return true;
+      }
+      case 'override': {
+        const v = this.int(c.args[0]!);
+        b.emit({ op: 'call', helper: Helper.override_return, args: [{ reg: this.ctxReg() }, { reg: v }] });
         return true;
       }
       case 'signal': {

@@ -1225,6 +1225,111 @@ class Analyzer {
         }
         return { kind: 'int', size: t.size, signed: false };
       }
+      case 'ntop': {
+        if (!this.nargs(c, 1, 2)) return VOID;
+        const ts = this.args(c);
+        if (ts.some((t) => t.kind === 'void')) return VOID;
+        if (ts.length === 2 && ts[0]!.kind !== 'int') {
+          this.error(`ntop() only supports integer arguments (${argWord(ts[0]!)} provided)`, c.span);
+          return VOID;
+        }
+        const a = ts[ts.length - 1]!;
+        if (a.kind !== 'int' && a.kind !== 'array' && a.kind !== 'string') {
+          this.error(`ntop() expects an integer or array argument, got ${argWord(a)}`, c.span);
+          return VOID;
+        }
+        if (a.kind !== 'int' && sizeOf(a) !== 4 && sizeOf(a) !== 16) {
+          this.error('ntop() argument must be 4 or 16 bytes in size', c.span);
+          return VOID;
+        }
+        return { kind: 'symbol', what: 'inet', size: 24 };
+      }
+      case 'strerror': {
+        if (!this.nargs(c, 1)) return VOID;
+        const t = this.expr(c.args[0]!);
+        if (t.kind !== 'int' && t.kind !== 'void') {
+          this.error(`strerror() only supports integer arguments (${argWord(t)} provided)`, c.span);
+          return VOID;
+        }
+        return { kind: 'symbol', what: 'strerror', size: 8 };
+      }
+      case 'macaddr': {
+        if (!this.nargs(c, 1)) return VOID;
+        const t = this.expr(c.args[0]!);
+        if (t.kind === 'void') return VOID;
+        if (t.kind !== 'array' && t.kind !== 'pointer' && t.kind !== 'string' && t.kind !== 'int') {
+          this.error(`macaddr() only supports array or pointer arguments (${argWord(t)} provided)`, c.span);
+          return VOID;
+        }
+        if (c.args[0]!.kind === 'String') {
+          this.error('macaddr() does not support literal string arguments', c.span);
+          return VOID;
+        }
+        if ((t.kind === 'array' || t.kind === 'string') && sizeOf(t) !== 6) {
+          this.error('macaddr() argument must be 6 bytes in size', c.span);
+          return VOID;
+        }
+        return { kind: 'symbol', what: 'macaddr', size: 8 };
+      }
+      case 'reg': {
+        if (!this.nargs(c, 1)) return VOID;
+        this.args(c);
+        const a0 = c.args[0]!;
+        if (a0.kind !== 'String') {
+          this.error('reg() expects a string literal', c.span);
+          return VOID;
+        }
+        if (PT_REGS[a0.value] === undefined) {
+          this.error(`'${a0.value}' is not a valid register on this architecture (x86_64)`, c.span, `registers: ${Object.keys(PT_REGS).join(', ')}`);
+          return VOID;
+        }
+        const p = this.provider();
+        if (p !== 'kprobe' && p !== 'kretprobe' && p !== 'uprobe' && p !== 'uretprobe') {
+          this.error(`reg can not be used with "${this.providerWord()}" probes`, c.span);
+          return VOID;
+        }
+        return UINT64;
+      }
+      case 'buf': {
+        if (!this.nargs(c, 1, 2)) return VOID;
+        const ts = this.args(c);
+        const t = ts[0]!;
+        if (t.kind === 'void') return VOID;
+        if (t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'array' && t.kind !== 'string') {
+          this.error(`buf() expects an integer, string, or array argument but saw ${argWord(t)}`, c.span);
+          return VOID;
+        }
+        let size = this.strlen;
+        if (c.args.length === 1) {
+          if (t.kind !== 'array' && t.kind !== 'string') {
+            this.error(`buf() expects a length argument for non-array type ${argWord(t)}`, c.span);
+            return VOID;
+          }
+          size = sizeOf(t);
+        } else {
+          if (ts[1]!.kind !== 'int' && ts[1]!.kind !== 'void') {
+            this.error(`buf() only supports integer arguments (${argWord(ts[1]!)} provided)`, c.span);
+            return VOID;
+          }
+          const n = this.constInt(c.args[1]!);
+          if (n !== undefined) {
+            if (n < 0n) {
+              this.error(`buf cannot use negative length (${n})`, c.span);
+              return VOID;
+            }
+            size = Number(n);
+          }
+        }
+        return { kind: 'buffer', size: Math.min(size, this.strlen) };
+      }
+      case 'override': {
+        this.unsafeUsed = true;
+        if (!this.nargs(c, 1)) return VOID;
+        const t = this.expr(c.args[0]!);
+        if (t.kind !== 'int' && t.kind !== 'void') this.error(`override() only supports integer arguments (${argWord(t)} provided)`, c.span);
+        if (this.provider() !== 'kprobe') this.error('override can only be used with kprobes.', c.span);
+        return VOID;
+      }
       case 'kptr': case 'uptr': {
         if (!this.nargs(c, 1)) return VOID;
         const t = this.expr(c.args[0]!);

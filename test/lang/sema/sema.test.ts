@@ -147,6 +147,15 @@ describe('sema: types (bpftrace 0.17 rules)', () => {
     assert.deepEqual(vars('kretprobe:vfs_read { $r = retval; }'), { $r: 'uint64' });
   });
 
+  it('ntop, strerror, macaddr, buf, reg', () => {
+    assert.deepEqual(vars('kprobe:f { $a = ntop(arg0); $b = strerror(5); $c = macaddr(arg1); $d = buf(arg2, 10); $e = reg("sp"); $f = buf(arg2, 1000); }'), {
+      $a: 'inet', $b: 'strerror', $c: 'macaddr', $d: 'buffer[10]', $e: 'uint64', $f: 'buffer[64]',
+    });
+    assert.match(error('kprobe:f { $r = reg("xyz"); }'), /'xyz' is not a valid register on this architecture \(x86_64\)/);
+    assert.match(error('BEGIN { $r = reg("ip"); }'), /reg can not be used with "BEGIN" probes/);
+    assert.match(error('BEGIN { $r = ntop("abc"); }'), /ntop\(\) argument must be 4 or 16 bytes in size/);
+  });
+
   it('kstack and ustack: a mode and a frame limit', () => {
     const a = sema('profile:hz:99 { $a = kstack; $b = ustack(perf); $c = kstack(5); $d = ustack(raw, 9); }');
     const t = (n: string) => a.units[0]!.vars.get(n)!.type;
