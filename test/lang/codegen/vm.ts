@@ -89,6 +89,8 @@ export interface RunResult {
   steps: number;
   /** Deepest stack byte touched below r10 of the main frame. */
   maxDepth: number;
+  /** The memory at the end (what helpers wrote into map values, for instance). */
+  mem: Memory;
 }
 
 function aluOp(op: number, dst: bigint, src: bigint, w32: boolean, signed: boolean): bigint {
@@ -223,7 +225,7 @@ export function runBpf(items: readonly AsmItem[], env: Env): RunResult {
         if (op === JmpOp.EXIT) {
           const r0 = get(0);
           const c = callStack.pop();
-          if (!c) return { r0, calls, steps, maxDepth };
+          if (!c) return { r0, calls, steps, maxDepth, mem };
           for (let r = 6; r <= 9; r++) {
             regs[r] = c.saved[r]!;
             init[r] = c.savedInit[r]!;
@@ -422,5 +424,5 @@ export function runIr(p: IrProgram, env: Env): RunResult {
     }
   };
   const r0 = call(p.main, [BigInt(CTX)]);
-  return { r0, calls, steps, maxDepth: 0 };
+  return { r0, calls, steps, maxDepth: 0, mem };
 }

@@ -75,9 +75,9 @@ const SCRIPTS: [string, Partial<CompileOptions>?][] = [
   ['BEGIN { $p = (uint64 *)curtask; @v = *$p; $q = (int32 *)curtask; @w = $q[2]; @k = ksym(123); @b = bswap((uint32)1); }'],
   ['BEGIN { @s = str(curtask); @t = str(curtask, 4); $n = rand; @u = str(curtask, $n); }'],
   ['kprobe:f { signal("USR1"); } kprobe:g { signal(9); }', { unsafe: true }],
-  ['tracepoint:sched:sched_switch { printf("%s %s %r %r\n", ntop(args->prev_pid), ntop(2, args->next_pid), buf(args->prev_comm), buf(args->prev_comm, 4)); @e[strerror(args->prev_prio)] = count(); }'],
-  ['kprobe:f { @[reg("ip"), reg("sp")] = count(); printf("%s %r\n", macaddr(arg0), buf(arg1, arg2)); $m = macaddr((uint8 *)arg0); @m = ntop(arg1); }'],
-  ['profile:hz:99 { @[kstack] = count(); @u[ustack(perf, 5), comm] = count(); printf("%s\n", kstack(5)); } BEGIN { @b = kstack; }'],
+  ['tracepoint:sched:sched_switch { printf("%s %s %r %r\\n", ntop(args->prev_pid), ntop(2, args->next_pid), buf(args->prev_comm), buf(args->prev_comm, 4)); @e[strerror(args->prev_prio)] = count(); }'],
+  ['kprobe:f { @[reg("ip"), reg("sp")] = count(); printf("%s %r\\n", macaddr(arg0), buf(arg1, arg2)); $m = macaddr((uint8 *)arg0); @m = ntop(arg1); }'],
+  ['profile:hz:99 { @[kstack] = count(); @u[ustack(perf, 5), comm] = count(); printf("%s\\n", kstack(5)); } BEGIN { @b = kstack; }'],
   ['BEGIN { printf("%s|%-5s|%5d|%x|%lu\\n", "a", "b", 1, 255, 18446744073709551615); print((1, 2)); print("x"); print(comm); }'],
 ];
 

@@ -153,7 +153,7 @@ describe('sema: types (bpftrace 0.17 rules)', () => {
     });
     assert.match(error('kprobe:f { $r = reg("xyz"); }'), /'xyz' is not a valid register on this architecture \(x86_64\)/);
     assert.match(error('BEGIN { $r = reg("ip"); }'), /reg can not be used with "BEGIN" probes/);
-    assert.match(error('BEGIN { $r = ntop("abc"); }'), /ntop\(\) argument must be 4 or 16 bytes in size/);
+    assert.match(error('BEGIN { $r = ntop("abcdef"); }'), /ntop\(\) argument must be 4 or 16 bytes in size/);
   });
 
   it('kstack and ustack: a mode and a frame limit', () => {
