@@ -18,6 +18,7 @@ OPTIONS:
     -c 'CMD'       run CMD once the probes are attached (cpid is its pid); stop when it exits
     -p PID         uprobes and USDT probes in this process only
     -o FILE        write the output to FILE
+    -f FORMAT      output format: text (default) or json (one JSON object a line)
     -B MODE        output buffering: none, line (default) or full
     -l [PATTERN]   list probes matching PATTERN (-v: with tracepoint arguments)
     -d             dry run: print the AST, the IR and the instructions of each probe

@@ -55,7 +55,6 @@ export function debugText(source: string, file: string, s: CompiledScript): stri
 }
 
 export async function trace(o: CliOptions): Promise<number> {
-  if (o.format === 'json') throw new Error('-f json is not supported yet');
   if (o.pid !== undefined && !processExists(o.pid)) throw new Error(`-p ${o.pid}: no such process`);
   if (o.pid !== undefined && o.command !== undefined) throw new Error('-p and -c cannot be used together');
   let script: { source: string; file: string };
@@ -89,12 +88,16 @@ export async function trace(o: CliOptions): Promise<number> {
     return 0;
   }
   const mode = o.buffering ?? 'line';
-  const stdout = new FdTextOut(1, mode);
-  const out = o.output !== undefined ? FdTextOut.toFile(o.output, mode) : stdout;
+  // Output nobody reads any more (`sonde … | head`) ends the run as SIGTERM would.
+  const gone = (): void => {
+    process.emit('SIGTERM', 'SIGTERM');
+  };
+  const stdout = new FdTextOut(1, mode, false, gone);
+  const out = o.output !== undefined ? FdTextOut.toFile(o.output, mode, gone) : stdout;
   const command = o.command !== undefined ? await PausedCommand.start(o.command) : undefined;
   try {
     return await runScript(compiled, {
-      out, stdout, verbose: o.verbose, quiet: o.quiet, unsafe: o.unsafe,
+      out, stdout, verbose: o.verbose, quiet: o.quiet, unsafe: o.unsafe, format: o.format,
       ...(o.pid !== undefined ? { pid: o.pid } : {}),
       ...(command ? { command } : {}),
     });

@@ -2,8 +2,9 @@
 import type { CompiledScript, MapDef } from '../lang/spec.js';
 import type { BpfMap } from '../bpf/map.js';
 import {
-  decodeValue, formatPrintf, formatMergedMap, formatValue, formatTime, parseFormat, userKeySize,
-  type FormatSpec, type MergedAgg, type Resolver, type Value,
+  decodeValue, formatPrintf, formatMergedMap, formatValue, formatTime, parseFormat, orderMap,
+  jsonAttached, jsonCat, jsonLost, jsonMergedMap, jsonPrintf, jsonSyscall, jsonTime, jsonValue,
+  type FormatSpec, type MapRow, type MergedAgg, type Resolver, type Value,
 } from '../output/index.js';
 import type { Renderer, EventRecord, FormatEventDef } from './script.js';
 import type { RawMapEntry } from './map-read.js';
@@ -35,8 +36,16 @@ function stackMaps(script: CompiledScript, maps: ReadonlyMap<string, BpfMap>): {
   return { ...(kernel ? { kernel } : {}), ...(user ? { user } : {}) };
 }
 
-export function bpftraceRenderer(script: CompiledScript, maps: ReadonlyMap<string, BpfMap>, resolver?: Partial<Resolver>): BpftraceRenderer {
-  const r = resolver ?? systemResolver({ ...(script.probeNames ? { probeNames: script.probeNames } : {}), stacks: stackMaps(script, maps) });
+export interface RendererOptions {
+  /** bpftrace's -f json: one JSON object a line. */
+  format?: 'text' | 'json';
+  /** Default: symbols, stacks, users and probe names from the running system. */
+  resolver?: Partial<Resolver>;
+}
+
+export function bpftraceRenderer(script: CompiledScript, maps: ReadonlyMap<string, BpfMap>, opts: RendererOptions = {}): BpftraceRenderer {
+  const json = opts.format === 'json';
+  const r = opts.resolver ?? systemResolver({ ...(script.probeNames ? { probeNames: script.probeNames } : {}), stacks: stackMaps(script, maps) });
   const specs = new Map<string, FormatSpec>();
   const spec = (format: string, fn: string): FormatSpec => {
     let s = specs.get(format);
@@ -53,25 +62,38 @@ export function bpftraceRenderer(script: CompiledScript, maps: ReadonlyMap<strin
     format(def, rec) {
       const values = args(def, rec);
       const text = formatPrintf(spec(def.format, def.kind), values, def.args.map((a) => a.type), r);
-      return { text, values };
+      // system() and cat() get their command / path here; their output is wrapped by output().
+      return { text: json && def.kind === 'printf' ? jsonPrintf(text) : text, values };
     },
     printValue(def, rec) {
       const a = def.args[0];
       if (!a) return { text: '\n', value: '' };
       const value = decodeValue(a.type, rec.view, rec.offset + a.offset);
-      return { text: formatValue(a.type, value, r), value };
+      return { text: json ? jsonValue(a.type, value, r) : formatValue(a.type, value, r), value };
     },
-    map(def: MapDef, entries: RawMapEntry[], opts) {
-      const text = formatMergedMap(def, entries, { top: opts.top, div: opts.div, resolver: r });
-      const n = userKeySize(def);
-      const typed = entries.map((e): MapEntryValue => ({
-        key: def.key.kind === 'void' ? undefined : decodeValue(def.key, view(e.key.subarray(0, n)), 0),
-        value: e.value instanceof Uint8Array ? decodeValue(def.value, view(e.value), 0) : e.value,
-      }));
-      return { text, entries: typed };
+    map(def: MapDef, entries: RawMapEntry[], o) {
+      const fo = { top: o.top, div: o.div, resolver: r };
+      const text = json ? jsonMergedMap(def, entries, fo) : formatMergedMap(def, entries, fo);
+      return { text, entries: typedEntries(def, entries, o.top) };
     },
     time(format, at) {
-      return formatTime(format, at);
+      const text = formatTime(format, at);
+      return json ? jsonTime(text) : text;
     },
+    attached: (n) => (json ? jsonAttached(n) : `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`),
+    lost: (n) => (json ? jsonLost(n) : `Lost ${n} events\n`),
+    output: (kind, text) => (!json ? text : kind === 'system' ? jsonSyscall(text) : jsonCat(text)),
   };
+}
+
+/** A map's entries decoded, in the order bpftrace prints them (print()'s `top` applied). */
+export function typedEntries(def: MapDef, entries: RawMapEntry[], top = 0): MapEntryValue[] {
+  const key = (row: MapRow): Value | undefined => (def.key.kind === 'void' ? undefined : row.key);
+  const value = (v: MergedAgg | Uint8Array): MergedAgg | Value => (v instanceof Uint8Array ? decodeValue(def.value, view(v), 0) : v);
+  const o = orderMap(def, entries, top);
+  switch (o.kind) {
+    case 'plain': return o.rows.map((row) => ({ key: key(row), value: value(row.value) }));
+    case 'hist': return o.groups.map(({ row }) => ({ key: key(row), value: value(row.value) }));
+    case 'stats': return o.items.map(({ row, m }) => ({ key: key(row), value: m }));
+  }
 }

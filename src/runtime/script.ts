@@ -60,6 +60,12 @@ export interface Renderer<V = unknown, E = unknown> {
   map(def: MapDef, entries: RawMapEntry[], opts: { top: number; div: number }): { text: string; entries: E[] };
   /** time(fmt) at `at`. */
   time(format: string, at: Date): string;
+  /** The "Attaching N probes..." line (default: bpftrace's text). */
+  attached?(n: number): string;
+  /** The lost-records message (default: `Lost N events`, on stderr). */
+  lost?(n: number): string;
+  /** What system() printed / the file cat() read, as it goes to the output. */
+  output?(kind: 'system' | 'cat', text: string): string;
 }
 
 /** What a running script produces, in order; `text` is exactly what bpftrace prints for it. */
@@ -102,6 +108,8 @@ export interface ScriptOptions<V = Value, E = MapEntryValue> {
   command?: PausedCommand;
   /** Print __BPFTRACE_NOTIFY_PROBES_ATTACHED on stderr once attached (default: from the environment, like bpftrace). */
   notifyAttached?: boolean;
+  /** bpftrace's -f: text (default) or json lines. */
+  format?: 'text' | 'json';
   /** Size of the '.events' ring buffer in bytes (a power of two, at least a page). */
   ringBufferBytes?: number;
   /** Print every user map when the run ends (default true). */
@@ -228,8 +236,11 @@ export class ScriptRun<V = unknown, E = unknown> {
     if (s.unsafe && !o.unsafe) {
       throw new ScriptError('unsafe script', `${s.file}: error: this script uses unsafe functions (system(), signal()…); run it with --unsafe`);
     }
+    for (const def of s.maps) this.createMap(def);
+    this.renderer = o.renderer ?? (bpftraceRenderer(s, this.maps, o.format ? { format: o.format } : {}) as unknown as Renderer<V, E>);
     if (!o.quiet && !o.silent) {
-      this.out.write(`Attaching ${s.probeCount} probe${s.probeCount === 1 ? '' : 's'}...\n`);
+      const n = s.probeCount;
+      this.out.write(this.renderer.attached?.(n) ?? `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`);
       this.out.flush();
     }
     // Run-time statistics cost a little per event: on only while we run, only if asked, only if off.
@@ -240,8 +251,6 @@ export class ScriptRun<V = unknown, E = unknown> {
         this.statsFd = -1;
       }
     }
-    for (const def of s.maps) this.createMap(def);
-    this.renderer = o.renderer ?? (bpftraceRenderer(s, this.maps) as unknown as Renderer<V, E>);
     const elapsed = this.maps.get('.elapsed');
     if (elapsed) this.writeBootTime(elapsed);
     const cpid = this.maps.get('.cpid');
@@ -259,7 +268,7 @@ export class ScriptRun<V = unknown, E = unknown> {
       this.ring = new RingBuffer(events);
       this.reader = new EventReader({
         onRecord: (view, offset, length) => this.onRecord({ view, offset, length }),
-        onBatch: () => this.out.flush(),
+        onBatch: () => (this.out.endOfBatch ? this.out.endOfBatch() : this.out.flush()),
       });
       this.reader.addRingBuffer(this.ring);
     }
@@ -417,7 +426,8 @@ export class ScriptRun<V = unknown, E = unknown> {
   private drain(): void {
     if (!this.ring) return;
     this.ring.drain((view, offset, length) => this.onRecord({ view, offset, length }));
-    this.out.flush();
+    if (this.out.endOfBatch) this.out.endOfBatch();
+    else this.out.flush();
   }
 
   private async release(): Promise<void> {
@@ -488,7 +498,8 @@ export class ScriptRun<V = unknown, E = unknown> {
         this.out.flush();
         // bpftrace runs the command synchronously and its output lands in bpftrace's stdout.
         const res = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
-        this.emit({ type: 'system', command, text: res.stdout ?? '', status: res.status }, res.stdout ?? '');
+        const text = res.stdout ?? '';
+        this.emit({ type: 'system', command, text, status: res.status }, r.output?.('system', text) ?? text);
         return;
       }
       case 'cat': {
@@ -501,7 +512,7 @@ export class ScriptRun<V = unknown, E = unknown> {
           this.err(`sonde: cat: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
           return;
         }
-        this.emit({ type: 'cat', path, text }, text);
+        this.emit({ type: 'cat', path, text }, r.output?.('cat', text) ?? text);
         return;
       }
     }
@@ -525,8 +536,10 @@ export class ScriptRun<V = unknown, E = unknown> {
     if (total > this.lostReported) {
       const n = total - this.lostReported;
       this.lostReported = total;
-      const text = `Lost ${n} events\n`;
-      this.err(text);
+      const text = this.renderer.lost?.(Number(n)) ?? `Lost ${n} events\n`;
+      // bpftrace's JSON consumers read the lost count with the rest; text goes to stderr.
+      if (this.opts.format === 'json' && !this.opts.silent) this.out.write(text);
+      else this.err(text);
       this.opts.onEvent?.({ type: 'lost', count: Number(n), text });
     }
   }

@@ -7,6 +7,8 @@ export interface TextOut {
   write(text: string): void;
   /** Pushes out anything buffered. */
   flush(): void;
+  /** A batch of events has been written: push it out unless fully buffered (-B full). */
+  endOfBatch?(): void;
 }
 
 const FULL_LIMIT = 64 * 1024;
@@ -22,14 +24,22 @@ export class FdTextOut implements TextOut {
   /** Set once a write failed (closed pipe): later text is dropped instead of throwing again. */
   broken: Error | undefined;
 
-  constructor(fd: number, readonly mode: BufferMode = 'line', owned = false) {
+  private readonly onError: ((e: Error) => void) | undefined;
+
+  /** `onError` is told once when writing fails for good (a closed pipe: `sonde … | head`). */
+  constructor(fd: number, readonly mode: BufferMode = 'line', owned = false, onError?: (e: Error) => void) {
     this.fd = fd;
     this.owned = owned;
+    this.onError = onError;
   }
 
   /** -o FILE: created or truncated, as bpftrace does. */
-  static toFile(path: string, mode: BufferMode = 'line'): FdTextOut {
-    return new FdTextOut(openSync(path, 'w', 0o644), mode, true);
+  static toFile(path: string, mode: BufferMode = 'line', onError?: (e: Error) => void): FdTextOut {
+    return new FdTextOut(openSync(path, 'w', 0o644), mode, true, onError);
+  }
+
+  endOfBatch(): void {
+    if (this.mode !== 'full') this.flush();
   }
 
   write(text: string): void {
@@ -76,6 +86,7 @@ export class FdTextOut implements TextOut {
           continue;
         }
         this.broken = e as Error;
+        this.onError?.(this.broken);
         return;
       }
     }

@@ -228,3 +228,24 @@ test('-d prints the AST, each program\'s IR and instructions, and attaches nothi
   assert.match(r.stdout, /\nmaps\n {2}@ \(\S+\): /);
   assert.doesNotMatch(r.stdout, /Attaching/);
 });
+
+test('-f json: bpftrace\'s JSON lines', needsRoot, () => {
+  const r = sonde(['-f', 'json', '-e', 'BEGIN { printf("hi %d\\n", 5); @x = count(); @h = hist(5); @s["a"] = 1; exit(); }']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, [
+    '{"type": "attached_probes", "data": {"probes": 1}}',
+    '{"type": "printf", "data": "hi 5\\n"}',
+    '', '',
+    '{"type": "hist", "data": {"@h": [{"min": 4, "max": 7, "count": 1}]}}',
+    '{"type": "map", "data": {"@s": {"a": 1}}}',
+    '{"type": "map", "data": {"@x": 1}}',
+    '',
+  ].join('\n'));
+});
+
+test('a reader that goes away (| head) ends the run, as SIGTERM does', needsRoot, () => {
+  const t0 = Date.now();
+  const r = spawnSync('sh', ['-c', `'${SONDE}' -e 'interval:ms:10 { printf("line\\n"); }' | head -3`], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.stdout, 'Attaching 1 probe...\nline\nline\n');
+  assert.ok(Date.now() - t0 < 10_000, 'sonde ended soon after head did');
+});
