@@ -24,18 +24,6 @@ function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Stack-trace maps of a script by the space they serve (names chosen by the compiler). */
-function stackMaps(script: CompiledScript, maps: ReadonlyMap<string, BpfMap>): { kernel?: BpfMap; user?: BpfMap } {
-  const defs = script.maps.filter((m) => m.kind === 'stack_trace');
-  const pick = (re: RegExp): BpfMap | undefined => {
-    const d = defs.find((m) => re.test(m.name)) ?? (defs.length === 1 ? defs[0] : undefined);
-    return d ? maps.get(d.name) : undefined;
-  };
-  const kernel = pick(/k/i);
-  const user = pick(/u/i);
-  return { ...(kernel ? { kernel } : {}), ...(user ? { user } : {}) };
-}
-
 export interface RendererOptions {
   /** bpftrace's -f json: one JSON object a line. */
   format?: 'text' | 'json';
@@ -45,7 +33,7 @@ export interface RendererOptions {
 
 export function bpftraceRenderer(script: CompiledScript, maps: ReadonlyMap<string, BpfMap>, opts: RendererOptions = {}): BpftraceRenderer {
   const json = opts.format === 'json';
-  const r = opts.resolver ?? systemResolver({ ...(script.probeNames ? { probeNames: script.probeNames } : {}), stacks: stackMaps(script, maps) });
+  const r = opts.resolver ?? systemResolver({ ...(script.probeNames ? { probeNames: script.probeNames } : {}), stackMap: (v) => maps.get(`.stacks_${v.limit}`) });
   const specs = new Map<string, FormatSpec>();
   const spec = (format: string, fn: string): FormatSpec => {
     let s = specs.get(format);

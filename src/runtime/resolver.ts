@@ -11,8 +11,8 @@ import type { BpfMap } from '../bpf/map.js';
 export interface ResolverSources {
   /** Values of the `probe` builtin index this list (CompiledScript.probeNames). */
   probeNames?: readonly string[];
-  /** Stack-trace maps by space; one map may serve both. */
-  stacks?: { kernel?: BpfMap; user?: BpfMap };
+  /** The stack-trace map holding a kstack/ustack value's frames. */
+  stackMap?: (v: StackValue) => BpfMap | undefined;
 }
 
 export function systemResolver(src: ResolverSources = {}): Partial<Resolver> {
@@ -48,7 +48,7 @@ export function systemResolver(src: ResolverSources = {}): Partial<Resolver> {
       return withModule ? `${name} (${r.module ?? '[unknown]'})` : name;
     },
     stack(v: StackValue) {
-      const map = v.space === 'kernel' ? src.stacks?.kernel : src.stacks?.user;
+      const map = src.stackMap?.(v);
       if (!map || v.id < 0) return undefined;
       const key = new Uint8Array(4);
       new DataView(key.buffer).setUint32(0, v.id, true);
