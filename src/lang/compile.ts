@@ -79,6 +79,8 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
 
   const progNames = new Set<string>();
   const programs: CompiledIr['programs'] = [];
+  /** The attach points (as written) each program serves, for its probeName. */
+  const written = new Map<CompiledIr['programs'][number], string[]>();
   // Programs of the same probe block that came out identical serve all their attach points.
   const byText = new Map<string, CompiledIr['programs'][number]>();
   for (const unit of a.units) {
@@ -87,20 +89,20 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
     const attach = attachDefs(unit);
     const key = `${unit.probeIndex}|${unit.plan.progKind}|${formatIr({ ...ir, name: '', main: { ...ir.main, name: '' } })}`;
     const same = byText.get(key);
+    const raws = unit.plan.instances.map((i) => i.ap.raw);
     if (same && !unit.plan.syscalls) {
       same.attach.push(...attach);
+      written.get(same)!.push(...raws);
       progNames.delete(name);
       continue;
     }
     const p = { name, probeIndex: unit.probeIndex, probeName: probeName(unit), progKind: unit.plan.progKind, attach, ir };
     byText.set(key, p);
+    written.set(p, raws);
     programs.push(p);
   }
   for (const p of programs) {
-    if (p.attach.length > 1 && !p.probeName.includes(',')) {
-      const probe = a.program.probes[p.probeIndex]!;
-      p.probeName = probe.attachPoints.map((ap) => ap.raw).join(',');
-    }
+    if (p.attach.length > 1) p.probeName = [...new Set(written.get(p))].join(',');
   }
   const maps: MapDef[] = [...layouts.values()].map((l) => l.def);
   maps.push(...internalMaps(a.uses, events.events.length > 0, a.stackLimits));

@@ -13,15 +13,16 @@ export class EventTable {
   readonly events: EventDef[] = [];
   private readonly shared = new Map<string, number>();
 
-  /** Adds an event; events without a call-site payload (exit, clear @m, …) are shared. */
+  /**
+   * Adds an event, or returns the id of an identical one: events without a call-site payload
+   * (exit, clear @m, …) are shared by every call site, a printf by the programs compiled from
+   * the same call (its span is part of it), so that those programs can come out identical.
+   */
   add(e: EventDef): number {
-    const shareable = e.kind === 'exit' || e.kind === 'clear_map' || e.kind === 'zero_map' || e.kind === 'print_map' || e.kind === 'time';
-    if (shareable) {
-      const key = JSON.stringify(e);
-      const id = this.shared.get(key);
-      if (id !== undefined) return id;
-      this.shared.set(key, this.events.length);
-    }
+    const key = JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    const id = this.shared.get(key);
+    if (id !== undefined) return id;
+    this.shared.set(key, this.events.length);
     this.events.push(e);
     return this.events.length - 1;
   }

@@ -85,6 +85,14 @@ describe('lowering: properties', () => {
     assert.deepEqual(c.events.map((e) => e.kind), ['exit', 'clear_map']);
   });
 
+  it('BEGIN, END in one block: one program serving both, named after both', () => {
+    const c = ir('BEGIN, END { printf("x\\n"); } BEGIN, interval:s:1 { @n = count(); }');
+    assert.deepEqual(c.programs.map((p) => [p.name, p.probeName, p.attach.map((x) => x.kind)]), [
+      ['BEGIN', 'BEGIN,END', ['begin', 'end']], ['BEGIN_2', 'BEGIN', ['begin']], ['i_s_1', 'interval:s:1', ['interval']],
+    ]);
+    assert.equal(c.events.length, 1, 'one printf call site, one event');
+  });
+
   it('programs of one probe that come out identical share one program', () => {
     const c = ir('tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_close { @[args->fd] = count(); }');
     assert.equal(c.programs.length, 1);
