@@ -127,8 +127,10 @@ export function emitFunction(f: LFunc, colour: Int8Array, frame: Frame, withLabe
   return items;
 
   function insn(i: LInsn, out: AsmItem[]): void {
+    // Builders return fresh records: setting the span in place is safe.
     const put = (x: Insn): void => {
-      out.push(i.span ? { ...x, span: i.span } : x);
+      if (i.span) x.span = i.span;
+      out.push(x);
     };
     switch (i.k) {
       case 'mov':
@@ -216,7 +218,8 @@ export function emitFunction(f: LFunc, colour: Int8Array, frame: Frame, withLabe
 
   function term(t: LTerm, next: number, out: AsmItem[]): void {
     const put = (x: Insn): void => {
-      out.push(t.span ? { ...x, span: t.span } : x);
+      if (t.span) x.span = t.span;
+      out.push(x);
     };
     const jump = (b: number): string => {
       targeted.add(b);

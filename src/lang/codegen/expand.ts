@@ -117,53 +117,52 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
   }
 
   function li(d: Node, v: bigint, emit: (i: LInsn) => void, span?: Span): void {
-    emit({ k: 'li', d, v: BigInt.asIntN(64, v), ...sp(span) });
+    emit({ k: 'li', d, v: BigInt.asIntN(64, v), span });
   }
 
   function expandInsn(i: IrInsn, emit: (i: LInsn) => void): void {
     const s = i.span;
-    const S = sp(s);
     switch (i.op) {
       case 'const':
         li(vr(i.dst, s), i.value, emit, s);
         return;
       case 'mov':
-        emit({ k: 'mov', d: vr(i.dst, s), s: vr(i.src, s), ...S });
+        emit({ k: 'mov', d: vr(i.dst, s), s: vr(i.src, s), span: s });
         return;
       case 'alu':
         alu(i.alu, vr(i.dst, s), vr(i.a, s), typeof i.b === 'bigint' ? i.b : vr(i.b, s), i.w32 === true, emit, s);
         return;
       case 'neg': {
         const d = vr(i.dst, s);
-        emit({ k: 'mov', d, s: vr(i.a, s), ...S });
-        emit({ k: 'neg', d, w32: false, ...S });
+        emit({ k: 'mov', d, s: vr(i.a, s), span: s });
+        emit({ k: 'neg', d, w32: false, span: s });
         return;
       }
       case 'sext': {
         const d = vr(i.dst, s);
         if (opts.cpuV4) {
-          emit({ k: 'movsx', d, s: vr(i.a, s), bits: i.bits, ...S });
+          emit({ k: 'movsx', d, s: vr(i.a, s), bits: i.bits, span: s });
         } else {
-          emit({ k: 'mov', d, s: vr(i.a, s), ...S });
-          emit({ k: 'alu', op: 'lsh', d, b: null, imm: 64 - i.bits, w32: false, ...S });
-          emit({ k: 'alu', op: 'arsh', d, b: null, imm: 64 - i.bits, w32: false, ...S });
+          emit({ k: 'mov', d, s: vr(i.a, s), span: s });
+          emit({ k: 'alu', op: 'lsh', d, b: null, imm: 64 - i.bits, w32: false, span: s });
+          emit({ k: 'alu', op: 'arsh', d, b: null, imm: 64 - i.bits, w32: false, span: s });
         }
         return;
       }
       case 'zext': {
         const d = vr(i.dst, s);
         if (i.bits === 32) {
-          emit({ k: 'mov', d, s: vr(i.a, s), w32: true, ...S });
+          emit({ k: 'mov', d, s: vr(i.a, s), w32: true, span: s });
         } else {
-          emit({ k: 'mov', d, s: vr(i.a, s), ...S });
-          emit({ k: 'alu', op: 'and', d, b: null, imm: i.bits === 8 ? 0xff : 0xffff, w32: false, ...S });
+          emit({ k: 'mov', d, s: vr(i.a, s), span: s });
+          emit({ k: 'alu', op: 'and', d, b: null, imm: i.bits === 8 ? 0xff : 0xffff, w32: false, span: s });
         }
         return;
       }
       case 'bswap': {
         const d = vr(i.dst, s);
-        emit({ k: 'mov', d, s: vr(i.a, s), ...S });
-        emit({ k: 'be', d, bits: i.bits, ...S });
+        emit({ k: 'mov', d, s: vr(i.a, s), span: s });
+        emit({ k: 'be', d, bits: i.bits, span: s });
         return;
       }
       case 'load': {
@@ -172,15 +171,15 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
         checkOff(i.off, s);
         if (i.signed === true && i.size < 8) {
           if (opts.cpuV4) {
-            emit({ k: 'ld', d, base: b, off: i.off, size: i.size, sx: true, ...S });
+            emit({ k: 'ld', d, base: b, off: i.off, size: i.size, sx: true, span: s });
           } else {
             const sh = 64 - i.size * 8;
-            emit({ k: 'ld', d, base: b, off: i.off, size: i.size, ...S });
-            emit({ k: 'alu', op: 'lsh', d, b: null, imm: sh, w32: false, ...S });
-            emit({ k: 'alu', op: 'arsh', d, b: null, imm: sh, w32: false, ...S });
+            emit({ k: 'ld', d, base: b, off: i.off, size: i.size, span: s });
+            emit({ k: 'alu', op: 'lsh', d, b: null, imm: sh, w32: false, span: s });
+            emit({ k: 'alu', op: 'arsh', d, b: null, imm: sh, w32: false, span: s });
           }
         } else {
-          emit({ k: 'ld', d, base: b, off: i.off, size: i.size, ...S });
+          emit({ k: 'ld', d, base: b, off: i.off, size: i.size, span: s });
         }
         return;
       }
@@ -190,58 +189,58 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
         if (typeof i.value === 'bigint') {
           const v = i.size === 8 ? BigInt.asIntN(64, i.value) : BigInt.asIntN(32, BigInt.asUintN(i.size * 8, i.value));
           if (fitsS32(v)) {
-            emit({ k: 'st', base: b, off: i.off, size: i.size, s: null, imm: Number(v), ...S });
+            emit({ k: 'st', base: b, off: i.off, size: i.size, s: null, imm: Number(v), span: s });
           } else {
             const t = temp();
             li(t, v, emit, s);
-            emit({ k: 'st', base: b, off: i.off, size: i.size, s: t, imm: 0, ...S });
+            emit({ k: 'st', base: b, off: i.off, size: i.size, s: t, imm: 0, span: s });
           }
         } else {
-          emit({ k: 'st', base: b, off: i.off, size: i.size, s: vr(i.value, s), imm: 0, ...S });
+          emit({ k: 'st', base: b, off: i.off, size: i.size, s: vr(i.value, s), imm: 0, span: s });
         }
         return;
       }
       case 'addr':
         obj(i.obj, i.off, 0, s);
-        emit({ k: 'addr', d: vr(i.dst, s), obj: i.obj, off: i.off, ...S });
+        emit({ k: 'addr', d: vr(i.dst, s), obj: i.obj, off: i.off, span: s });
         return;
       case 'mapfd':
-        emit({ k: 'mapfd', d: vr(i.dst, s), map: i.map, ...S });
+        emit({ k: 'mapfd', d: vr(i.dst, s), map: i.map, span: s });
         return;
       case 'ctx':
-        emit({ k: 'mov', d: vr(i.dst, s), s: ctxNode, ...S });
+        emit({ k: 'mov', d: vr(i.dst, s), s: ctxNode, span: s });
         return;
       case 'funcaddr':
-        emit({ k: 'func', d: vr(i.dst, s), func: i.func, ...S });
+        emit({ k: 'func', d: vr(i.dst, s), func: i.func, span: s });
         return;
       case 'call':
       case 'calllocal': {
         if (i.args.length > 5) throw new CodegenError(`a call takes at most 5 arguments, not ${i.args.length}`, s);
         // Registers first (they may die here, freeing their registers), constants and addresses last.
         i.args.forEach((a, n) => {
-          if ('reg' in a) emit({ k: 'mov', d: n + 1, s: vr(a.reg, s), ...S });
+          if ('reg' in a) emit({ k: 'mov', d: n + 1, s: vr(a.reg, s), span: s });
         });
         i.args.forEach((a, n) => {
           if ('imm' in a) li(n + 1, a.imm, emit, s);
           else if ('obj' in a) {
             obj(a.obj, a.off, 0, s);
-            emit({ k: 'addr', d: n + 1, obj: a.obj, off: a.off, ...S });
+            emit({ k: 'addr', d: n + 1, obj: a.obj, off: a.off, span: s });
           }
         });
         const target = i.op === 'call' ? i.helper : i.func;
-        emit({ k: 'call', target, nargs: i.args.length, ...S });
-        if (i.dst !== undefined) emit({ k: 'mov', d: vr(i.dst, s), s: 0, ...S });
+        emit({ k: 'call', target, nargs: i.args.length, span: s });
+        if (i.dst !== undefined) emit({ k: 'mov', d: vr(i.dst, s), s: 0, span: s });
         return;
       }
       case 'atomic_add': {
         const b = base(i.addr, i.off, i.size, s);
         checkOff(i.off, s);
-        emit({ k: 'atomic', base: b, off: i.off, size: i.size, s: vr(i.value, s), ...S });
+        emit({ k: 'atomic', base: b, off: i.off, size: i.size, s: vr(i.value, s), span: s });
         return;
       }
       case 'zero':
         obj(i.obj, i.off, i.len, s);
-        if (i.len > 0) emit({ k: 'zero', obj: i.obj, off: i.off, len: i.len, ...S });
+        if (i.len > 0) emit({ k: 'zero', obj: i.obj, off: i.off, len: i.len, span: s });
         return;
       case 'copy': {
         obj(i.obj, i.off, i.len, s);
@@ -250,7 +249,7 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
         if (i.len > 0) {
           const t = temp();
           unspillable.add(t);
-          emit({ k: 'copy', obj: i.obj, off: i.off, src, srcOff: i.srcOff, len: i.len, t, ...S });
+          emit({ k: 'copy', obj: i.obj, off: i.off, src, srcOff: i.srcOff, len: i.len, t, span: s });
         }
         return;
       }
@@ -262,7 +261,6 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
   }
 
   function alu(op: AluOp, d: Node, a: Node, b: Node | bigint, w32: boolean, emit: (i: LInsn) => void, span?: Span): void {
-    const S = sp(span);
     if (typeof b === 'bigint') {
       let v = w32 ? BigInt.asIntN(32, b) : BigInt.asIntN(64, b);
       // The machine masks shift counts of registers the same way; an immediate too large is refused.
@@ -270,7 +268,7 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
       if (v === 0n && (op === 'div' || op === 'sdiv' || op === 'mod' || op === 'smod')) {
         // BPF defines x / 0 = 0 and x % 0 = x; the verifier refuses a constant zero divisor.
         if (op === 'div' || op === 'sdiv') li(d, 0n, emit, span);
-        else emit({ k: 'mov', d, s: a, ...(w32 ? { w32: true } : {}), ...S });
+        else emit({ k: 'mov', d, s: a, ...(w32 ? { w32: true } : {}), span: span });
         return;
       }
       if ((op === 'sdiv' || op === 'smod') && !opts.cpuV4) {
@@ -280,8 +278,8 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
         return signedDiv(op, d, a, t, w32, emit, span);
       }
       if (fitsS32(v)) {
-        if (d !== a) emit({ k: 'mov', d, s: a, ...S });
-        emit({ k: 'alu', op, d, b: null, imm: Number(v), w32, ...S });
+        if (d !== a) emit({ k: 'mov', d, s: a, span: span });
+        emit({ k: 'alu', op, d, b: null, imm: Number(v), w32, span: span });
         return;
       }
       const t = temp();
@@ -292,13 +290,13 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
     if (b === d && a !== d) {
       // d = a - d: writing d first would destroy the right operand.
       const t = temp();
-      emit({ k: 'mov', d: t, s: a, ...S });
-      emit({ k: 'alu', op, d: t, b, imm: 0, w32, ...S });
-      emit({ k: 'mov', d, s: t, ...S });
+      emit({ k: 'mov', d: t, s: a, span: span });
+      emit({ k: 'alu', op, d: t, b, imm: 0, w32, span: span });
+      emit({ k: 'mov', d, s: t, span: span });
       return;
     }
-    if (d !== a) emit({ k: 'mov', d, s: a, ...S });
-    emit({ k: 'alu', op, d, b, imm: 0, w32, ...S });
+    if (d !== a) emit({ k: 'mov', d, s: a, span: span });
+    emit({ k: 'alu', op, d, b, imm: 0, w32, span: span });
   }
 
   /**
@@ -307,17 +305,16 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
    * x%0 = x and INT_MIN / -1 = INT_MIN.
    */
   function signedDiv(op: 'sdiv' | 'smod', d: Node, a: Node, b: Node | bigint, w32: boolean, emit: (i: LInsn) => void, span?: Span): void {
-    const S = sp(span);
     const sh = w32 ? 31 : 63;
     const un = op === 'sdiv' ? 'div' : 'mod';
     // y: a node, or an immediate wrapped in an array (nodes are numbers too).
     const A = (o: AluOp, x: Node, y: Node | [number]): void => {
-      emit(Array.isArray(y) ? { k: 'alu', op: o, d: x, b: null, imm: y[0], w32, ...S } : { k: 'alu', op: o, d: x, b: y, imm: 0, w32, ...S });
+      emit(Array.isArray(y) ? { k: 'alu', op: o, d: x, b: null, imm: y[0], w32, span: span } : { k: 'alu', op: o, d: x, b: y, imm: 0, w32, span: span });
     };
     const ta = temp();
     const sa = temp();
-    emit({ k: 'mov', d: ta, s: a, ...S });
-    emit({ k: 'mov', d: sa, s: a, ...S });
+    emit({ k: 'mov', d: ta, s: a, span: span });
+    emit({ k: 'mov', d: sa, s: a, span: span });
     A('arsh', sa, [sh]);
     A('xor', ta, sa);
     A('sub', ta, sa);
@@ -326,8 +323,8 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
     } else {
       const tb = temp();
       const sb = temp();
-      emit({ k: 'mov', d: tb, s: b, ...S });
-      emit({ k: 'mov', d: sb, s: b, ...S });
+      emit({ k: 'mov', d: tb, s: b, span: span });
+      emit({ k: 'mov', d: sb, s: b, span: span });
       A('arsh', sb, [sh]);
       A('xor', tb, sb);
       A('sub', tb, sb);
@@ -336,12 +333,11 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
     }
     A('xor', ta, sa);
     A('sub', ta, sa);
-    emit({ k: 'mov', d, s: ta, ...S });
+    emit({ k: 'mov', d, s: ta, span: span });
   }
 
   function expandTerm(t: Terminator, emit: (i: LInsn) => void): LTerm {
     const s = t.span;
-    const S = sp(s);
     switch (t.op) {
       case 'br': {
         const a = vr(t.a, s);
@@ -355,20 +351,16 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
             li(b, v, emit, s);
           }
         } else b = vr(t.b, s);
-        return { k: 'br', cmp: t.cmp, a, b, imm, w32: t.w32 === true, then: index.get(t.then)!, else: index.get(t.else)!, ...S };
+        return { k: 'br', cmp: t.cmp, a, b, imm, w32: t.w32 === true, then: index.get(t.then)!, else: index.get(t.else)!, span: s };
       }
       case 'jmp':
-        return { k: 'jmp', to: index.get(t.to)!, ...S };
+        return { k: 'jmp', to: index.get(t.to)!, span: s };
       case 'ret':
         if (typeof t.value === 'bigint') li(0, t.value, emit, s);
-        else emit({ k: 'mov', d: 0, s: vr(t.value, s), ...S });
-        return { k: 'ret', ...S };
+        else emit({ k: 'mov', d: 0, s: vr(t.value, s), span: s });
+        return { k: 'ret', span: s };
     }
   }
-}
-
-function sp(span: Span | undefined): { span?: Span } {
-  return span === undefined ? {} : { span };
 }
 
 function checkOff(off: number, span?: Span): void {
