@@ -97,7 +97,7 @@ export async function trace(o: CliOptions): Promise<number> {
   const command = o.command !== undefined ? await PausedCommand.start(o.command) : undefined;
   try {
     return await runScript(compiled, {
-      out, stdout, verbose: o.verbose, quiet: o.quiet, unsafe: o.unsafe, format: o.format,
+      out, stdout, verbose: o.verbose, quiet: o.quiet, unsafe: o.unsafe, format: o.format, printMapsOnSigusr1: true,
       ...(o.pid !== undefined ? { pid: o.pid } : {}),
       ...(command ? { command } : {}),
     });

@@ -114,6 +114,8 @@ export interface ScriptOptions<V = Value, E = MapEntryValue> {
   ringBufferBytes?: number;
   /** Print every user map when the run ends (default true). */
   printMapsAtExit?: boolean;
+  /** Print every user map on SIGUSR1, as bpftrace does (the CLI turns this on). */
+  printMapsOnSigusr1?: boolean;
 }
 
 const DEFAULT_RING_BYTES = 2 * 1024 * 1024;
@@ -166,6 +168,11 @@ export class ScriptRun<V = unknown, E = unknown> {
   private reason: StopReason | undefined;
   private lostReported = 0n;
   private lostTimer: NodeJS.Timeout | undefined;
+  private readonly onUsr1 = (): void => {
+    if (this.ending) return;
+    for (const def of this.userMaps()) this.printMap(def, 0, 0, 'print');
+    this.out.flush();
+  };
   private resolveDone!: (code: number) => void;
   /** Exit status once the end sequence has run and everything is released. */
   readonly done: Promise<number>;
@@ -371,6 +378,7 @@ export class ScriptRun<V = unknown, E = unknown> {
     if (o.command) void o.command.exited.then(() => this.stop('command'));
     if (this.reader) this.readerDone = this.reader.run();
     if (this.maps.has('.lost')) this.lostTimer = setInterval(() => this.reportLost(), 1000);
+    if (o.printMapsOnSigusr1) process.on('SIGUSR1', this.onUsr1);
     void this.session.stopped.then((why) => {
       this.reason ??= why === 'signal' ? 'signal' : (why as StopReason);
       return this.finish();
@@ -432,6 +440,7 @@ export class ScriptRun<V = unknown, E = unknown> {
 
   private async release(): Promise<void> {
     clearInterval(this.lostTimer);
+    process.off('SIGUSR1', this.onUsr1);
     const reader = this.reader;
     this.reader = undefined;
     if (reader) await reader.close();
