@@ -372,13 +372,14 @@ export class ScriptRun<V = unknown, E = unknown> {
   /** Attached: start the command, say so, read events until asked to stop, then end. */
   private running(): void {
     const o = this.opts;
+    // Before anyone is told we are attached: a SIGUSR1 without a listener starts Node's inspector.
+    if (o.printMapsOnSigusr1) process.on('SIGUSR1', this.onUsr1);
     o.command?.start();
     const notify = o.notifyAttached ?? process.env['__BPFTRACE_NOTIFY_PROBES_ATTACHED'] !== undefined;
     if (notify) this.err('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
     if (o.command) void o.command.exited.then(() => this.stop('command'));
     if (this.reader) this.readerDone = this.reader.run();
     if (this.maps.has('.lost')) this.lostTimer = setInterval(() => this.reportLost(), 1000);
-    if (o.printMapsOnSigusr1) process.on('SIGUSR1', this.onUsr1);
     void this.session.stopped.then((why) => {
       this.reason ??= why === 'signal' ? 'signal' : (why as StopReason);
       return this.finish();
