@@ -80,7 +80,7 @@ export function generateWithReport(p: IrProgram, opts: GenerateOptions = {}): Ge
     const name = work.pop()!;
     if (compiled.has(name)) continue;
     const f = byName.get(name)!;
-    const r = compileFunction(f, limit, cpuV4, f !== p.main, names);
+    const r = compileFunction(f, limit, cpuV4, f !== p.main, byName);
     compiled.set(name, r);
     for (const c of r.callees) work.push(c);
   }
@@ -103,7 +103,7 @@ function compileFunction(
   limit: number,
   cpuV4: boolean,
   sub: boolean,
-  names: Set<string>,
+  funcs: Map<string, IrFunction>,
 ): { items: AsmItem[]; report: FunctionReport; callees: Set<string> } {
   const lf = expand(f, { cpuV4 });
   const callees = new Set<string>();
@@ -111,7 +111,11 @@ function compileFunction(
     for (const i of b.insns) {
       const callee = i.k === 'call' && typeof i.target === 'string' ? i.target : i.k === 'func' ? i.func : undefined;
       if (callee === undefined) continue;
-      if (!names.has(callee)) throw new CodegenError(`function ${f.name} calls ${callee}, which is not in the program`, i.span);
+      const target = funcs.get(callee);
+      if (target === undefined) throw new CodegenError(`function ${f.name} calls ${callee}, which is not in the program`, i.span);
+      if (i.k === 'call' && i.nargs < target.params.length) {
+        throw new CodegenError(`${callee} takes ${target.params.length} arguments; the call passes ${i.nargs}`, i.span);
+      }
       callees.add(callee);
     }
   }

@@ -49,6 +49,15 @@ test('a call to a subprogram that is not in the program', () => {
   refuses(() => generate(program(f)), /main calls nowhere, which is not in the program/);
 });
 
+test('a call passing fewer arguments than the subprogram takes', () => {
+  const s = new Fn('two', 2);
+  s.ret(s.alu('add', s.params[0]!, s.params[1]!));
+  const f = new Fn();
+  f.at(span(6, 1));
+  f.ret(f.calllocal('two', [imm(1)]));
+  refuses(() => generate(program(f, s)), /two takes 2 arguments; the call passes 1/, 6);
+});
+
 test('recursion', () => {
   const s = new Fn('again', 1);
   s.ret(s.calllocal('again', [s.params[0]!]));
