@@ -175,9 +175,10 @@ export function decodeAggSlots(t: AggType, values: Uint8Array[]): AggSlot[] {
 export const EVENT_HEADER_SIZE = 8;
 
 /**
- * The arguments of a ring-buffer record (printf, print_value, system, cat): `record` views the
- * record from its header; EventArg offsets count from the end of the header.
+ * The arguments of a ring-buffer record (printf, print_value, system, cat): the record starts at
+ * `recordOffset` in `record`; EventArg offsets count from the start of the record, whose first
+ * EVENT_HEADER_SIZE bytes are the header (so the first argument is at offset 8 or more).
  */
 export function decodeEventArgs(args: readonly EventArg[], record: DataView, recordOffset = 0): Value[] {
-  return args.map((a) => decodeValue(a.type, record, recordOffset + EVENT_HEADER_SIZE + a.offset));
+  return args.map((a) => decodeValue(a.type, record, recordOffset + a.offset));
 }

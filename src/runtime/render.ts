@@ -2,7 +2,7 @@
 import type { CompiledScript, MapDef } from '../lang/spec.js';
 import type { BpfMap } from '../bpf/map.js';
 import {
-  decodeValue, formatPrintf, formatMergedMap, formatValue, formatTime, parseFormat, orderMap,
+  decodeValue, decodeEventArgs, formatPrintf, formatMergedMap, formatValue, formatTime, parseFormat, orderMap,
   jsonAttached, jsonCat, jsonLost, jsonMergedMap, jsonPrintf, jsonSyscall, jsonTime, jsonValue,
   type FormatSpec, type MapRow, type MergedAgg, type Resolver, type Value,
 } from '../output/index.js';
@@ -43,9 +43,7 @@ export function bpftraceRenderer(script: CompiledScript, maps: ReadonlyMap<strin
     }
     return s;
   };
-  const args = (def: { args: FormatEventDef['args'] }, rec: EventRecord): Value[] =>
-    // EventArg offsets count from the start of the record (spec.ts).
-    def.args.map((a) => decodeValue(a.type, rec.view, rec.offset + a.offset));
+  const args = (def: { args: FormatEventDef['args'] }, rec: EventRecord): Value[] => decodeEventArgs(def.args, rec.view, rec.offset);
   return {
     format(def, rec) {
       const values = args(def, rec);

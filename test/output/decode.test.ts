@@ -111,8 +111,8 @@ test('too few bytes is a DecodeError naming the type and the sizes', () => {
   assert.throws(() => decodeKey(h, encode(I64, 1n)), DecodeError);
 });
 
-test('event arguments are read after the 8-byte record header', () => {
-  const args = [{ type: I64, offset: 0 }, { type: S, offset: 8 }, { type: U8, offset: 72 }];
+test('event argument offsets count from the record start, after its 8-byte header', () => {
+  const args = [{ type: I64, offset: 8 }, { type: S, offset: 16 }, { type: U8, offset: 80 }];
   const rec = concat(new Uint8Array(4), u64s(3n).subarray(0, 4), encode(I64, -7n), encode(S, 'comm'), encode(U8, 200n));
   // At an offset inside a larger buffer, as a ring buffer hands records out.
   const buf = concat(new Uint8Array(16), rec);
