@@ -77,3 +77,40 @@ export class BitSet {
     return c;
   }
 }
+
+/**
+ * A set of small integers with O(1) add/delete/clear and iteration over its members only
+ * (Briggs & Torczon's sparse set), for live sets walked once per definition.
+ */
+export class SparseSet {
+  readonly dense: Int32Array;
+  private readonly sparse: Int32Array;
+  size = 0;
+  constructor(capacity: number) {
+    this.dense = new Int32Array(capacity);
+    this.sparse = new Int32Array(capacity);
+  }
+
+  has(i: number): boolean {
+    const p = this.sparse[i]!;
+    return p < this.size && this.dense[p] === i;
+  }
+
+  add(i: number): void {
+    if (this.has(i)) return;
+    this.dense[this.size] = i;
+    this.sparse[i] = this.size++;
+  }
+
+  delete(i: number): void {
+    if (!this.has(i)) return;
+    const p = this.sparse[i]!;
+    const last = this.dense[--this.size]!;
+    this.dense[p] = last;
+    this.sparse[last] = p;
+  }
+
+  clear(): void {
+    this.size = 0;
+  }
+}

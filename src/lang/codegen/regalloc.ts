@@ -17,7 +17,7 @@
  * handful of moves beyond what biased colouring already removes, at twice the time.
  */
 import type { StackObject } from '../ir.js';
-import { BitSet } from './bitset.js';
+import { BitSet, SparseSet } from './bitset.js';
 import type { Cfg } from './cfg.js';
 import { CodegenError } from './errors.js';
 import { NPHYS, defsOf, isCopy, renameNodes, scratch, usesOf, type LFunc, type LInsn, type Node } from './lir.js';
@@ -36,33 +36,87 @@ export interface Allocation {
   rounds: number;
 }
 
+/**
+ * Block-boundary liveness, over the nodes that can be live at a block boundary at all ("global":
+ * read in a block before being written there, or occurring in several blocks). Values that live
+ * and die within one block — most temporaries — stay out of the data-flow sets, which keeps them
+ * small: the cost grows with blocks × globals rather than blocks × all nodes.
+ */
 export interface Liveness {
+  /** Per block, live-in / live-out as bit sets over global indices. */
   liveIn: BitSet[];
   liveOut: BitSet[];
+  /** Global index → node. */
+  globals: Int32Array;
+}
+
+/** Adds the nodes of a global-index set to a node set. */
+function addNodes(to: SparseSet, from: BitSet, globals: Int32Array): void {
+  from.forEach((g) => to.add(globals[g]!));
 }
 
 export function liveness(f: LFunc, cfg: Cfg): Liveness {
   const n = f.blocks.length;
   const N = f.nodeCount;
-  const gen: BitSet[] = [];
-  const kill: BitSet[] = [];
+  // Find the global nodes: block of first occurrence, and upward-exposed uses.
+  const home = new Int32Array(N).fill(-1);
+  const isGlobal = new Uint8Array(N);
+  const defined = new Int32Array(N).fill(-1); // block in which the node was last written
   const tmp = scratch();
-  for (const b of f.blocks) {
-    const g = new BitSet(N);
-    const k = new BitSet(N);
+  f.blocks.forEach((b, bi) => {
     const visit = (i: Parameters<typeof usesOf>[0]): void => {
       const nu = usesOf(i, tmp);
-      for (let x = 0; x < nu; x++) if (!k.has(tmp[x]!)) g.add(tmp[x]!);
+      for (let x = 0; x < nu; x++) {
+        const u = tmp[x]!;
+        if (home[u] === -1) home[u] = bi;
+        else if (home[u] !== bi) isGlobal[u] = 1;
+        if (defined[u] !== bi) isGlobal[u] = 1;
+      }
       const nd = defsOf(i, tmp);
-      for (let x = 0; x < nd; x++) k.add(tmp[x]!);
+      for (let x = 0; x < nd; x++) {
+        const d = tmp[x]!;
+        if (home[d] === -1) home[d] = bi;
+        else if (home[d] !== bi) isGlobal[d] = 1;
+        defined[d] = bi;
+      }
+    };
+    for (const i of b.insns) visit(i);
+    visit(b.term);
+  });
+  const index = new Int32Array(N).fill(-1);
+  const globalList: number[] = [];
+  for (let v = 0; v < N; v++) {
+    if (isGlobal[v]) {
+      index[v] = globalList.length;
+      globalList.push(v);
+    }
+  }
+  const globals = Int32Array.from(globalList);
+  const G = globals.length;
+  const gen: BitSet[] = [];
+  const kill: BitSet[] = [];
+  for (const b of f.blocks) {
+    const g = new BitSet(G);
+    const k = new BitSet(G);
+    const visit = (i: Parameters<typeof usesOf>[0]): void => {
+      const nu = usesOf(i, tmp);
+      for (let x = 0; x < nu; x++) {
+        const gi = index[tmp[x]!]!;
+        if (gi >= 0 && !k.has(gi)) g.add(gi);
+      }
+      const nd = defsOf(i, tmp);
+      for (let x = 0; x < nd; x++) {
+        const gi = index[tmp[x]!]!;
+        if (gi >= 0) k.add(gi);
+      }
     };
     for (const i of b.insns) visit(i);
     visit(b.term);
     gen.push(g);
     kill.push(k);
   }
-  const liveIn = Array.from({ length: n }, () => new BitSet(N));
-  const liveOut = Array.from({ length: n }, () => new BitSet(N));
+  const liveIn = Array.from({ length: n }, () => new BitSet(G));
+  const liveOut = Array.from({ length: n }, () => new BitSet(G));
   const order = cfg.rpo.slice().reverse();
   for (let changed = true; changed; ) {
     changed = false;
@@ -82,7 +136,7 @@ export function liveness(f: LFunc, cfg: Cfg): Liveness {
       }
     }
   }
-  return { liveIn, liveOut };
+  return { liveIn, liveOut, globals };
 }
 
 interface Graph {
@@ -129,6 +183,7 @@ function buildGraph(f: LFunc, cfg: Cfg, live: Liveness): Graph {
   };
   const uses = scratch();
   const defs = scratch();
+  const cur = new SparseSet(f.nodeCount);
   f.blocks.forEach((b, bi) => {
     const w = 10 ** Math.min(cfg.depth[bi]!, 6);
     const touch = (n: Node): void => {
@@ -137,7 +192,7 @@ function buildGraph(f: LFunc, cfg: Cfg, live: Liveness): Graph {
         g.cost[n - NPHYS]! += w;
       }
     };
-    const cur = live.liveOut[bi]!.clone();
+    addNodes(cur, live.liveOut[bi]!, live.globals);
     const nt = usesOf(b.term, uses);
     for (let x = 0; x < nt; x++) {
       touch(uses[x]!);
@@ -154,23 +209,17 @@ function buildGraph(f: LFunc, cfg: Cfg, live: Liveness): Graph {
         if (i.d >= NPHYS) g.partners[i.d - NPHYS]!.push(i.s);
         if (i.s >= NPHYS) g.partners[i.s - NPHYS]!.push(i.d);
       }
-      const words = cur.words;
+      const live = cur.dense;
       for (let x = 0; x < nd; x++) {
         const d = defs[x]!;
-        for (let k = 0; k < words.length; k++) {
-          let w = words[k]!;
-          while (w !== 0) {
-            const low1 = w & -w;
-            w ^= low1;
-            edge(d, (k << 5) + 31 - Math.clz32(low1));
-          }
-        }
+        for (let j = 0; j < cur.size; j++) edge(d, live[j]!);
       }
       // The copy scratch is written while the source pointer is still being read.
       if (i.k === 'copy') for (let x = 0; x < nu; x++) edge(i.t, uses[x]!);
       for (let x = 0; x < nd; x++) cur.delete(defs[x]!);
       for (let x = 0; x < nu; x++) cur.add(uses[x]!);
     }
+    cur.clear();
   });
   return g;
 }
@@ -190,12 +239,14 @@ function colour(f: LFunc, g: Graph, remat: Set<Node>): { colour: Int8Array; spil
   const stack: number[] = [];
   const low: number[] = [];
   let remaining = 0;
+  const pending: number[] = [];
   for (let v = 0; v < nv; v++) {
     if (!g.present[v]) {
       removed[v] = 1;
       continue;
     }
     remaining++;
+    pending.push(v);
     let d = popcount(forbid[v]!);
     for (let w = v * rowWords, e = w + rowWords; w < e; w++) d += popcount(matrix[w]!);
     deg[v] = d;
@@ -228,16 +279,21 @@ function colour(f: LFunc, g: Graph, remat: Set<Node>): { colour: Int8Array; spil
     }
     if (remaining === 0) break;
     // Blocked: optimistically push the cheapest node to spill; it may still get a colour.
+    // (`pending` is compacted as it is scanned, so later scans only see remaining nodes.)
     let best = -1;
     let bestScore = Infinity;
-    for (let v = 0; v < nv; v++) {
+    let keep = 0;
+    for (let j = 0; j < pending.length; j++) {
+      const v = pending[j]!;
       if (removed[v]) continue;
+      pending[keep++] = v;
       const score = weight[v]! / Math.max(deg[v]!, 1);
       if (score < bestScore || best < 0) {
         best = v;
         bestScore = score;
       }
     }
+    pending.length = keep;
     remove(best);
   }
 
@@ -405,8 +461,9 @@ function eliminateDeadCode(f: LFunc, live: Liveness): number {
   let removed = 0;
   const uses = scratch();
   const defs = scratch();
+  const cur = new SparseSet(f.nodeCount);
   f.blocks.forEach((b, bi) => {
-    const cur = live.liveOut[bi]!.clone();
+    addNodes(cur, live.liveOut[bi]!, live.globals);
     const nt = usesOf(b.term, uses);
     for (let x = 0; x < nt; x++) cur.add(uses[x]!);
     const keep: boolean[] = new Array(b.insns.length);
@@ -424,6 +481,7 @@ function eliminateDeadCode(f: LFunc, live: Liveness): number {
       for (let x = 0; x < nu; x++) cur.add(uses[x]!);
     }
     if (keep.includes(false)) b.insns = b.insns.filter((_, k) => keep[k]);
+    cur.clear();
   });
   return removed;
 }
@@ -455,7 +513,8 @@ export function allocate(f: LFunc, cfg: Cfg): Allocation {
 /** A virtual register live at the very start was read before any assignment on some path. */
 function checkEntry(f: LFunc, live: Liveness): void {
   let bad = -1;
-  live.liveIn[0]!.forEach((n) => {
+  live.liveIn[0]!.forEach((g) => {
+    const n = live.globals[g]!;
     if (n >= NPHYS && bad < 0) bad = n;
   });
   if (bad < 0) return;
