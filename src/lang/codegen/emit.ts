@@ -65,9 +65,11 @@ export function layoutBlocks(f: LFunc, fwd: (b: number) => number): number[] {
       else if (t.k === 'br') {
         const th = fwd(t.then);
         const el = fwd(t.else);
-        // Fall into `then` (branching on the inverse) unless the test cannot be inverted.
-        const first = t.cmp === 'set' ? el : th;
-        const second = t.cmp === 'set' ? th : el;
+        // Fall into `then` (branching on the inverse) unless the test cannot be inverted or
+        // `then` is the unlikely side (a NULL check of what a helper returned).
+        const elseFirst = t.cmp === 'set' || t.unlikely === 'then';
+        const first = elseFirst ? el : th;
+        const second = elseFirst ? th : el;
         b = !placed[first] ? first : !placed[second] ? second : -1;
       } else b = -1;
     }

@@ -78,6 +78,9 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
   };
 
   const usesCtx = reachable.some((b) => b.insns.some((i) => i.op === 'ctx'));
+  // Values helpers return: a test of one against 0 is a NULL (or error) check, rarely taken.
+  const returned = new Set<VReg>();
+  for (const b of reachable) for (const i of b.insns) if ((i.op === 'call' || i.op === 'calllocal') && i.dst !== undefined) returned.add(i.dst);
   const ctxNode = usesCtx ? temp() : -1;
 
   const blocks: LBlock[] = [];
@@ -351,7 +354,9 @@ export function expand(f: IrFunction, opts: ExpandOptions): LFunc {
             li(b, v, emit, s);
           }
         } else b = vr(t.b, s);
-        return { k: 'br', cmp: t.cmp, a, b, imm, w32: t.w32 === true, then: index.get(t.then)!, else: index.get(t.else)!, span: s };
+        const nullCheck = b === null && imm === 0 && (t.cmp === 'eq' || t.cmp === 'ne') && returned.has(t.a);
+        const unlikely = nullCheck ? (t.cmp === 'eq' ? 'then' : 'else') : undefined;
+        return { k: 'br', cmp: t.cmp, a, b, imm, w32: t.w32 === true, then: index.get(t.then)!, else: index.get(t.else)!, span: s, ...(unlikely ? { unlikely } : {}) };
       }
       case 'jmp':
         return { k: 'jmp', to: index.get(t.to)!, span: s };

@@ -49,7 +49,8 @@ export type LInsn = (
 ) & { span?: Span };
 
 export type LTerm = (
-  | { k: 'br'; cmp: CmpOp; a: Node; b: Node | null; imm: number; w32: boolean; then: number; else: number }
+  /** `unlikely`: a successor not to lay out as the fall-through (e.g. a helper returned NULL). */
+  | { k: 'br'; cmp: CmpOp; a: Node; b: Node | null; imm: number; w32: boolean; then: number; else: number; unlikely?: 'then' | 'else' }
   | { k: 'jmp'; to: number }
   /** exit; r0 holds the value (a `mov r0, …` precedes it). */
   | { k: 'ret' }

@@ -163,7 +163,7 @@ export const CASES: Case[] = [
     ir: () => sumLoop(100),
   },
   {
-    name: 'map lookup, null check, atomic add',
+    name: 'map lookup, null check (the found path falls through), atomic add',
     ir: () => {
       const f = new Fn();
       const k = f.obj(4, 'key of @m', 4);

@@ -146,18 +146,17 @@ const GOLDEN: Record<string, string> = {
    5: (05) goto pc-4
    6: (95) exit
 `,
-  'map lookup, null check, atomic add': `
+  'map lookup, null check (the found path falls through), atomic add': `
    0: (18) r1 = map[fd:0]
    2: (62) *(u32 *)(r10 -8) = 0
    3: (bf) r2 = r10
    4: (07) r2 += -8
    5: (85) call bpf_map_lookup_elem#1
-   6: (55) if r0 != 0x0 goto pc+2
-   7: (b7) r0 = 0
-   8: (95) exit
-   9: (b7) r1 = 1
-  10: (db) lock *(u64 *)(r0 +0) += r1
-  11: (05) goto pc-5
+   6: (15) if r0 == 0x0 goto pc+2
+   7: (b7) r1 = 1
+   8: (db) lock *(u64 *)(r0 +0) += r1
+   9: (b7) r0 = 0
+  10: (95) exit
 `,
   'zero and copy: widest aligned accesses': `
    0: (79) r0 = *(u64 *)(r1 +0)
