@@ -584,6 +584,18 @@ class UnitLowering {
     return d;
   }
 
+  /**
+   * A narrow integer widened the way LLVM's CreateIntCast(v, T, signed) does in bpftrace: by
+   * `signed` rather than by the value's own type ((uint16)(int8)-5 is 251).
+   */
+  private extendAs(v: VReg, from: SType, signed: boolean): VReg {
+    if (from.kind !== 'int' || from.size === 8 || from.signed === signed) return v;
+    const d = this.b.reg();
+    const bits = (from.size * 8) as 8 | 16 | 32;
+    this.b.emit(signed ? { op: 'sext', dst: d, a: v, bits } : { op: 'zext', dst: d, a: v, bits });
+    return d;
+  }
+
   private binop(op: string, a: VReg, bv: VReg, _lt: SType, _rt: SType): VReg {
     const ALU: Record<string, AluOp> = {
       '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '&': 'and', '|': 'or', '^': 'xor', '<<': 'lsh', '>>': 'rsh',
@@ -631,6 +643,10 @@ class UnitLowering {
         const d = b.reg();
         if (e.op === '-') b.emit({ op: 'neg', dst: d, a: v });
         else b.emit({ op: 'alu', alu: 'xor', dst: d, a: v, b: -1n });
+        // As bpftrace: an unsigned operand narrower than 64 bits keeps its width (~(uint8)3 is 252,
+        // -(uint32)5 is 4294967291); a signed one behaves as its 64-bit value (-(int8)-128 is 128).
+        const ot = this.type(e.operand);
+        if (ot.kind === 'int' && !ot.signed && ot.size < 8) return this.convert(d, ot);
         return d;
       }
       case 'IncDec':
@@ -643,18 +659,24 @@ class UnitLowering {
         const els = b.newBlock();
         const join = b.newBlock();
         this.cond(e.cond, then, els);
+        // Both sides are extended with the ternary's signedness (the then-side's), as bpftrace does.
+        const signed = t.kind === 'int' && t.signed;
         b.setBlock(then);
-        b.emit({ op: 'mov', dst: r, src: this.int(e.then) });
+        b.emit({ op: 'mov', dst: r, src: this.extendAs(this.int(e.then), this.type(e.then), signed) });
         b.jmp(join);
         b.setBlock(els);
-        b.emit({ op: 'mov', dst: r, src: this.int(e.else) });
+        b.emit({ op: 'mov', dst: r, src: this.extendAs(this.int(e.else), this.type(e.else), signed) });
         b.jmp(join);
         b.setBlock(join);
         return r;
       }
       case 'Cast': {
         const v = this.int(e.expr);
-        return this.convert(v, t, this.type(e.expr));
+        const from = this.type(e.expr);
+        // bpftrace 0.17 widens with the *target's* signedness (LLVM CreateIntCast(v, T, T.signed)):
+        // (uint16)(int8)-5 is 251, (int16)(uint8)255 is -1.
+        if (t.kind === 'int' && from.kind === 'int' && from.size < t.size) return this.extendAs(v, from, t.signed);
+        return this.convert(v, t, from);
       }
       case 'Call':
         return this.intCall(e);

@@ -61,6 +61,17 @@ describe('lowering: properties', () => {
     assert.deepEqual(consts.slice(0, 5), [0n, 7n, 9223372036854775804n, 4611686018427387900n, 2n]);
   });
 
+  it('integer conversions as bpftrace 0.17 does them', () => {
+    const text = (src: string) => formatIr(ir(src).programs[0]!.ir);
+    // A cast widens with the target's signedness: (uint16)(int8)x zero-extends the 8 bits.
+    assert.match(text('BEGIN { $s = (int8)-5; @a = (uint16)$s; }'), /%\d+ = zext8 %\d+\n/);
+    assert.match(text('BEGIN { $u = (uint8)255; @a = (int64)$u; }'), /%\d+ = sext8 %\d+\n/);
+    // A ternary extends both sides with its own (the then-side's) signedness.
+    assert.match(text('BEGIN { $s = (int8)-5; @a = pid ? (uint16)1 : $s; }'), /%\d+ = zext8 %\d+\n/);
+    // ~ and - keep the width of an unsigned operand.
+    assert.match(text('BEGIN { $u = (uint8)3; @a = ~$u; }'), /xor %\d+, -1\n\s+%\d+ = zext8 %\d+\n/);
+  });
+
   it('code after exit() or return is dropped', () => {
     const c = ir('BEGIN { exit(); printf("never\\n"); }');
     assert.doesNotMatch(formatIr(c.programs[0]!.ir), /call 131\(%\d+, 8, 0\)[\s\S]*call 131/);

@@ -10,51 +10,48 @@ event 1 exit
    2: (b7) r2 = 8
    3: (b7) r3 = 0
    4: (85) call bpf_ringbuf_reserve#131
-   5: (55) if r0 != 0x0 goto pc+36 <BEGIN.bb1>
-   6: (62) *(u32 *)(r10 -8) = 0
-   7: (18) r1 = map[.lost]
-   9: (bf) r2 = r10
-  10: (07) r2 += -8
-  11: (85) call bpf_map_lookup_elem#1
-  12: (55) if r0 != 0x0 goto pc+25 <BEGIN.bb4>
+   5: (15) if r0 == 0x0 goto pc+18 <BEGIN.bb2>
+   6: (62) *(u32 *)(r0 +0) = 0
+   7: (62) *(u32 *)(r0 +4) = 0
+   8: (bf) r1 = r0
+   9: (b7) r2 = 0
+  10: (85) call bpf_ringbuf_submit#132
 ; 2:28
 BEGIN.bb3:
-  13: (18) r1 = map[.events]
-  15: (b7) r2 = 8
-  16: (b7) r3 = 0
-  17: (85) call bpf_ringbuf_reserve#131
-  18: (55) if r0 != 0x0 goto pc+13 <BEGIN.bb5>
-  19: (62) *(u32 *)(r10 -8) = 0
-  20: (18) r1 = map[.lost]
-  22: (bf) r2 = r10
-  23: (07) r2 += -8
-  24: (85) call bpf_map_lookup_elem#1
-  25: (55) if r0 != 0x0 goto pc+2 <BEGIN.bb8>
+  11: (18) r1 = map[.events]
+  13: (b7) r2 = 8
+  14: (b7) r3 = 0
+  15: (85) call bpf_ringbuf_reserve#131
+  16: (15) if r0 == 0x0 goto pc+18 <BEGIN.bb6>
+  17: (62) *(u32 *)(r0 +0) = 1
+  18: (62) *(u32 *)(r0 +4) = 0
+  19: (bf) r1 = r0
+  20: (b7) r2 = 0
+  21: (85) call bpf_ringbuf_submit#132
 BEGIN.bb7:
-  26: (b7) r0 = 0
-  27: (95) exit
-BEGIN.bb8:
-  28: (79) r1 = *(u64 *)(r0 +0)
-  29: (07) r1 += 1
-  30: (7b) *(u64 *)(r0 +0) = r1
-  31: (05) goto pc-6 <BEGIN.bb7>
-BEGIN.bb5:
-  32: (62) *(u32 *)(r0 +0) = 1
-  33: (62) *(u32 *)(r0 +4) = 0
-  34: (bf) r1 = r0
-  35: (b7) r2 = 0
-  36: (85) call bpf_ringbuf_submit#132
-  37: (05) goto pc-12 <BEGIN.bb7>
+  22: (b7) r0 = 0
+  23: (95) exit
 ; 2:9
-BEGIN.bb4:
-  38: (79) r1 = *(u64 *)(r0 +0)
-  39: (07) r1 += 1
-  40: (7b) *(u64 *)(r0 +0) = r1
-  41: (05) goto pc-29 <BEGIN.bb3>
-BEGIN.bb1:
-  42: (62) *(u32 *)(r0 +0) = 0
-  43: (62) *(u32 *)(r0 +4) = 0
-  44: (bf) r1 = r0
-  45: (b7) r2 = 0
-  46: (85) call bpf_ringbuf_submit#132
-  47: (05) goto pc-35 <BEGIN.bb3>
+BEGIN.bb2:
+  24: (62) *(u32 *)(r10 -8) = 0
+  25: (18) r1 = map[.lost]
+  27: (bf) r2 = r10
+  28: (07) r2 += -8
+  29: (85) call bpf_map_lookup_elem#1
+  30: (15) if r0 == 0x0 goto pc-20 <BEGIN.bb3>
+  31: (79) r1 = *(u64 *)(r0 +0)
+  32: (07) r1 += 1
+  33: (7b) *(u64 *)(r0 +0) = r1
+  34: (05) goto pc-24 <BEGIN.bb3>
+; 2:28
+BEGIN.bb6:
+  35: (62) *(u32 *)(r10 -8) = 0
+  36: (18) r1 = map[.lost]
+  38: (bf) r2 = r10
+  39: (07) r2 += -8
+  40: (85) call bpf_map_lookup_elem#1
+  41: (15) if r0 == 0x0 goto pc-20 <BEGIN.bb7>
+  42: (79) r1 = *(u64 *)(r0 +0)
+  43: (07) r1 += 1
+  44: (7b) *(u64 *)(r0 +0) = r1
+  45: (05) goto pc-24 <BEGIN.bb7>

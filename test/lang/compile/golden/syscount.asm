@@ -31,25 +31,25 @@ sys_enter_all.bb3:
   21: (bf) r2 = r10
   22: (07) r2 += -16
   23: (85) call bpf_map_lookup_elem#1
-  24: (55) if r0 != 0x0 goto pc+11 <sys_enter_all.bb11>
-  25: (7a) *(u64 *)(r10 -8) = 1
-  26: (18) r1 = map[@]
-  28: (bf) r2 = r10
-  29: (07) r2 += -16
-  30: (bf) r3 = r10
-  31: (07) r3 += -8
-  32: (b7) r4 = 0
-  33: (85) call bpf_map_update_elem#2
+  24: (15) if r0 == 0x0 goto pc+5 <sys_enter_all.bb12>
+  25: (79) r1 = *(u64 *)(r0 +0)
+  26: (07) r1 += 1
+  27: (7b) *(u64 *)(r0 +0) = r1
 ; 2:44
 sys_enter_all.bb13:
-  34: (b7) r0 = 0
-  35: (95) exit
+  28: (b7) r0 = 0
+  29: (95) exit
 ; 2:46
-sys_enter_all.bb11:
-  36: (79) r1 = *(u64 *)(r0 +0)
-  37: (07) r1 += 1
-  38: (7b) *(u64 *)(r0 +0) = r1
-  39: (05) goto pc-6 <sys_enter_all.bb13>
+sys_enter_all.bb12:
+  30: (7a) *(u64 *)(r10 -8) = 1
+  31: (18) r1 = map[@]
+  33: (bf) r2 = r10
+  34: (07) r2 += -16
+  35: (bf) r3 = r10
+  36: (07) r3 += -8
+  37: (b7) r4 = 0
+  38: (85) call bpf_map_update_elem#2
+  39: (05) goto pc-12 <sys_enter_all.bb13>
 ; 2:34
 sys_enter_all.bb10:
   40: (b7) r0 = 0
@@ -73,25 +73,25 @@ sys_enter_all.bb5:
    7: (bf) r2 = r10
    8: (07) r2 += -16
    9: (85) call bpf_map_lookup_elem#1
-  10: (55) if r0 != 0x0 goto pc+11 <t_sys_enter_new.bb3>
-  11: (7a) *(u64 *)(r10 -8) = 1
-  12: (18) r1 = map[@]
-  14: (bf) r2 = r10
-  15: (07) r2 += -16
-  16: (bf) r3 = r10
-  17: (07) r3 += -8
-  18: (b7) r4 = 0
-  19: (85) call bpf_map_update_elem#2
+  10: (15) if r0 == 0x0 goto pc+5 <t_sys_enter_new.bb4>
+  11: (79) r1 = *(u64 *)(r0 +0)
+  12: (07) r1 += 1
+  13: (7b) *(u64 *)(r0 +0) = r1
 ; 2:44
 t_sys_enter_new.bb5:
-  20: (b7) r0 = 0
-  21: (95) exit
+  14: (b7) r0 = 0
+  15: (95) exit
 ; 2:46
-t_sys_enter_new.bb3:
-  22: (79) r1 = *(u64 *)(r0 +0)
-  23: (07) r1 += 1
-  24: (7b) *(u64 *)(r0 +0) = r1
-  25: (05) goto pc-6 <t_sys_enter_new.bb5>
+t_sys_enter_new.bb4:
+  16: (7a) *(u64 *)(r10 -8) = 1
+  17: (18) r1 = map[@]
+  19: (bf) r2 = r10
+  20: (07) r2 += -16
+  21: (bf) r3 = r10
+  22: (07) r3 += -8
+  23: (b7) r4 = 0
+  24: (85) call bpf_map_update_elem#2
+  25: (05) goto pc-12 <t_sys_enter_new.bb5>
 ; 2:34
 t_sys_enter_new.bb2:
   26: (b7) r0 = 0
