@@ -275,7 +275,7 @@ class UnitLowering {
       const slot = this.vars.get(target.name)!;
       if (slot.kind !== 'reg') throw new Error('compound assignment on a memory variable');
       const v = this.int(s.value);
-      const r = this.binop(s.op.slice(0, -1), slot.reg, v, slot.type, this.type(s.value));
+      const r = this.binop(s.op.slice(0, -1), slot.reg, v);
       this.b.emit({ op: 'mov', dst: slot.reg, src: this.convert(r, slot.type) });
       return;
     }
@@ -323,14 +323,14 @@ class UnitLowering {
     } else {
       const old = b.reg();
       b.emit({ op: 'load', dst: old, addr: { reg: p }, off: 0, size: 8 });
-      const r = this.binop(op, old, v, vt, this.type(s.value));
+      const r = this.binop(op, old, v);
       b.emit({ op: 'store', addr: { reg: p }, off: 0, size: 8, value: r });
     }
     b.jmp(done);
     b.setBlock(miss);
     const zero = b.reg();
     b.emit({ op: 'const', dst: zero, value: 0n });
-    const r = this.binop(op, zero, v, vt, this.type(s.value));
+    const r = this.binop(op, zero, v);
     const val = b.obj(8, 8, `value of ${target.name}`);
     b.emit({ op: 'store', addr: { obj: val }, off: 0, size: 8, value: r });
     this.update(layout, key, val);
@@ -596,7 +596,7 @@ class UnitLowering {
     return d;
   }
 
-  private binop(op: string, a: VReg, bv: VReg, _lt: SType, _rt: SType): VReg {
+  private binop(op: string, a: VReg, bv: VReg): VReg {
     const ALU: Record<string, AluOp> = {
       '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '&': 'and', '|': 'or', '^': 'xor', '<<': 'lsh', '>>': 'rsh',
     };
@@ -883,10 +883,10 @@ class UnitLowering {
         const idx = ptrLeft ? bv : a;
         b.emit({ op: 'alu', alu: 'mul', dst: scaled, a: idx, b: size });
         if (ptrLeft) bv = scaled;
-        else return this.binop('+', bv, scaled, rt, lt);
+        else return this.binop('+', bv, scaled);
       }
     }
-    return this.binop(op, a, bv, lt, rt);
+    return this.binop(op, a, bv);
   }
 
   /** 0 or 1 from a condition. */

@@ -221,7 +221,7 @@ class Analyzer {
       const firstId = this.probeNames.length;
       for (const inst of instances) this.probeNames.push(inst.name);
       const used = builtinsUsed(probe);
-      for (const plan of planUnits(probe, instances, used, kernel)) {
+      for (const plan of planUnits(instances, used, kernel)) {
         const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
         const unit: Unit = {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
@@ -419,7 +419,7 @@ class Analyzer {
       this.unit.types.set(target, t);
       return;
     }
-    const merged = mergeType(v.type, t, 'var');
+    const merged = mergeType(v.type, t);
     if (merged === null) {
       this.error(`Type mismatch for ${target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(v.type)}'`, span,
         `${target.name} was first assigned at ${this.where(v.span)}`);
@@ -451,7 +451,7 @@ class Analyzer {
       m.valueSpan = span;
       return;
     }
-    const merged = mergeType(m.value, stored, 'map');
+    const merged = mergeType(m.value, stored);
     if (merged === null) {
       this.error(`Type mismatch for ${target.name}: trying to assign value of type '${typeName(t)}' when map already contains a value of type '${typeName(m.value)}'`, target.span,
         `${target.name} was first assigned at ${this.where(m.valueSpan ?? m.firstSpan)}`);
@@ -857,7 +857,7 @@ class Analyzer {
       if (!this.final) return VOID;
     }
     if (a.kind === b.kind && a.kind !== 'int' && a.kind !== 'string') {
-      const m = mergeType(a, b, 'var');
+      const m = mergeType(a, b);
       if (m && (m.kind === 'tuple' || m.kind === 'pointer' || m.kind === 'symbol')) return m;
     }
     this.error(`Ternary operator must return the same type: have '${typeName(a)}' and '${typeName(b)}'`, e.span);
@@ -934,7 +934,7 @@ class Analyzer {
       const f = rec.fields.find((x) => x.name === e.field);
       if (!f) {
         const tp = this.unit.plan.instances[0]!.tracepoint!;
-        this.error(`tracepoint ${tp.category}:${tp.event} has no field '${e.field}'`, e.span, fieldHint(rec.fields.map((x) => x.name), e.field));
+        this.error(`tracepoint ${tp.category}:${tp.event} has no field '${e.field}'`, e.span, fieldHint(rec.fields.map((x) => x.name)));
         return VOID;
       }
       return f.type;
@@ -1450,7 +1450,7 @@ function argWord(t: SType): string {
   }
 }
 
-function fieldHint(names: string[], wanted: string): string | undefined {
+function fieldHint(names: string[]): string | undefined {
   if (names.length === 0) return undefined;
   return `its fields are: ${names.join(', ')}`;
 }
@@ -1474,7 +1474,7 @@ export function paramValue(s: string): bigint {
  * strings (also inside tuples) widen to the longer one; otherwise the types must be equal.
  * null when they do not fit.
  */
-export function mergeType(stored: SType, incoming: SType, what: 'var' | 'map'): SType | null {
+export function mergeType(stored: SType, incoming: SType): SType | null {
   if (stored.kind !== incoming.kind) return null;
   switch (stored.kind) {
     case 'int': return stored;
@@ -1495,7 +1495,7 @@ export function mergeType(stored: SType, incoming: SType, what: 'var' | 'map'): 
     case 'agg':
       return (incoming as AggType).fn === stored.fn ? stored : null;
     case 'pointer':
-      return typeName(stored) === typeName(incoming) ? stored : what === 'var' ? null : null;
+      return typeName(stored) === typeName(incoming) ? stored : null;
     default:
       return typeName(stored) === typeName(incoming) ? stored : null;
   }

@@ -4,7 +4,7 @@
  * value of `probe`). Many `syscalls:sys_enter_*` tracepoints whose body does not read `args`
  * become a single raw tracepoint program on `sys_enter` that filters on the syscall id.
  */
-import type { Probe, ProviderName } from '../ast.js';
+import type { ProviderName } from '../ast.js';
 import type { KernelView, TracepointFieldInfo } from '../kernel-view.js';
 import type { ProgKindName } from '../spec.js';
 import type { ProbeInstance } from './probes.js';
@@ -38,7 +38,7 @@ export interface UnitPlan {
   fields?: TracepointFieldInfo[];
 }
 
-export function planUnits(probe: Probe, instances: ProbeInstance[], used: Set<string>, kernel: KernelView): UnitPlan[] {
+export function planUnits(instances: ProbeInstance[], used: Set<string>, kernel: KernelView): UnitPlan[] {
   const plans: UnitPlan[] = [];
   let rest = instances;
   if (!used.has('args') && kernel.syscallNumber) {
@@ -83,6 +83,5 @@ export function planUnits(probe: Probe, instances: ProbeInstance[], used: Set<st
   const order = new Map(instances.map((inst, i) => [inst, i]));
   const first = (p: UnitPlan) => Math.min(...p.instances.map((i) => order.get(i)!));
   plans.sort((a, b) => first(a) - first(b));
-  void probe;
   return plans;
 }
