@@ -932,9 +932,14 @@ class Analyzer {
     const rec = t.kind === 'pointer' && t.to.kind === 'record' ? t.to : t.kind === 'record' ? t : undefined;
     if (rec && rec.name.startsWith('struct _tracepoint_')) {
       const f = rec.fields.find((x) => x.name === e.field);
+      if (f && f.offset < 8) {
+        // The verifier refuses tracepoint programs the first 8 bytes of their context.
+        this.error('BPF does not support accessing common tracepoint fields', e.span);
+        return VOID;
+      }
       if (!f) {
         const tp = this.unit.plan.instances[0]!.tracepoint!;
-        this.error(`tracepoint ${tp.category}:${tp.event} has no field '${e.field}'`, e.span, fieldHint(rec.fields.map((x) => x.name)));
+        this.error(`tracepoint ${tp.category}:${tp.event} has no field '${e.field}'`, e.span, fieldHint(rec.fields.filter((x) => !x.name.startsWith('common_')).map((x) => x.name)));
         return VOID;
       }
       return f.type;

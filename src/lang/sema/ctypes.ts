@@ -122,9 +122,20 @@ function stripName(decl: string, name: string): { base: string; stars: number; a
   return { base: d.replace(/\*/g, ' ').replace(/\bconst\b/g, ' ').replace(/\s+/g, ' ').trim(), stars, array };
 }
 
+/** struct trace_entry, the header of every trace record (the KernelView lists only the fields after it). */
+const COMMON_FIELDS: RecordField[] = [
+  { name: 'common_type', type: int(2, false), offset: 0 },
+  { name: 'common_flags', type: int(1, false), offset: 2 },
+  { name: 'common_preempt_count', type: int(1, false), offset: 3 },
+  { name: 'common_pid', type: int(4, true), offset: 4 },
+];
+
 /** The record `args` points to in a tracepoint program, named as bpftrace names it. */
 export function tracepointRecord(category: string, event: string, fields: TracepointFieldInfo[], space: 'kernel' | 'user'): RecordType {
-  const rf: RecordField[] = fields.map((f) => ({ name: f.name, type: tracepointFieldType(f, space), offset: f.offset }));
+  const rf: RecordField[] = [
+    ...COMMON_FIELDS.filter((c) => !fields.some((f) => f.name === c.name)),
+    ...fields.map((f) => ({ name: f.name, type: tracepointFieldType(f, space), offset: f.offset })),
+  ];
   const size = fields.reduce((m, f) => Math.max(m, f.offset + f.size), 8);
   return { kind: 'record', name: `struct _tracepoint_${category}_${event}`, size, align: 8, union: false, fields: rf };
 }

@@ -287,6 +287,9 @@ BEGIN { @c = count(); if (@c > 5) { } }
 tracepoint:syscalls:sys_enter_openat { printf("%s\\n", str(args->fname)); }
                                                           ^~~~~~~~~~~
 hint: its fields are: __syscall_nr, dfd, filename, flags, mode`],
+    ['tracepoint:sched:sched_switch { @[args->common_pid] = count(); }', `test.bt:1:35: error: BPF does not support accessing common tracepoint fields
+tracepoint:sched:sched_switch { @[args->common_pid] = count(); }
+                                  ^~~~~~~~~~~~~~~~`],
     ['BEGIN { $s = str("abc"); }', `test.bt:1:14: error: str() expects an integer or a pointer type as first argument (string[4] provided)
 BEGIN { $s = str("abc"); }
              ^~~~~~~~~~`],
