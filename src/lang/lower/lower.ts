@@ -14,8 +14,9 @@
  */
 import { Helper } from '../../asm/helpers.js';
 import type {
-  Block, Call, Expr, MapRef, Stmt, AssignStmt, IncDec, Binary, FieldAccess, IndexAccess, Builtin,
+  Block, Call, Expr, MapRef, Stmt, AssignStmt, IncDec, Binary, FieldAccess, IndexAccess, Builtin, Probe,
 } from '../ast.js';
+import { forEachExpr } from '../sema/walk.js';
 import type { AluOp, CmpOp, IrBlock, IrProgram, ObjId, Value, VReg } from '../ir.js';
 import type { Analysis, Unit } from '../sema/analyze.js';
 import { ARG_REGS, PT_REGS, signalNumber } from '../sema/analyze.js';
@@ -68,6 +69,9 @@ class UnitLowering {
   private readonly vars = new Map<string, VarSlot>();
   private readonly loops: { brk: IrBlock; cont: IrBlock }[] = [];
   private syscallId: VReg | undefined;
+  /** pid_tgid / uid_gid fetched once at entry when a probe reads them more than once: they cannot
+   *  change during one run of the program, and each helper call costs ~10 ns. */
+  private readonly cached = new Map<number, VReg>();
 
   constructor(private readonly ctx: LowerContext, private readonly unit: Unit, private readonly name: string) {
     this.b = new FnBuilder(name);
@@ -91,6 +95,7 @@ class UnitLowering {
       }
     }
     if (this.unit.plan.syscalls) this.syscallPrologue();
+    this.hoistInvariantHelpers(probe);
     if (probe.predicate) {
       b.span = probe.predicate.span;
       const body = b.newBlock();
@@ -104,6 +109,24 @@ class UnitLowering {
     b.span = probe.body.span;
     b.terminate({ op: 'ret', value: 0n });
     return { name: this.name, main: b.finish(), subprograms: [] };
+  }
+
+  private hoistInvariantHelpers(probe: Probe): void {
+    const uses = new Map<number, number>();
+    const helperOf: Record<string, number> = {
+      pid: Helper.get_current_pid_tgid, tid: Helper.get_current_pid_tgid,
+      uid: Helper.get_current_uid_gid, gid: Helper.get_current_uid_gid, username: Helper.get_current_uid_gid,
+    };
+    forEachExpr(probe, (e) => {
+      const h = e.kind === 'Builtin' ? helperOf[e.name] : undefined;
+      if (h !== undefined) uses.set(h, (uses.get(h) ?? 0) + 1);
+    });
+    for (const [helper, n] of uses) {
+      if (n < 2) continue;
+      const r = this.b.reg();
+      this.b.emit({ op: 'call', helper, args: [], dst: r });
+      this.cached.set(helper, r);
+    }
   }
 
   // ─── raw syscall dispatch ─────────────────────────────────────────────────
@@ -728,6 +751,8 @@ class UnitLowering {
   private builtin(e: Builtin): VReg {
     const b = this.b;
     const call = (helper: number): VReg => {
+      const hoisted = this.cached.get(helper);
+      if (hoisted !== undefined) return hoisted;
       const r = b.reg();
       b.emit({ op: 'call', helper, args: [], dst: r });
       return r;
