@@ -74,21 +74,4 @@ describe('compile(): the CompiledScript', () => {
       return true;
     });
   });
-
-  it('compiles the lowering goldens in well under 20 ms each once warm', () => {
-    const dir = join(goldenDir, '..', '..', 'lower', 'golden');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.bt'));
-    const texts = files.map((f) => readFileSync(join(dir, f), 'utf8'));
-    for (const t of texts) compile(t, { kernel: fixtureKernel() });
-    texts.forEach((t, i) => {
-      // The best of three, so that a garbage collection or a busy machine does not fail the test.
-      let ms = Infinity;
-      for (let k = 0; k < 3; k++) {
-        const t0 = performance.now();
-        compile(t, { kernel: fixtureKernel() });
-        ms = Math.min(ms, performance.now() - t0);
-      }
-      assert.ok(ms < 20, `${files[i]}: ${ms.toFixed(1)} ms`);
-    });
-  });
 });

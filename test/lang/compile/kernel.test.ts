@@ -125,7 +125,8 @@ describe("bpftrace's own tools", { ...needsRoot, ...(tracefsRoot() ? {} : { skip
   } catch {
     tools = [];
   }
-  it('those in scope compile in under 20 ms each (warm) and load', { skip: tools.length === 0 ? 'bpftrace tools not installed' : false }, () => {
+  // Compile time is measured by bench/compile.ts, not asserted here.
+  it('those in scope compile and load', { skip: tools.length === 0 ? 'bpftrace tools not installed' : false }, () => {
     const kernel = liveView();
     const compiled: string[] = [];
     for (const f of tools) {
@@ -136,15 +137,7 @@ describe("bpftrace's own tools", { ...needsRoot, ...(tracefsRoot() ? {} : { skip
         if (e instanceof LangError) continue; // kprobe wildcards, BTF structs, kstack: later issues
         throw e;
       }
-      // Timed after a first compile (JIT warm-up, reading tracefs); the best of three.
-      let ms = Infinity;
-      let c!: CompiledScript;
-      for (let k = 0; k < 3; k++) {
-        const t0 = performance.now();
-        c = compile(src, { kernel, file: f });
-        ms = Math.min(ms, performance.now() - t0);
-      }
-      assert.ok(ms < 20, `${f}: ${ms.toFixed(1)} ms`);
+      const c: CompiledScript = compile(src, { kernel, file: f });
       assert.deepEqual(loadAll(c), [], f);
       compiled.push(f);
     }
