@@ -68,7 +68,11 @@ export function attachKprobe(progFd: number, o: KprobeOptions): Link {
   try {
     appendFileSync(events, `${def}\n`);
   } catch (e) {
-    throw new KernelFunctionNotFoundError(o.func, { cause: e });
+    // The kernel answers ENOENT/EINVAL for a function it cannot probe; anything else (EBUSY,
+    // EEXIST, EACCES…) is a different problem and is reported as it is.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EINVAL') throw new KernelFunctionNotFoundError(o.func, { cause: e });
+    throw new Error(`creating kprobe ${o.func} through ${events} failed: ${(e as Error).message}`, { cause: e });
   }
   const remove = () => {
     try {

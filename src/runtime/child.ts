@@ -75,6 +75,8 @@ export function resolveExecutable(word: string, path = process.env['PATH'] ?? '/
 }
 
 const READ_NR = process.arch === 'x64' ? 0 : 63;
+/** poll, ppoll, select, pselect6 (x86_64) / ppoll, pselect6 (arm64). */
+const WAIT_NRS = new Set(process.arch === 'x64' ? [7, 271, 23, 270] : [73, 72]);
 
 // Reads one line from fd 3 (sonde's go signal); EOF instead (sonde died first) means never run.
 const TRAMPOLINE = 'read _ <&3 || exit 127; exec "$0" "$@" 3<&-';
@@ -127,8 +129,10 @@ export class PausedCommand {
         sys = readFileSync(`/proc/${this.pid}/syscall`, 'utf8');
       } catch { /* not there yet, or gone */ }
       const [nr, fd] = sys.split(' ');
-      // dash's `read <&3` moves fd 3 onto 0 for the read; other shells read fd 3 itself.
+      // dash's `read <&3` moves fd 3 onto 0 for the read; other shells read fd 3 itself; busybox
+      // sh waits in poll(2) first. The shell does nothing else, so any of these means it is waiting.
       if (Number(nr) === READ_NR && (Number(fd) === 3 || Number(fd) === 0)) return;
+      if (WAIT_NRS.has(Number(nr))) return;
       if (Date.now() > deadline) throw new ChildCommandError(`${this.argv[0]}: the command did not get ready within ${timeoutMs / 1000} s`);
       await new Promise((r) => setTimeout(r, 1));
     }

@@ -9,7 +9,7 @@ import {
 import { Program, type ProgKind } from '../bpf/program.js';
 import { VerifierError } from '../bpf/verifier.js';
 import { assemble } from '../asm/encode.js';
-import { Mov, Exit, Call } from '../asm/builders.js';
+import { Mov, Exit, Call, SDiv } from '../asm/builders.js';
 import { Helper } from '../asm/helpers.js';
 import { tracefsRoot } from '../kernel/tracefs.js';
 import { dynamicPmu } from '../attach/pmu.js';
@@ -153,6 +153,24 @@ function beginEndFeature(): Feature {
   }
 }
 
+let v4: boolean | undefined;
+
+/**
+ * Whether the verifier accepts the v4 instruction set (signed division, movsx, sign-extending
+ * loads; Linux 6.6+). Older kernels answer "uses reserved fields". Cached.
+ */
+export function cpuV4Supported(): boolean {
+  if (v4 === undefined) {
+    try {
+      tryLoad('raw_tracepoint', [Mov.imm(0, 7), SDiv.imm(0, -2)]).close();
+      v4 = true;
+    } catch {
+      v4 = false;
+    }
+  }
+  return v4;
+}
+
 let cached: Features | undefined;
 
 export function probeFeatures(): Features {
@@ -240,6 +258,7 @@ export function probeFeatures(): Features {
     tracefs,
     'bpf_link for perf events': linkForPerfEvents(),
     'bpf_prog_test_run (raw_tp)': probes['BEGIN/END'],
+    'ISA v4 (sdiv, movsx, sign-extending loads)': cpuV4Supported() ? yes() : no('kernel older than 6.6: the verifier refuses v4 instructions'),
     'BTF for kernel types': btf,
   };
   return (cached = { kernel, arch, bpf: bpfOk, btf, jit, stats, probes, maps, helpers, other });

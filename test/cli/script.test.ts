@@ -16,7 +16,7 @@ const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
 const NOTIFY = { ...process.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' };
 
 function sonde(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}) {
-  return spawnSync(SONDE, args, { encoding: 'utf8', timeout: 60_000, ...opts });
+  return spawnSync(SONDE, args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20, ...opts });
 }
 
 interface Running {

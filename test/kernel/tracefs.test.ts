@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tracefsRoot, tracepointFormat, listTracepoints, parseFormat, _resetTracefsRootForTests } from '../../src/kernel/tracefs.js';
 import { needsRoot } from '../support/root.js';
@@ -11,7 +11,10 @@ test('tracefs is mounted by sonde when the system has not mounted it', needsRoot
   // Unmount (lazily, in case something holds it) to start from the state this machine boots in.
   if (mounted()) spawnSync('umount', ['-l', '/sys/kernel/tracing']);
   _resetTracefsRootForTests();
-  if (mounted()) {
+  // debugfs (mounted on systemd systems) brings tracefs up at debug/tracing on first access,
+  // without it being in /proc/mounts yet.
+  const viaDebugfs = existsSync('/sys/kernel/debug/tracing/events');
+  if (mounted() || viaDebugfs) {
     // Still mounted elsewhere (e.g. under debugfs): sonde must find it rather than mount again.
     assert.ok(tracefsRoot().endsWith('tracing'));
     return;
