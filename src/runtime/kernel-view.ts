@@ -8,6 +8,7 @@ import type { KernelView, TracepointFieldInfo } from '../lang/kernel-view.js';
 import { listTracepoints, tracepointFormat, TracepointNotFoundError } from '../kernel/tracefs.js';
 import { nrPossibleCpus } from '../kernel/cpus.js';
 import { loadKernelBtf, BtfError, type Btf } from '../btf/index.js';
+import { syscallNumber as builtinSyscallNumber } from '../kernel/syscalls.js';
 
 /** Where the kernel headers keep `#define __NR_name number` for this architecture. */
 const UNISTD: Record<string, string[]> = {
@@ -68,6 +69,9 @@ export class LiveKernelView implements KernelView {
   }
 
   syscallNumber(name: string): number | undefined {
+    // The built-in table needs no headers; the installed uapi header covers other architectures.
+    const n = builtinSyscallNumber(name);
+    if (n !== undefined) return n;
     if (!this.syscalls) this.syscalls = readSyscallTable();
     return this.syscalls.get(name);
   }
