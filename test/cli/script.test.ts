@@ -99,6 +99,14 @@ test('-c: a command\'s 1000 openat calls, counted with pid == cpid; the run ends
   assert.equal(count(1000), 1000 + loader);
 });
 
+test('-c: a static command that opens a file exactly 1000 times prints @: 1000', needsRoot, async () => {
+  // Linked statically, the command has no dynamic loader opening ld.so.cache and libc first.
+  const bin = await buildFixture('open_now-static');
+  const r = sonde(['-e', 'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { @ = count(); }', '-c', `${bin} 1000 /etc/hostname`]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'Attaching 1 probe...\n\n\n@: 1000\n');
+});
+
 test('-c with a missing command is an error before anything is attached', needsRoot, () => {
   const r = sonde(['-e', 'BEGIN { exit(); }', '-c', 'no-such-command-here arg']);
   assert.equal(r.status, 1);
