@@ -642,7 +642,7 @@ class UnitLowering {
   private intInner(e: Expr): VReg {
     const b = this.b;
     const t = this.type(e);
-    if (e.kind === 'Integer' || e.kind === 'Bool' || e.kind === 'Identifier' || e.kind === 'Positional' || e.kind === 'PositionalCount' || e.kind === 'Binary' || e.kind === 'Unary' || e.kind === 'Sizeof') {
+    if (e.kind === 'Integer' || e.kind === 'Bool' || e.kind === 'Identifier' || e.kind === 'Positional' || e.kind === 'PositionalCount' || e.kind === 'Binary' || e.kind === 'Unary' || e.kind === 'Sizeof' || e.kind === 'Offsetof') {
       const c = this.a.constInt(e);
       if (c !== undefined && t.kind === 'int') return this.constReg(c);
     }
@@ -660,7 +660,12 @@ class UnitLowering {
         return this.mapReadInt(e);
       case 'Unary': {
         if (e.op === '!') return this.materialize(e);
-        if (e.op === '*') return this.deref(this.int(e.operand), this.type(e.operand), 0n);
+        if (e.op === '*') {
+          const ot = this.type(e.operand);
+          // `*p` read with the pointer's own space and the pointee's width.
+          if (ot.kind === 'pointer') return this.readInt(e);
+          return this.deref(this.int(e.operand), ot, 0n);
+        }
         const v = this.int(e.operand);
         if (e.op === '+') return v;
         const d = b.reg();
@@ -704,8 +709,10 @@ class UnitLowering {
       case 'Call':
         return this.intCall(e);
       case 'FieldAccess':
+        if (this.unit.fieldLocs.has(e)) return this.readInt(e);
         return this.fieldInt(e);
       case 'IndexAccess':
+        if (this.inMemory(e.object)) return this.readInt(e);
         return this.indexInt(e);
       case 'TupleAccess': {
         const m = this.mem(e.object);
@@ -715,6 +722,96 @@ class UnitLowering {
       default:
         throw new Error(`lowering: ${e.kind} has no integer value`);
     }
+  }
+
+  /** True when `e` is a struct field, `*p` or `p[i]`: a value in kernel/user memory, not yet read. */
+  private inMemory(e: Expr): boolean {
+    if (e.kind === 'FieldAccess') return this.unit.fieldLocs.has(e);
+    if (e.kind === 'Unary' && e.op === '*') return this.type(e.operand).kind === 'pointer';
+    if (e.kind === 'IndexAccess') return this.type(e.object).kind === 'pointer' || this.inMemory(e.object);
+    return false;
+  }
+
+  /** The address of an in-memory value (see inMemory): a register plus a constant offset. */
+  private where(e: Expr): { reg: VReg; off: number; space: 'kernel' | 'user' } {
+    const b = this.b;
+    if (e.kind === 'FieldAccess') {
+      const loc = this.unit.fieldLocs.get(e)!;
+      if (loc.via === 'ptr') return { reg: this.int(e.object), off: loc.offset, space: loc.space };
+      const w = this.where(e.object);
+      return { ...w, off: w.off + loc.offset };
+    }
+    if (e.kind === 'Unary' && e.op === '*') {
+      const pt = this.type(e.operand) as SType & { kind: 'pointer' };
+      return { reg: this.int(e.operand), off: 0, space: pt.space };
+    }
+    if (e.kind === 'IndexAccess') {
+      const ot = this.type(e.object);
+      const elem = sizeOf(this.type(e)) || 1;
+      let base: { reg: VReg; off: number; space: 'kernel' | 'user' };
+      if (ot.kind === 'pointer') base = { reg: this.int(e.object), off: 0, space: ot.space };
+      else base = this.where(e.object);
+      const c = this.a.constInt(e.index);
+      if (c !== undefined) return { ...base, off: base.off + Number(c) * elem };
+      const i = this.int(e.index);
+      const scaled = b.reg();
+      b.emit({ op: 'alu', alu: 'mul', dst: scaled, a: i, b: BigInt(elem) });
+      const r = b.reg();
+      b.emit({ op: 'alu', alu: 'add', dst: r, a: base.reg, b: scaled });
+      return { reg: r, off: base.off, space: base.space };
+    }
+    throw new Error(`lowering: ${e.kind} is not in memory`);
+  }
+
+  private readHelper(space: 'kernel' | 'user'): number {
+    return space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
+  }
+
+  /** Reads an integer (or pointer, or bitfield) that sits in kernel/user memory. */
+  private readInt(e: Expr): VReg {
+    const b = this.b;
+    const t = this.type(e);
+    const w = this.where(e);
+    const loc = e.kind === 'FieldAccess' ? this.unit.fieldLocs.get(e) : undefined;
+    const tmp = b.obj(8, 8, describe(e));
+    b.emit({ op: 'zero', obj: tmp, off: 0, len: 8 });
+    const addr = this.addr({ base: { reg: w.reg }, off: w.off });
+    if (loc?.bitWidth !== undefined) {
+      const bitOff = loc.bitOffset ?? 0;
+      const n = Math.min(8, Math.ceil((bitOff + loc.bitWidth) / 8));
+      b.emit({ op: 'call', helper: this.readHelper(w.space), args: [{ obj: tmp, off: 0 }, { imm: BigInt(n) }, addr] });
+      let v = this.loadInt({ base: { obj: tmp }, off: 0 }, { kind: 'int', size: 8, signed: false });
+      if (bitOff > 0) {
+        const d = b.reg();
+        b.emit({ op: 'alu', alu: 'rsh', dst: d, a: v, b: BigInt(bitOff) });
+        v = d;
+      }
+      if (loc.bitWidth < 64) {
+        const d = b.reg();
+        const mask = (1n << BigInt(loc.bitWidth)) - 1n;
+        if (mask <= 0x7fffffffn) b.emit({ op: 'alu', alu: 'and', dst: d, a: v, b: mask });
+        else {
+          const m = this.constReg(mask);
+          b.emit({ op: 'alu', alu: 'and', dst: d, a: v, b: m });
+        }
+        v = d;
+      }
+      return v;
+    }
+    const size = t.kind === 'int' ? t.size : 8;
+    b.emit({ op: 'call', helper: this.readHelper(w.space), args: [{ obj: tmp, off: 0 }, { imm: BigInt(size) }, addr] });
+    return this.loadInt({ base: { obj: tmp }, off: 0 }, t.kind === 'int' ? t : { kind: 'int', size: 8, signed: false });
+  }
+
+  /** Copies an in-memory struct, array or string value onto the stack. */
+  private readMem(e: Expr, t: SType): Mem {
+    const b = this.b;
+    const size = sizeOf(t);
+    const w = this.where(e);
+    const obj = b.obj(Math.max(size, 1), 8, describe(e));
+    b.emit({ op: 'zero', obj, off: 0, len: Math.max(size, 1) });
+    if (size > 0) b.emit({ op: 'call', helper: this.readHelper(w.space), args: [{ obj, off: 0 }, { imm: BigInt(size) }, this.addr({ base: { reg: w.reg }, off: w.off })] });
+    return { base: { obj }, off: 0 };
   }
 
   private loadInt(m: Mem, t: SType): VReg {
@@ -1158,9 +1255,16 @@ class UnitLowering {
       case 'Map':
         return this.mapReadMem(e);
       case 'FieldAccess': {
+        if (this.unit.fieldLocs.has(e)) return this.readMem(e, t);
         const f = this.tpField(e);
         return { base: { reg: this.ctxReg() }, off: f.offset };
       }
+      case 'Unary':
+        if (e.op === '*') return this.readMem(e, t);
+        break;
+      case 'IndexAccess':
+        if (this.inMemory(e.object) || this.type(e.object).kind === 'pointer') return this.readMem(e, t);
+        break;
       case 'TupleAccess': {
         const m = this.mem(e.object);
         const tt = this.type(e.object) as TupleType;

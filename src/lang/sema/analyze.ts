@@ -9,8 +9,10 @@
  */
 import type {
   Program, Probe, Expr, Stmt, Block, Call, Binary, Unary, MapRef, Variable, Builtin, Cast, CType,
-  FieldAccess, IndexAccess, AssignStmt, IncDec, Ternary,
+  FieldAccess, IndexAccess, AssignStmt, IncDec, Ternary, CStructDef, Include,
 } from '../ast.js';
+import { readFileSync } from 'node:fs';
+import { BtfTypes, BUILTIN_CONSTANTS, fieldNames, findField, layoutRecord, type DeclaredField, type FieldHit } from './records.js';
 import { isType } from '../ast.js';
 import { LangError } from '../diagnostic.js';
 import type { KernelView } from '../kernel-view.js';
@@ -66,6 +68,17 @@ export interface Unit {
   /** probe builtin: the id of each instance (index into probeNames); for syscall dispatch, id = base + nr. */
   probeIds: number[];
   probeBase?: number;
+  /**
+   * Field accesses into structs in memory (BTF or script structs, not the tracepoint record):
+   * where the field is and how its struct is reached ('ptr': through `p->f`, the pointer is the
+   * object's value; 'value': `s.f` where `s` itself is such a field, `*p` or `p[i]`).
+   */
+  fieldLocs: Map<FieldAccess, FieldLoc>;
+}
+
+export interface FieldLoc extends FieldHit {
+  via: 'ptr' | 'value';
+  space: 'kernel' | 'user';
 }
 
 export interface Analysis {
@@ -125,6 +138,9 @@ class Analyzer {
   private readonly defines = new Map<string, Expr>();
   private readonly enums = new Map<string, bigint>();
   private readonly sizeofs = new Map<Expr, number>();
+  private readonly scriptRecords = new Map<string, RecordType>();
+  private btfTypes: BtfTypes | null | undefined;
+  private readonly headerDefines = new Map<string, bigint>();
   // Per-unit state while typing.
   private unit!: Unit;
   private loopDepth = 0;
@@ -186,6 +202,8 @@ class Analyzer {
   private preamble(): void {
     for (const item of this.program.preamble) {
       if (item.kind === 'Define' && item.params === null && item.value) this.defines.set(item.name, item.value);
+      if (item.kind === 'Include') this.include(item);
+      if (item.kind === 'CStructDef' && item.name !== null && item.members) this.defineRecord(item);
       if (item.kind === 'CEnumDef' && item.values) {
         let next = 0n;
         for (const v of item.values) {
@@ -201,6 +219,75 @@ class Analyzer {
     }
     if (this.program.config) this.fail('config blocks are not supported yet', this.program.config.span);
     if (this.program.maps.length > 0) this.fail('map declarations are not supported yet', this.program.maps[0]!.span);
+  }
+
+  /**
+   * `#include <linux/x.h>`: a header present on this system contributes its simple numeric
+   * `#define`s; an absent one (kernel-internal headers) is fine, as BTF and the built-in table
+   * give types, enums and the usual constants.
+   */
+  private include(inc: Include): void {
+    if (!inc.angled) return;
+    for (const dir of ['/usr/include', '/usr/include/x86_64-linux-gnu', '/usr/include/aarch64-linux-gnu']) {
+      let text: string;
+      try {
+        text = readFileSync(`${dir}/${inc.path}`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(0[xX][0-9a-fA-F]+|\d+)[uUlL]*[ \t]*\)?[ \t]*(?:\/\*.*\*\/[ \t]*|\/\/.*)?$/gm)) {
+        if (!this.headerDefines.has(m[1]!)) this.headerDefines.set(m[1]!, BigInt(m[2]!));
+      }
+      return;
+    }
+  }
+
+  /** A script `struct X { … };`, laid out as C does; it hides BTF's struct X. */
+  private defineRecord(def: CStructDef): void {
+    const name = `${def.tag} ${def.name}`;
+    const fields: DeclaredField[] = [];
+    for (const m of def.members ?? []) {
+      const type = this.scriptType(m.type);
+      let bits: number | undefined;
+      if (m.bits) {
+        const n = this.constInt(m.bits);
+        if (n === undefined || n < 0n) this.fail('bitfield width must be a non-negative constant', m.bits.span);
+        bits = Number(n);
+        if (type.kind !== 'int' || bits > type.size * 8) this.fail(`bitfield ${m.name ?? ''} is wider than its type`, m.bits.span);
+      } else if (sizeOf(type) === 0 && type.kind === 'record') {
+        this.fail(`field ${m.name ?? ''} has incomplete type ${type.name}`, m.type.span);
+      }
+      fields.push({ name: m.name ?? '', type, ...(bits !== undefined ? { bits } : {}) });
+    }
+    this.scriptRecords.set(name, layoutRecord(name, def.tag === 'union', fields));
+  }
+
+  private btf(): BtfTypes | null {
+    if (this.btfTypes === undefined) {
+      const b = this.opts.kernel.btf();
+      this.btfTypes = b ? new BtfTypes(b) : null;
+    }
+    return this.btfTypes;
+  }
+
+  /** A struct/union by its full name ('struct sock'): the script's definition first, then BTF. */
+  private record(name: string): RecordType | undefined {
+    const own = this.scriptRecords.get(name);
+    if (own) return own;
+    const m = /^(struct|union) (\w+)$/.exec(name);
+    if (!m) return undefined;
+    return this.btf()?.record(m[1] as 'struct' | 'union', m[2]!);
+  }
+
+  /** The complete record behind a possibly opaque one (a tracepoint's `struct task_struct *`). */
+  private complete(rec: RecordType): RecordType | undefined {
+    if (rec.size > 0 || rec.fields.length > 0) return rec;
+    return this.record(rec.name);
+  }
+
+  private missingRecord(name: string, span: Span): void {
+    const btf = this.btf();
+    this.error(btf ? `${name} is not defined in the script and the kernel's BTF has no such type` : `${name} is not defined in the script and this kernel has no BTF`, span);
   }
 
   // ─── probes → units ────────────────────────────────────────────────────────
@@ -225,6 +312,7 @@ class Analyzer {
         const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
         const unit: Unit = {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
+          fieldLocs: new Map(),
           probeIds: plan.instances.map((i) => firstId + instances.indexOf(i)),
         };
         if (plan.fields && plan.instances[0]?.tracepoint) {
@@ -248,6 +336,7 @@ class Analyzer {
       u.types.clear();
       u.vars.clear();
       u.strings.clear();
+      u.fieldLocs.clear();
       this.loopDepth = 0;
       this.inStr = false;
       if (u.probe.predicate) {
@@ -539,6 +628,7 @@ class Analyzer {
         const d = this.defines.get(e.name);
         if (d) return this.expr(d);
         if (this.enums.has(e.name)) return UINT64;
+        if (this.externalConst(e.name) !== undefined) return INT64;
         this.error(`Unknown identifier: '${e.name}'`, e.span);
         return VOID;
       }
@@ -618,13 +708,39 @@ class Analyzer {
       }
       case 'Sizeof': {
         const t = isType(e.arg) ? this.scriptType(e.arg) : this.expr(e.arg);
-        if (t.kind === 'record' && t.size === 0) this.error(`sizeof(${t.name}) needs BTF struct support, which is not available yet`, e.arg.span);
+        if (t.kind === 'record' && t.size === 0) {
+          this.missingRecord(t.name, e.arg.span);
+          return VOID;
+        }
         this.sizeofs.set(e, sizeOf(t));
         return UINT64;
       }
-      case 'Offsetof':
-        this.error('offsetof() needs BTF struct support, which is not available yet', e.span);
-        return VOID;
+      case 'Offsetof': {
+        let t = isType(e.of) ? this.scriptType(e.of) : this.expr(e.of);
+        if (t.kind === 'void') return VOID;
+        if (t.kind !== 'record') {
+          this.error(`offsetof() needs a struct or union, not ${typeName(t)}`, e.of.span);
+          return VOID;
+        }
+        let off = 0;
+        for (const name of e.field) {
+          const rec = t.kind === 'record' ? this.complete(t) : undefined;
+          if (!rec) {
+            if (t.kind === 'record') this.missingRecord(t.name, e.of.span);
+            else this.error(`${typeName(t)} is not a struct or union, so it has no field '${name}'`, e.span);
+            return VOID;
+          }
+          const hit = findField(rec, name);
+          if (!hit) {
+            this.error(`${rec.name} has no field '${name}'`, e.span, fieldHint(fieldNames(rec), name));
+            return VOID;
+          }
+          off += hit.offset;
+          t = hit.type;
+        }
+        this.sizeofs.set(e, off);
+        return UINT64;
+      }
     }
   }
 
@@ -646,7 +762,7 @@ class Analyzer {
       case 'username':
         return { kind: 'symbol', what: 'username', size: 8 };
       case 'curtask':
-        return { kind: 'pointer', to: opaqueRecord('struct task_struct'), space: 'kernel' };
+        return { kind: 'pointer', to: this.record('struct task_struct') ?? opaqueRecord('struct task_struct'), space: 'kernel' };
       case 'probe':
         return { kind: 'symbol', what: 'probe', size: 8 };
       case 'retval':
@@ -756,13 +872,17 @@ class Analyzer {
         return { kind: 'int', size: 8, signed: t.signed };
       case '*':
         if (t.kind === 'pointer') {
-          if (t.to.kind === 'void' || (t.to.kind === 'record' && t.to.size === 0)) {
+          if (t.to.kind === 'void') {
             this.error(`Can not dereference a pointer to ${typeName(t.to)}`, e.span);
             return VOID;
           }
           if (t.to.kind === 'record') {
-            this.error(`Can not dereference struct/union of type '${t.to.name}'. It is not a pointer.`, e.span);
-            return VOID;
+            const full = this.complete(t.to);
+            if (!full) {
+              this.missingRecord(t.to.name, e.span);
+              return VOID;
+            }
+            return full;
           }
           return t.to;
         }
@@ -899,15 +1019,26 @@ class Analyzer {
         const i = intTypeByName(t.name);
         if (i) return i;
         if (t.name === 'string') return { kind: 'string', size: this.strlen };
+        const td = this.btf()?.typedef(t.name);
+        if (td && td.kind !== 'void') return td;
         this.fail(`Unknown type: '${t.name}'`, t.span);
         break;
       }
-      case 'TaggedType':
+      case 'TaggedType': {
         if (t.tag === 'enum') return UINT64;
-        return opaqueRecord(`${t.tag} ${t.name ?? ''}`.trim(), t.tag === 'union');
+        if (t.body && t.body.kind === 'CStructDef' && t.body.members) {
+          if (t.name === null) {
+            this.defineRecord({ ...t.body, name: `(anonymous at ${t.span.line}:${t.span.col})` });
+            return this.scriptRecords.get(`${t.tag} (anonymous at ${t.span.line}:${t.span.col})`)!;
+          }
+          this.defineRecord(t.body);
+        }
+        const name = `${t.tag} ${t.name ?? ''}`.trim();
+        return this.record(name) ?? opaqueRecord(name, t.tag === 'union');
+      }
       case 'PointerType': {
         const to = this.scriptType(t.to);
-        return { kind: 'pointer', to, space: this.unit.space };
+        return { kind: 'pointer', to, space: this.unit?.space ?? 'kernel' };
       }
       case 'ArrayType': {
         if (t.of.kind === 'NamedType' && t.of.name === 'string' && t.length) {
@@ -945,11 +1076,59 @@ class Analyzer {
       return f.type;
     }
     if (rec) {
-      this.error(`field access on ${rec.name} needs BTF struct support, which is not available yet`, e.span);
-      return VOID;
+      if (t.kind === 'pointer' && !e.arrow) {
+        this.error(`Can not access field '${e.field}' on type '${typeName(t)}'. Try dereferencing it first, or using '->'`, e.span);
+        return VOID;
+      }
+      if (t.kind === 'record' && e.arrow) {
+        this.error(`Can not use '->' on ${rec.name}, which is not a pointer. Try '.'`, e.span);
+        return VOID;
+      }
+      const full = this.complete(rec);
+      if (!full) {
+        this.missingRecord(rec.name, e.object.span);
+        return VOID;
+      }
+      const hit = findField(full, e.field);
+      if (!hit) {
+        this.error(`${full.name} has no field '${e.field}'`, e.span, fieldHint(fieldNames(full), e.field));
+        return VOID;
+      }
+      let space: 'kernel' | 'user';
+      if (t.kind === 'pointer') space = t.space;
+      else {
+        const loc = this.memLoc(e.object);
+        if (!loc) {
+          this.error(`Can not access field '${e.field}' of this ${rec.name} value`, e.span, 'read fields through a pointer: p->field');
+          return VOID;
+        }
+        space = loc;
+      }
+      this.unit.fieldLocs.set(e, { ...hit, via: t.kind === 'pointer' ? 'ptr' : 'value', space });
+      // A pointer read out of user memory points into user memory.
+      if (space === 'user' && hit.type.kind === 'pointer') return { ...hit.type, space };
+      return hit.type;
     }
     this.error(`Can not access field '${e.field}' on expression of type '${typeName(t)}'`, e.span);
     return VOID;
+  }
+
+  /**
+   * The address space of an expression whose value sits in kernel or user memory and is read from
+   * there (a struct field, `*p`, `p[i]`), or undefined for values the program holds itself.
+   */
+  memLoc(e: Expr): 'kernel' | 'user' | undefined {
+    if (e.kind === 'FieldAccess') return this.unit.fieldLocs.get(e)?.space;
+    if (e.kind === 'Unary' && e.op === '*') {
+      const t = this.unit.types.get(e.operand);
+      return t?.kind === 'pointer' ? t.space : undefined;
+    }
+    if (e.kind === 'IndexAccess') {
+      const t = this.unit.types.get(e.object);
+      if (t?.kind === 'pointer') return t.space;
+      return this.memLoc(e.object);
+    }
+    return undefined;
   }
 
   private index(e: IndexAccess): SType {
@@ -959,6 +1138,23 @@ class Analyzer {
     if (it.kind !== 'int') {
       this.error(`The array index must be an integer (${typeName(it)} provided)`, e.index.span);
       return VOID;
+    }
+    if (t.kind === 'string' && this.memLoc(e.object)) {
+      // A char[N] member: bpftrace types it as a string, yet indexing gives its chars.
+      const i = this.constInt(e.index);
+      if (i !== undefined && (i < 0n || i >= BigInt(t.size))) {
+        this.error(`the index ${i} is out of bounds for array of size ${t.size}`, e.span);
+        return VOID;
+      }
+      return { kind: 'int', size: 1, signed: true };
+    }
+    if (t.kind === 'array' && this.memLoc(e.object)) {
+      const i = this.constInt(e.index);
+      if (i !== undefined && t.length > 0 && (i < 0n || i >= BigInt(t.length))) {
+        this.error(`the index ${i} is out of bounds for array of size ${t.length}`, e.span);
+        return VOID;
+      }
+      return t.of;
     }
     if (t.kind === 'array') {
       const i = this.constInt(e.index);
@@ -978,8 +1174,12 @@ class Analyzer {
         return VOID;
       }
       if (t.to.kind === 'record') {
-        this.error(`indexing a pointer to ${t.to.name} needs BTF struct support, which is not available yet`, e.span);
-        return VOID;
+        const full = this.complete(t.to);
+        if (!full) {
+          this.missingRecord(t.to.name, e.object.span);
+          return VOID;
+        }
+        return full;
       }
       return t.to;
     }
@@ -1392,6 +1592,15 @@ class Analyzer {
   }
 
   /** Compile-time value of an integer expression, or undefined. */
+  /** A constant from an included header, the kernel's enums (BTF) or the built-in table. */
+  private externalConst(name: string): bigint | undefined {
+    const h = this.headerDefines.get(name);
+    if (h !== undefined) return h;
+    const ev = this.btf()?.btf.findEnumValue(name);
+    if (ev) return ev.value;
+    return BUILTIN_CONSTANTS[name];
+  }
+
   constInt(e: Expr): bigint | undefined {
     const wrap = (v: bigint) => BigInt.asIntN(64, v);
     switch (e.kind) {
@@ -1403,14 +1612,14 @@ class Analyzer {
         return isNumeric(p) ? paramValue(p) : undefined;
       }
       case 'PositionalCount': return BigInt(this.params.length);
-      case 'Sizeof': {
+      case 'Sizeof': case 'Offsetof': {
         const n = this.sizeofs.get(e);
         return n === undefined ? undefined : BigInt(n);
       }
       case 'Identifier': {
         const d = this.defines.get(e.name);
         if (d) return this.constInt(d);
-        return this.enums.get(e.name);
+        return this.enums.get(e.name) ?? this.externalConst(e.name);
       }
       case 'Unary': {
         const v = this.constInt(e.operand);
@@ -1455,9 +1664,26 @@ function argWord(t: SType): string {
   }
 }
 
-function fieldHint(names: string[]): string | undefined {
+function fieldHint(names: string[], wanted?: string): string | undefined {
   if (names.length === 0) return undefined;
-  return `its fields are: ${names.join(', ')}`;
+  if (names.length <= 12) return `its fields are: ${names.join(', ')}`;
+  // A big kernel struct: name only the fields spelled like the one asked for.
+  const close = wanted === undefined ? [] : names.filter((n) => editDistance(n, wanted) <= 2 || (wanted.length >= 3 && n.includes(wanted)));
+  return close.length > 0 ? `did you mean: ${close.slice(0, 8).join(', ')}?` : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
 }
 
 /** A parameter read as a number the way bpftrace 0.17 does (std::stoll, base 0): 10, 0x10, 010 (octal), -5. */
