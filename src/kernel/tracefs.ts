@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mount } from '../sys/mount.js';
 import { UnsupportedError } from '../sys/errors.js';
+import type { TracepointFieldInfo } from '../lang/kernel-view.js';
 
 const CANDIDATES = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
 let root: string | undefined;
@@ -58,18 +59,8 @@ export function tracepointId(category: string, event: string): number {
   return Number.parseInt(text, 10);
 }
 
-export interface TracepointField {
-  /** C declaration as written in the format file, e.g. "const char * filename". */
-  decl: string;
-  name: string;
-  offset: number;
-  size: number;
-  signed: boolean;
-  /** Array length for "char comm[16]"-style fields, else undefined. */
-  arrayLen?: number;
-  /** __data_loc fields hold (len << 16 | offset) of dynamic data. */
-  dataLoc: boolean;
-}
+/** One field of a format file: the shape the compiler's KernelView contract defines. */
+export type TracepointField = TracepointFieldInfo;
 
 export interface TracepointFormat {
   category: string;
