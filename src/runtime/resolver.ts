@@ -3,9 +3,7 @@
 // user names, probe names. Each source is opened lazily, once per run.
 import { readFileSync } from 'node:fs';
 import type { Resolver, StackValue } from '../output/index.js';
-import { pointerText } from '../output/index.js';
-import { kallsyms } from '../kernel/kallsyms.js';
-import { ProcessSymbolizer } from '../elf/index.js';
+import { UserSymbols, kernelSymbolText, userSymbolText } from '../symbols/index.js';
 import type { BpfMap } from '../bpf/map.js';
 
 export interface ResolverSources {
@@ -13,40 +11,18 @@ export interface ResolverSources {
   probeNames?: readonly string[];
   /** The stack-trace map holding a kstack/ustack value's frames. */
   stackMap?: (v: StackValue) => BpfMap | undefined;
+  /** Processes known before any event (-p, -c): their memory maps are kept up to date while they
+   *  live, so their stacks still resolve after they exit. */
+  watchPids?: readonly number[];
 }
 
 export function systemResolver(src: ResolverSources = {}): Partial<Resolver> {
-  const procs = new Map<number, ProcessSymbolizer | null>();
   let users: Map<bigint, string> | undefined;
-  const symbolizer = (pid: number): ProcessSymbolizer | null => {
-    let s = procs.get(pid);
-    if (s === undefined) {
-      try {
-        s = new ProcessSymbolizer(pid);
-      } catch {
-        s = null; // the process is gone: addresses print as bpftrace prints unknown ones
-      }
-      procs.set(pid, s);
-    }
-    return s;
-  };
+  const user = new UserSymbols();
+  for (const pid of src.watchPids ?? []) user.watch(pid);
   return {
-    ksym(addr, withOffset) {
-      let sym;
-      try {
-        sym = kallsyms().lookup(addr);
-      } catch {
-        sym = undefined;
-      }
-      if (!sym) return pointerText(addr);
-      return withOffset && sym.offset ? `${sym.name}+${sym.offset}` : sym.name;
-    },
-    usym(addr, pid, withOffset, withModule) {
-      const r = symbolizer(pid)?.symbolize(addr);
-      if (!r?.symbol) return pointerText(addr) + (withModule ? ` (${r?.module ?? '[unknown]'})` : '');
-      const name = withOffset && r.offset ? `${r.symbol}+${r.offset}` : r.symbol;
-      return withModule ? `${name} (${r.module ?? '[unknown]'})` : name;
-    },
+    ksym: (addr, withOffset) => kernelSymbolText(addr, withOffset),
+    usym: (addr, pid, withOffset, withModule) => userSymbolText(user, addr, pid, withOffset, withModule),
     stack(v: StackValue) {
       const map = src.stackMap?.(v);
       if (!map || v.id < 0) return undefined;

@@ -1,0 +1,207 @@
+/**
+ * User-space addresses → `function+offset` and module, per process, for usym() and ustack.
+ *
+ * A process's memory map is read at first sight and kept: a stack printed at exit usually
+ * belongs to a process that has gone by then (bpftrace prints raw addresses for those). Pids the
+ * runtime knows in advance (-p, -c) are watched: their map is re-read while they live, so the
+ * libraries they load later and the exec of a -c command are seen. Files are parsed once per
+ * (device, inode, size, mtime) through the ELF layer's cache; a stripped file takes its symbols
+ * from a separate debug file when one is installed; anonymous executable memory is looked up in
+ * the process's `/tmp/perf-PID.map` (JITs); C++ names are demangled.
+ *
+ * The address → file offset → link-time address steps are ProcessSymbolizer's (src/elf): done
+ * here over a kept copy of the map instead of a live /proc read.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  ElfCache, ElfFile, SymbolTable, defaultElfCache, fileOffsetToVaddr, findMapping, isFileBacked, parseProcMaps,
+  type MemoryMapping,
+} from '../elf/index.js';
+import { hostPathOf } from '../elf/resolve.js';
+import { demangle } from './demangle.js';
+import { findDebugFile } from './debug-file.js';
+import { PerfMapFile, perfMapPath } from './perf-map.js';
+
+export interface UserSymbol {
+  /** Demangled function name. */
+  readonly name: string;
+  readonly offset: number;
+  /** The mapped file as the process sees it, or the perf map's path for JIT code. */
+  readonly module: string;
+}
+
+export interface UserLookup {
+  /** The module even when no function covers the address (bpftrace prints `[unknown]` instead). */
+  readonly module?: string;
+  readonly symbol?: UserSymbol;
+}
+
+interface Module {
+  readonly tables: SymbolTable[];
+  readonly elf: ElfFile;
+}
+
+export interface UserSymbolsOptions {
+  readonly cache?: ElfCache;
+  /** Root of separate debug files (tests point it at a fixture tree). */
+  readonly debugRoot?: string;
+  /** `/proc`, for tests. */
+  readonly procRoot?: string;
+  readonly perfMapPath?: (pid: number) => string;
+}
+
+class ProcessView {
+  maps: MemoryMapping[] = [];
+  readonly modules = new Map<string, Module | null>();
+  readonly perfMap: PerfMapFile;
+  alive = true;
+
+  constructor(
+    readonly pid: number,
+    perfPath: string,
+  ) {
+    this.perfMap = new PerfMapFile(perfPath);
+  }
+}
+
+export class UserSymbols {
+  private readonly procs = new Map<number, ProcessView>();
+  private readonly cache: ElfCache;
+  private readonly fileModules = new Map<string, Module | null>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly watched = new Set<number>();
+
+  constructor(private readonly opts: UserSymbolsOptions = {}) {
+    this.cache = opts.cache ?? defaultElfCache;
+  }
+
+  /** Reads (or re-reads) a process's map now; false when the process is gone. */
+  snapshot(pid: number): boolean {
+    const p = this.view(pid, false);
+    return this.refresh(p);
+  }
+
+  /**
+   * Keeps re-reading `pid`'s map every `intervalMs` while it lives (a -c command execs and loads
+   * its libraries after sonde starts). The timer does not keep the event loop alive.
+   */
+  watch(pid: number, intervalMs = 10): void {
+    this.watched.add(pid);
+    this.snapshot(pid);
+    this.timer ??= setInterval(() => {
+      for (const w of this.watched) if (!this.snapshot(w)) this.watched.delete(w);
+      if (this.watched.size === 0) this.stop();
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Mappings kept for `pid` (read now if never seen). */
+  mappings(pid: number): readonly MemoryMapping[] {
+    return this.view(pid, true).maps;
+  }
+
+  lookup(pid: number, address: bigint | number): UserLookup {
+    const addr = typeof address === 'bigint' ? Number(BigInt.asUintN(64, address)) : address;
+    const p = this.view(pid, true);
+    let m = findMapping(p.maps, addr);
+    if (m === undefined && p.alive) {
+      // Mapped since we looked (dlopen, a JIT's new code): one re-read per miss.
+      this.refresh(p);
+      m = findMapping(p.maps, addr);
+    }
+    if (m === undefined || !isFileBacked(m)) {
+      const hit = p.perfMap.current()?.lookup(addr);
+      if (hit) return { module: p.perfMap.path, symbol: { name: demangle(hit.name), offset: hit.offset, module: p.perfMap.path } };
+      return m === undefined ? {} : { module: m.path === '' ? '[anon]' : m.path };
+    }
+    const mod = this.module(p, m);
+    if (mod === null) return { module: m.path };
+    const vaddr = fileOffsetToVaddr(mod.elf, addr - m.start + m.offset, m.executable);
+    if (vaddr === undefined) return { module: m.path };
+    for (const t of mod.tables) {
+      const hit = t.lookup(vaddr);
+      if (hit) return { module: m.path, symbol: { name: demangle(hit.name), offset: hit.offset, module: m.path } };
+    }
+    return { module: m.path };
+  }
+
+  private view(pid: number, read: boolean): ProcessView {
+    let p = this.procs.get(pid);
+    if (p === undefined) {
+      p = new ProcessView(pid, (this.opts.perfMapPath ?? perfMapPath)(pid));
+      this.procs.set(pid, p);
+      if (read) this.refresh(p);
+    }
+    return p;
+  }
+
+  private refresh(p: ProcessView): boolean {
+    let text: string;
+    try {
+      text = readFileSync(`${this.opts.procRoot ?? '/proc'}/${p.pid}/maps`, 'utf8');
+    } catch {
+      p.alive = false;
+      return false;
+    }
+    // A zombie's map reads as empty: keep the last copy.
+    if (text === '') {
+      p.alive = false;
+      return false;
+    }
+    const maps = parseProcMaps(text);
+    // An exec replaces the whole map: parsed files are keyed by mapping identity, so drop them.
+    if (maps.length !== p.maps.length || maps.some((m, i) => m.inode !== p.maps[i]!.inode || m.start !== p.maps[i]!.start)) {
+      p.modules.clear();
+    }
+    p.maps = maps;
+    // Open the files while the process can still show them (/proc/PID/root for other mount namespaces).
+    for (const m of maps) if (m.executable && isFileBacked(m)) this.module(p, m);
+    return true;
+  }
+
+  private module(p: ProcessView, m: MemoryMapping): Module | null {
+    const key = `${m.devMajor}:${m.devMinor}:${m.inode}:${m.path}`;
+    let mod = p.modules.get(key);
+    if (mod !== undefined) return mod;
+    let path: string;
+    try {
+      path = hostPathOf(m, p.pid);
+    } catch {
+      path = m.path;
+    }
+    mod = this.fileModule(path, m.inode);
+    p.modules.set(key, mod);
+    return mod;
+  }
+
+  private fileModule(path: string, inode: number): Module | null {
+    const key = `${inode}:${path}`;
+    let mod = this.fileModules.get(key);
+    if (mod !== undefined) return mod;
+    try {
+      const elf = this.cache.open(path);
+      const tables = [this.cache.symbolTable(path)];
+      // Stripped files keep only .dynsym: the debug file's .symtab names the local functions too.
+      if (elf.section('.symtab') === undefined) {
+        const dbg = findDebugFile(elf, path, this.opts.debugRoot);
+        if (dbg !== undefined) {
+          try {
+            tables.unshift(this.cache.symbolTable(dbg));
+          } catch {
+            // a broken debug file: the file's own symbols still work
+          }
+        }
+      }
+      mod = { elf, tables };
+    } catch {
+      mod = null;
+    }
+    this.fileModules.set(key, mod);
+    return mod;
+  }
+}
