@@ -781,6 +781,14 @@ class UnitLowering {
       const n = Math.min(8, Math.ceil((bitOff + loc.bitWidth) / 8));
       b.emit({ op: 'call', helper: this.readHelper(w.space), args: [{ obj: tmp, off: 0 }, { imm: BigInt(n) }, addr] });
       let v = this.loadInt({ base: { obj: tmp }, off: 0 }, { kind: 'int', size: 8, signed: false });
+      if (t.kind === 'int' && t.signed && loc.bitWidth < 64) {
+        // A signed bitfield: its top bit to bit 63, then an arithmetic shift back down.
+        const up = b.reg();
+        b.emit({ op: 'alu', alu: 'lsh', dst: up, a: v, b: BigInt(64 - bitOff - loc.bitWidth) });
+        const d = b.reg();
+        b.emit({ op: 'alu', alu: 'arsh', dst: d, a: up, b: BigInt(64 - loc.bitWidth) });
+        return d;
+      }
       if (bitOff > 0) {
         const d = b.reg();
         b.emit({ op: 'alu', alu: 'rsh', dst: d, a: v, b: BigInt(bitOff) });
@@ -1393,6 +1401,12 @@ class UnitLowering {
       this.valueInto(e.else, dst, dt);
       b.jmp(join);
       b.setBlock(join);
+      return;
+    }
+    if (this.inMemory(e) && t.kind !== 'string' && sizeOf(t) === dsize) {
+      // A struct or array out of kernel/user memory: read straight into its destination.
+      const w = this.where(e);
+      b.emit({ op: 'call', helper: this.readHelper(w.space), args: [this.addr(dst), { imm: BigInt(dsize) }, this.addr({ base: { reg: w.reg }, off: w.off })] });
       return;
     }
     const src = this.mem(e);

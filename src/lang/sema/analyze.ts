@@ -247,7 +247,11 @@ class Analyzer {
     const name = `${def.tag} ${def.name}`;
     const fields: DeclaredField[] = [];
     for (const m of def.members ?? []) {
-      const type = this.scriptType(m.type);
+      let type = this.scriptType(m.type);
+      // char name[N] is a string, as in BTF structs (bpftrace reads it so).
+      if (type.kind === 'array' && m.type.kind === 'ArrayType' && m.type.of.kind === 'NamedType' && /\bchar\b/.test(m.type.of.name)) {
+        type = { kind: 'string', size: type.length };
+      }
       let bits: number | undefined;
       if (m.bits) {
         const n = this.constInt(m.bits);
@@ -1387,6 +1391,8 @@ class Analyzer {
           if (n !== undefined && n < 0n) this.error(`str() cannot use negative length (${n})`, c.span);
         }
         if (t.kind === 'void') return { kind: 'string', size: this.strlen };
+        // A char[N] field (BTF, script struct or tracepoint record): newer bpftrace accepts it, 0.17 does not.
+        if (t.kind === 'string' && c.args[0]!.kind === 'FieldAccess' && c.args.length === 1) return t;
         if (t.kind !== 'int' && t.kind !== 'pointer') {
           this.error(`str() expects an integer or a pointer type as first argument (${typeName(t)} provided)`, c.span);
           return VOID;

@@ -118,6 +118,24 @@ describe('compiled programs pass the kernel verifier', needsRoot, () => {
   });
 });
 
+/** Kernel structs through the machine's BTF (and script-defined structs). */
+const BTF_SCRIPTS: string[] = [
+  'BEGIN { printf("%d %d %s %d %d\\n", curtask->pid, curtask->real_parent->tgid, curtask->comm, curtask->comm[3], curtask->sched_reset_on_fork); @[curtask->comm] = count(); @s[str(curtask->comm)] = count(); }',
+  'BEGIN { $p = curtask->real_parent; @p = $p->real_parent->pid; @q = curtask[0].tgid; @m = curtask->mm->map_count; @i = sizeof(struct task_struct) + offsetof(struct task_struct, comm); }',
+  'kprobe:tcp_sendmsg { $sk = (struct sock *)arg0; @[$sk->__sk_common.skc_dport, $sk->__sk_common.skc_family, $sk->sk_protocol] = count(); printf("%s\\n", ntop($sk->__sk_common.skc_daddr)); }',
+  'struct Bits { unsigned int a:3; unsigned int b:9; unsigned char c; unsigned short d:5; unsigned short e:7; signed char s:4; }; uprobe:/bin/sh:main { $p = (struct Bits *)arg0; printf("%d %d %d %d %d %d\\n", $p->a, $p->b, $p->c, $p->d, $p->e, $p->s); }',
+  'struct L { struct L *next; int v; char name[8]; }; uprobe:/bin/sh:main { $l = (struct L *)arg0; @[$l->next->next->v, str($l->name)] = count(); @c = $l->name[2]; }',
+];
+
+describe('compiled BTF programs pass the kernel verifier', { ...needsRoot, ...(existsSync('/sys/kernel/btf/vmlinux') ? {} : { skip: 'no BTF' }) }, () => {
+  for (const src of BTF_SCRIPTS) {
+    it(src, () => {
+      const c = compile(src, { kernel: fixtureKernel({ btf: true }) });
+      assert.deepEqual(loadAll(c), []);
+    });
+  }
+});
+
 describe("bpftrace's own tools", { ...needsRoot, ...(tracefsRoot() ? {} : { skip: 'no tracefs' }) }, () => {
   let tools: string[] = [];
   try {
@@ -141,6 +159,6 @@ describe("bpftrace's own tools", { ...needsRoot, ...(tracefsRoot() ? {} : { skip
       assert.deepEqual(loadAll(c), [], f);
       compiled.push(f);
     }
-    assert.ok(compiled.length >= 15, `only ${compiled.length} tools compiled`);
+    assert.ok(compiled.length >= 33, `only ${compiled.length} tools compiled`);
   });
 });

@@ -1,6 +1,7 @@
 // A KernelView over this machine's tracefs and syscall header, for the root-only tests (the
 // compiler itself never reads the kernel; the runtime has its own view).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { loadKernelBtf } from '../../../src/btf/index.js';
 import type { KernelView } from '../../../src/lang/kernel-view.js';
 import { parseFields } from '../sema/fixture.js';
 
@@ -38,7 +39,7 @@ export function liveView(): KernelView {
       if (!existsSync(p)) return undefined;
       return parseFields(readFileSync(p, 'utf8').split('\n').filter((l) => l.includes('field:')).join('\n'));
     },
-    btf: () => undefined,
+    btf: () => (existsSync('/sys/kernel/btf/vmlinux') ? loadKernelBtf() : undefined),
     possibleCpus: 1,
     syscallNumber(name) {
       if (!nrs) {

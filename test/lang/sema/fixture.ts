@@ -1,5 +1,7 @@
 // A KernelView for compiler tests: tracepoint formats copied from a Linux 6.18 x86-64 machine's
 // tracefs, a syscall table, no BTF.
+import { existsSync } from 'node:fs';
+import { loadKernelBtf } from '../../../src/btf/index.js';
 import type { KernelView, TracepointFieldInfo } from '../../../src/lang/kernel-view.js';
 
 const COMMON = `	field:unsigned short common_type;	offset:0;	size:2;	signed:0;
@@ -82,7 +84,10 @@ function glob(g: string): RegExp {
   return new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 }
 
-export function fixtureKernel(opts: { syscallNumbers?: boolean } = {}): KernelView {
+/** The machine's BTF, when it has one (world-readable /sys/kernel/btf/vmlinux). */
+export const HAVE_BTF = existsSync('/sys/kernel/btf/vmlinux');
+
+export function fixtureKernel(opts: { syscallNumbers?: boolean; btf?: boolean } = {}): KernelView {
   const view: KernelView = {
     listTracepoints(cg, eg) {
       const c = glob(cg);
@@ -96,7 +101,7 @@ export function fixtureKernel(opts: { syscallNumbers?: boolean } = {}): KernelVi
       const f = FORMATS[`${cat}:${ev}`];
       return f === undefined ? undefined : parseFields(f);
     },
-    btf: () => undefined,
+    btf: () => (opts.btf && HAVE_BTF ? loadKernelBtf() : undefined),
     possibleCpus: 2,
   };
   if (opts.syscallNumbers !== false) view.syscallNumber = (name) => SYSCALLS[name];

@@ -1,0 +1,199 @@
+// Kernel structs through BTF (the machine's /sys/kernel/btf/vmlinux) and the script's own struct
+// definitions: types, layouts, constants and the errors that name the field and the type.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { loadKernelBtf } from '../../../src/btf/index.js';
+import { compileToIr } from '../../../src/lang/compile.js';
+import { LangError } from '../../../src/lang/diagnostic.js';
+import { formatIr } from '../../../src/lang/ir.js';
+import type { KernelView } from '../../../src/lang/kernel-view.js';
+import { parse } from '../../../src/lang/parser.js';
+import { analyze, type Analysis } from '../../../src/lang/sema/analyze.js';
+import { layoutRecord } from '../../../src/lang/sema/records.js';
+import { typeName, type RecordType } from '../../../src/lang/types.js';
+import { Helper } from '../../../src/asm/helpers.js';
+import { fixtureKernel, HAVE_BTF, parseFields } from './fixture.js';
+
+const needsBtf = HAVE_BTF ? {} : { skip: 'no /sys/kernel/btf/vmlinux' };
+
+/** The fixture kernel with BTF and two tracepoints whose fields point to kernel structs. */
+function kernel(btf = true): KernelView {
+  const base = fixtureKernel({ btf });
+  const extra: Record<string, string> = {
+    'capability:cap_capable': `	field:const struct cred * cred;	offset:8;	size:8;	signed:0;
+	field:struct user_namespace * target_ns;	offset:16;	size:8;	signed:0;
+	field:int cap;	offset:32;	size:4;	signed:1;
+`,
+    'sock:inet_sock_set_state': `	field:const void * skaddr;	offset:8;	size:8;	signed:0;
+	field:int oldstate;	offset:16;	size:4;	signed:1;
+	field:int newstate;	offset:20;	size:4;	signed:1;
+`,
+  };
+  return {
+    ...base,
+    listTracepoints: (c, e) => {
+      const own = Object.keys(extra).map((k) => k.split(':') as [string, string]).filter(([cat, ev]) => cat === c && ev === e);
+      return own.length ? own : base.listTracepoints(c, e);
+    },
+    tracepointFields: (c, e) => (extra[`${c}:${e}`] !== undefined ? parseFields(extra[`${c}:${e}`]!) : base.tracepointFields(c, e)),
+  };
+}
+
+function sema(src: string, btf = true): Analysis {
+  return analyze(parse(src, { file: 'test.bt' }), { kernel: kernel(btf), file: 'test.bt' });
+}
+
+function vars(src: string): Record<string, string> {
+  const u = sema(src).units[0]!;
+  return Object.fromEntries([...u.vars.values()].map((v) => [v.name, typeName(v.type)]));
+}
+
+function error(src: string, btf = true): string {
+  try {
+    sema(src, btf);
+  } catch (e) {
+    if (e instanceof LangError) return e.format();
+    throw e;
+  }
+  assert.fail('expected an error');
+}
+
+/** Constant value of `$x = <expr>` in BEGIN. */
+function constant(expr: string, preamble = ''): bigint | undefined {
+  const a = sema(`${preamble} BEGIN { $x = ${expr}; }`);
+  const stmt = a.program.probes[0]!.body.stmts[0]!;
+  assert.equal(stmt.kind, 'Assign');
+  return a.constInt((stmt as { value: Parameters<Analysis['constInt']>[0] }).value);
+}
+
+describe('sema: kernel structs through BTF', needsBtf, () => {
+  const btf = HAVE_BTF ? loadKernelBtf() : undefined;
+
+  it('curtask fields: integers, pointers to structs, char[16] as a string, array elements', () => {
+    assert.deepEqual(vars('BEGIN { $a = curtask->pid; $b = curtask->real_parent; $c = curtask->real_parent->tgid; $d = curtask->comm; $e = curtask->comm[0]; $f = curtask->mm; $g = curtask->flags; }'), {
+      $a: 'int32', $b: 'struct task_struct *', $c: 'int32', $d: 'string[16]', $e: 'int8', $f: 'struct mm_struct *', $g: 'uint32',
+    });
+  });
+
+  it('casts to struct pointers; nested and anonymous members (sock_common in an anonymous union)', () => {
+    const a = sema('kprobe:tcp_sendmsg { $sk = (struct sock *)arg0; $d = $sk->__sk_common.skc_dport; $f = $sk->__sk_common.skc_family; $n = $sk->__sk_common.skc_daddr; $p = $sk->sk_protocol; }');
+    const u = a.units[0]!;
+    const t = Object.fromEntries([...u.vars.values()].map((v) => [v.name, typeName(v.type)]));
+    assert.deepEqual(t, { $sk: 'struct sock *', $d: 'uint16', $f: 'uint16', $n: 'uint32', $p: 'uint16' });
+    // skc_dport sits in an anonymous union inside an anonymous struct: offsets summed as BTF does.
+    const fa = [...u.fieldLocs.entries()].find(([e]) => e.field === 'skc_dport')![1];
+    assert.equal(fa.offset, btf!.memberPath(btf!.findOne('sock_common', 'struct'), 'skc_dport').byteOffset);
+    assert.equal(fa.via, 'value');
+  });
+
+  it('tracepoint fields that point to kernel structs, and casts of void * fields', () => {
+    assert.deepEqual(vars('tracepoint:capability:cap_capable { $u = args->cred->uid.val; $s = ((struct sock *)args->cred)->sk_protocol; }'), { $u: 'uint32', $s: 'uint16' });
+    assert.deepEqual(vars('tracepoint:sock:inet_sock_set_state { $sk = (struct sock *)args->skaddr; $st = $sk->__sk_common.skc_state; }'), { $sk: 'struct sock *', $st: 'uint8' });
+  });
+
+  it('*p and p[i] of struct pointers give struct values whose fields can be read', () => {
+    assert.deepEqual(vars('BEGIN { $t = *curtask; $p = (*curtask).pid; $q = curtask[0].tgid; $r = (curtask + 1)->pid; }'), {
+      $t: 'struct task_struct', $p: 'int32', $q: 'int32', $r: 'int32',
+    });
+  });
+
+  it('bitfields have their bit offset and width', () => {
+    const a = sema('BEGIN { $x = curtask->sched_reset_on_fork; }');
+    const loc = [...a.units[0]!.fieldLocs.values()][0]!;
+    const m = btf!.member(btf!.findOne('task_struct', 'struct'), 'sched_reset_on_fork');
+    assert.ok(m.bitfieldSize > 0, 'sched_reset_on_fork is a bitfield');
+    assert.deepEqual({ off: loc.offset, bit: loc.bitOffset, width: loc.bitWidth }, { off: m.byteOffset, bit: m.bitOffset % 8, width: m.bitfieldSize });
+  });
+
+  it('sizeof and offsetof of kernel structs are BTF\'s', () => {
+    const sock = btf!.findOne('sock', 'struct');
+    const task = btf!.findOne('task_struct', 'struct');
+    assert.equal(constant('sizeof(struct task_struct)'), BigInt(btf!.sizeof(task)));
+    assert.equal(constant('offsetof(struct task_struct, pid)'), BigInt(btf!.member(task, 'pid').byteOffset));
+    assert.equal(constant('offsetof(struct sock, __sk_common.skc_dport)'), BigInt(btf!.memberPath(sock, '__sk_common.skc_dport').byteOffset));
+    assert.equal(constant('sizeof(*curtask)'), BigInt(btf!.sizeof(task)));
+  });
+
+  it('constants: BTF enumerators, the built-in table, #include lines (present or not)', () => {
+    const pre = '#include <linux/sched.h>\n#include <net/sock.h>\n#include <linux/socket.h>\n';
+    assert.equal(constant('TASK_RUNNING', pre), 0n);
+    assert.equal(constant('AF_INET', pre), 2n);
+    assert.equal(constant('AF_INET6', pre), 10n);
+    assert.equal(constant('TCP_ESTABLISHED', pre), 1n);
+    assert.equal(constant('TCP_CLOSE', pre), 7n);
+    assert.equal(constant('BPF_MAP_TYPE_HASH', pre), 1n); // an enumerator only BTF knows
+  });
+
+  it('reads through kernel pointers use probe_read_kernel, through user pointers probe_read_user', () => {
+    const reads = new Set([`call ${Helper.probe_read_kernel}`, `call ${Helper.probe_read_user}`]);
+    const calls = (src: string) => formatIr(compileToIr(src, { kernel: kernel(), file: 't.bt' }).programs[0]!.ir).match(/call \d+/g)?.filter((c) => reads.has(c));
+    assert.deepEqual(calls('BEGIN { @x = curtask->real_parent->tgid; }'),
+      [`call ${Helper.probe_read_kernel}`, `call ${Helper.probe_read_kernel}`]);
+    assert.deepEqual(calls('struct S { int a; long b; }; uprobe:/bin/sh:main { @x = ((struct S *)arg0)->b; }'),
+      [`call ${Helper.probe_read_user}`]);
+    // A pointer read out of user memory points into user memory too.
+    assert.deepEqual(calls('struct L { struct L *next; int v; }; uprobe:/bin/sh:main { @x = ((struct L *)arg0)->next->v; }'),
+      [`call ${Helper.probe_read_user}`, `call ${Helper.probe_read_user}`]);
+  });
+
+  it('a script struct takes precedence over BTF\'s struct of the same name (runqlat.bt\'s cfs_rq)', () => {
+    const pre = 'struct cfs_rq { struct load_weight load; unsigned int nr_running; unsigned int h_nr_running; };';
+    assert.equal(constant('sizeof(struct cfs_rq)', pre), 24n);
+    assert.equal(constant('offsetof(struct cfs_rq, h_nr_running)', pre), 20n);
+    assert.notEqual(constant('sizeof(struct cfs_rq)'), 24n);
+  });
+
+  it('errors name the missing field and the type, with a caret', () => {
+    assert.equal(error('BEGIN { printf("%d\\n", curtask->pidd); }'), `test.bt:1:24: error: struct task_struct has no field 'pidd'
+BEGIN { printf("%d\\n", curtask->pidd); }
+                       ^~~~~~~~~~~~~
+hint: did you mean: pid?`);
+    assert.equal(error('kprobe:f { $s = (struct sock *)arg0; $x = $s->__sk_common.skc_nope; }').split('\n')[0],
+      "test.bt:1:43: error: struct sock_common has no field 'skc_nope'");
+    assert.equal(error('BEGIN { $x = ((struct no_such_struct *)0)->a; }').split('\n')[0],
+      "test.bt:1:15: error: struct no_such_struct is not defined in the script and the kernel's BTF has no such type");
+    assert.equal(error('BEGIN { $x = sizeof(struct no_such_struct); }').split('\n')[0],
+      "test.bt:1:21: error: struct no_such_struct is not defined in the script and the kernel's BTF has no such type");
+    assert.equal(error('BEGIN { $x = curtask.pid; }').split('\n')[0],
+      "test.bt:1:14: error: Can not access field 'pid' on type 'struct task_struct *'. Try dereferencing it first, or using '->'");
+    assert.equal(error('BEGIN { $x = offsetof(struct task_struct, nope); }').split('\n')[0],
+      "test.bt:1:14: error: struct task_struct has no field 'nope'");
+  });
+});
+
+describe('sema: without BTF', () => {
+  it('a kernel struct is an error saying the kernel has no BTF; script structs still work', () => {
+    assert.equal(error('BEGIN { $x = curtask->pid; }', false).split('\n')[0],
+      "test.bt:1:14: error: struct task_struct is not defined in the script and this kernel has no BTF");
+    assert.equal(constant.call(null, 'sizeof(struct S)', 'struct S { char c; int i; short s; };') !== undefined, true);
+  });
+});
+
+describe('script struct layout (C, x86-64)', () => {
+  const i32 = { kind: 'int', size: 4, signed: true } as const;
+  const u32 = { kind: 'int', size: 4, signed: false } as const;
+  const u16 = { kind: 'int', size: 2, signed: false } as const;
+  const u8 = { kind: 'int', size: 1, signed: false } as const;
+  const i8 = { kind: 'int', size: 1, signed: true } as const;
+  const i64 = { kind: 'int', size: 8, signed: true } as const;
+  const shape = (r: RecordType) => [r.size, r.align, r.fields.map((f) => [f.name, f.offset, f.bitOffset ?? null, f.bitWidth ?? null])];
+
+  it('padding and alignment', () => {
+    assert.deepEqual(shape(layoutRecord('struct a', false, [{ name: 'c', type: u8 }, { name: 'i', type: i32 }, { name: 's', type: u16 }, { name: 'l', type: i64 }])),
+      [24, 8, [['c', 0, null, null], ['i', 4, null, null], ['s', 8, null, null], ['l', 16, null, null]]]);
+  });
+
+  it('bitfields (checked against gcc: sizeof 8, e moves to the next u16 unit, s to the next byte)', () => {
+    // struct Bits { unsigned a:3; unsigned b:9; unsigned char c; unsigned short d:5; unsigned short e:7; signed char s:4; };
+    assert.deepEqual(shape(layoutRecord('struct Bits', false, [
+      { name: 'a', type: u32, bits: 3 }, { name: 'b', type: u32, bits: 9 }, { name: 'c', type: u8 },
+      { name: 'd', type: u16, bits: 5 }, { name: 'e', type: u16, bits: 7 }, { name: 's', type: i8, bits: 4 },
+    ])), [8, 4, [['a', 0, 0, 3], ['b', 0, 3, 9], ['c', 2, null, null], ['d', 3, 0, 5], ['e', 4, 0, 7], ['s', 5, 0, 4]]]);
+  });
+
+  it('unions: every member at 0, the size of the largest', () => {
+    assert.deepEqual(shape(layoutRecord('union u', true, [{ name: 'c', type: u8 }, { name: 'l', type: i64 }, { name: 'i', type: i32 }])),
+      [8, 8, [['c', 0, null, null], ['l', 0, null, null], ['i', 0, null, null]]]);
+  });
+});
