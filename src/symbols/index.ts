@@ -7,5 +7,5 @@ export { demangle } from './demangle.js';
 export { PerfMap, PerfMapFile, perfMapPath, type PerfMapSymbol } from './perf-map.js';
 export { buildIdDebugPath, crc32, debugLinkCandidates, findDebugFile, DEBUG_ROOT } from './debug-file.js';
 export { UserSymbols, type UserLookup, type UserSymbol, type UserSymbolsOptions } from './user.js';
-export { kernelSymbolText } from './kernel.js';
+export { KernelSymbols, kernelSymbols, kernelSymbolText } from './kernel.js';
 export { userSymbolText } from './text.js';
