@@ -69,7 +69,8 @@ export class UserSymbols {
   private readonly cache: ElfCache;
   private readonly fileModules = new Map<string, Module | null>();
   private timer: NodeJS.Timeout | undefined;
-  private readonly watched = new Set<number>();
+  /** Watched pid → when the watch began. */
+  private readonly watched = new Map<number, number>();
 
   constructor(private readonly opts: UserSymbolsOptions = {}) {
     this.cache = opts.cache ?? defaultElfCache;
@@ -82,22 +83,32 @@ export class UserSymbols {
   }
 
   /**
-   * Keeps re-reading `pid`'s map every `intervalMs` while it lives (a -c command execs and loads
-   * its libraries after sonde starts). The timer does not keep the event loop alive.
+   * Keeps re-reading `pid`'s map while it lives: every 10 ms for its first two seconds (a -c
+   * command execs and loads its libraries right after sonde releases it), every 250 ms after that
+   * (dlopen). The timer does not keep the event loop alive.
    */
-  watch(pid: number, intervalMs = 10): void {
-    this.watched.add(pid);
+  watch(pid: number): void {
+    this.watched.set(pid, Date.now());
     this.snapshot(pid);
-    this.timer ??= setInterval(() => {
-      for (const w of this.watched) if (!this.snapshot(w)) this.watched.delete(w);
-      if (this.watched.size === 0) this.stop();
-    }, intervalMs);
-    this.timer.unref();
+    this.schedule();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.watched.clear();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.watched.size === 0) return;
+    const now = Date.now();
+    const young = [...this.watched.values()].some((since) => now - since < 2000);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      for (const pid of [...this.watched.keys()]) if (!this.snapshot(pid)) this.watched.delete(pid);
+      this.schedule();
+    }, young ? 10 : 250);
+    this.timer.unref();
   }
 
   /** Mappings kept for `pid` (read now if never seen). */

@@ -1,0 +1,57 @@
+// User symbols of a real process: PIE and libc through its memory map, kept after it exits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { UserSymbols, userSymbolText } from '../../src/symbols/index.js';
+import { buildFixture } from '../fixtures/build.js';
+
+async function started(bin: string): Promise<{ pid: number; addrs: Map<string, bigint>; finish: () => Promise<void> }> {
+  const proc = spawn(bin, ['--addrs', '--wait', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  while (!out.includes('main=')) await once(proc.stdout, 'data');
+  const addrs = new Map([...out.matchAll(/^(\w+)=0x([0-9a-f]+)$/gm)].map((m) => [m[1]!, BigInt(`0x${m[2]}`)]));
+  return {
+    pid: proc.pid!,
+    addrs,
+    finish: async () => {
+      const exited = once(proc, 'exit');
+      proc.stdin.end('x');
+      await exited;
+    },
+  };
+}
+
+test('a PIE and its libc: function+offset and module, and still after the process exited', async () => {
+  const bin = await buildFixture('uprobe_target');
+  const p = await started(bin);
+  const seen = new UserSymbols();
+  assert.equal(seen.snapshot(p.pid), true);
+  const c = p.addrs.get('sonde_target_c')!;
+  const malloc = p.addrs.get('malloc')!;
+  await p.finish();
+  // The process is gone: its map as first seen still answers.
+  assert.equal(seen.snapshot(p.pid), false);
+  assert.equal(userSymbolText(seen, c, p.pid, false, false), 'sonde_target_c');
+  assert.equal(userSymbolText(seen, c + 3n, p.pid, true, true), `sonde_target_c+3 (${bin})`);
+  assert.equal(userSymbolText(seen, p.addrs.get('main')!, p.pid, true, false), 'main+0');
+  const m = userSymbolText(seen, malloc, p.pid, true, true);
+  assert.match(m, /^(__libc_)?malloc\+0 \(\/.*libc[.-].*so.*\)$/);
+  // Never seen alive: bpftrace's form for an unknown address.
+  const late = new UserSymbols();
+  assert.equal(userSymbolText(late, c, p.pid, true, true), `0x${c.toString(16)} ([unknown])`);
+});
+
+test('watch(): the map is kept up to date while the process lives', async () => {
+  const bin = await buildFixture('uprobe_target-nopie');
+  const p = await started(bin);
+  const u = new UserSymbols();
+  u.watch(p.pid);
+  await new Promise((r) => setTimeout(r, 30));
+  await p.finish();
+  await new Promise((r) => setTimeout(r, 30));
+  u.stop();
+  assert.equal(userSymbolText(u, p.addrs.get('sonde_target_add')!, p.pid, true, false), 'sonde_target_add+0');
+  assert.ok(u.mappings(p.pid).some((m) => m.path === bin));
+});
