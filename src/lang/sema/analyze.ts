@@ -139,6 +139,7 @@ class Analyzer {
   private readonly enums = new Map<string, bigint>();
   private readonly sizeofs = new Map<Expr, number>();
   private readonly scriptRecords = new Map<string, RecordType>();
+  private readonly typedefs = new Map<string, SType>();
   private btfTypes: BtfTypes | null | undefined;
   private readonly headerDefines = new Map<string, bigint>();
   // Per-unit state while typing.
@@ -204,6 +205,7 @@ class Analyzer {
       if (item.kind === 'Define' && item.params === null && item.value) this.defines.set(item.name, item.value);
       if (item.kind === 'Include') this.include(item);
       if (item.kind === 'CStructDef' && item.name !== null && item.members) this.defineRecord(item);
+      if (item.kind === 'CTypedef') this.typedefs.set(item.name, this.scriptType(item.type));
       if (item.kind === 'CEnumDef' && item.values) {
         let next = 0n;
         for (const v of item.values) {
@@ -269,7 +271,7 @@ class Analyzer {
   private btf(): BtfTypes | null {
     if (this.btfTypes === undefined) {
       const b = this.opts.kernel.btf();
-      this.btfTypes = b ? new BtfTypes(b) : null;
+      this.btfTypes = b ? new BtfTypes(b, this.scriptRecords) : null;
     }
     return this.btfTypes;
   }
@@ -711,7 +713,8 @@ class Analyzer {
         return tupleType(elems);
       }
       case 'Sizeof': {
-        const t = isType(e.arg) ? this.scriptType(e.arg) : this.expr(e.arg);
+        const named = e.arg.kind === 'Identifier' && !this.defines.has(e.arg.name) && !this.enums.has(e.arg.name) ? this.typedefByName(e.arg.name) : undefined;
+        const t = named ?? (isType(e.arg) ? this.scriptType(e.arg) : this.expr(e.arg));
         if (t.kind === 'record' && t.size === 0) {
           this.missingRecord(t.name, e.arg.span);
           return VOID;
@@ -1023,6 +1026,8 @@ class Analyzer {
         const i = intTypeByName(t.name);
         if (i) return i;
         if (t.name === 'string') return { kind: 'string', size: this.strlen };
+        const own = this.typedefs.get(t.name);
+        if (own) return own;
         const td = this.btf()?.typedef(t.name);
         if (td && td.kind !== 'void') return td;
         this.fail(`Unknown type: '${t.name}'`, t.span);
@@ -1598,6 +1603,16 @@ class Analyzer {
   }
 
   /** Compile-time value of an integer expression, or undefined. */
+  /** `sizeof(name)`: a script typedef, an integer type name or a BTF typedef. */
+  private typedefByName(name: string): SType | undefined {
+    const own = this.typedefs.get(name);
+    if (own) return own;
+    const i = intTypeByName(name);
+    if (i) return i;
+    const td = this.btf()?.typedef(name);
+    return td && td.kind !== 'void' ? td : undefined;
+  }
+
   /** A constant from an included header, the kernel's enums (BTF) or the built-in table. */
   private externalConst(name: string): bigint | undefined {
     const h = this.headerDefines.get(name);

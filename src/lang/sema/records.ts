@@ -91,7 +91,8 @@ export function layoutRecord(name: string, union: boolean, decl: DeclaredField[]
 export class BtfTypes {
   private readonly records = new Map<number, RecordType>();
 
-  constructor(readonly btf: Btf) {}
+  /** `overrides`: the script's own structs by full name, which replace BTF's wherever BTF refers to them. */
+  constructor(readonly btf: Btf, private readonly overrides: ReadonlyMap<string, RecordType> = new Map()) {}
 
   /** `struct task_struct` / `union x` by tag and name, or undefined when BTF has none. */
   record(tag: 'struct' | 'union', name: string): RecordType | undefined {
@@ -139,8 +140,10 @@ export class BtfTypes {
           return { kind: 'array', of, length: t.nelems };
         }
         case 'struct': case 'union':
-          return this.recordOf(t.id);
+          return (t.name !== '' ? this.overrides.get(`${t.kind} ${t.name}`) : undefined) ?? this.recordOf(t.id);
         case 'fwd': {
+          const own = this.overrides.get(`${t.fwdKind} ${t.name}`);
+          if (own) return own;
           const full = this.record(t.fwdKind, t.name);
           return full ?? { kind: 'record', name: `${t.fwdKind} ${t.name}`, size: 0, align: 1, union: t.fwdKind === 'union', fields: [] };
         }

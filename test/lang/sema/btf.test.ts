@@ -142,6 +142,10 @@ describe('sema: kernel structs through BTF', needsBtf, () => {
     assert.equal(constant('sizeof(struct cfs_rq)', pre), 24n);
     assert.equal(constant('offsetof(struct cfs_rq, h_nr_running)', pre), 20n);
     assert.notEqual(constant('sizeof(struct cfs_rq)'), 24n);
+    // Also where BTF refers to it: task_struct.se.cfs_rq points to the script's struct.
+    const a = sema(`${pre} BEGIN { $q = curtask->se.cfs_rq; $n = $q->h_nr_running; }`);
+    const loc = [...a.units[0]!.fieldLocs.entries()].find(([e]) => e.field === 'h_nr_running')![1];
+    assert.equal(loc.offset, 20);
   });
 
   it('errors name the missing field and the type, with a caret', () => {
