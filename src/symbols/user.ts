@@ -12,7 +12,7 @@
  * The address → file offset → link-time address steps are ProcessSymbolizer's (src/elf): done
  * here over a kept copy of the map instead of a live /proc read.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import {
   ElfCache, ElfFile, SymbolTable, defaultElfCache, fileOffsetToVaddr, findMapping, isFileBacked, parseProcMaps,
   type MemoryMapping,
@@ -125,6 +125,10 @@ export class UserSymbols {
       this.refresh(p);
       m = findMapping(p.maps, addr);
     }
+    if (m !== undefined && m.path === '[vdso]') {
+      const hit = vdsoModule()?.table.lookup(vdsoVaddr(addr - m.start));
+      if (hit) return { module: '[vdso]', symbol: { name: hit.name, offset: hit.offset, module: '[vdso]' } };
+    }
     if (m === undefined || !isFileBacked(m)) {
       const hit = p.perfMap.current()?.lookup(addr);
       if (hit) return { module: p.perfMap.path, symbol: { name: demangle(hit.name), offset: hit.offset, module: p.perfMap.path } };
@@ -215,4 +219,40 @@ export class UserSymbols {
     this.fileModules.set(key, mod);
     return mod;
   }
+}
+
+/**
+ * The vDSO (clock_gettime, gettimeofday…) is one image per kernel, mapped into every process:
+ * sonde reads its own copy from /proc/self/mem once and symbolizes every process's `[vdso]`
+ * frames with it, as bcc does.
+ */
+let vdso: { elf: ElfFile; table: SymbolTable } | null | undefined;
+
+function vdsoModule(): { elf: ElfFile; table: SymbolTable } | undefined {
+  if (vdso === undefined) {
+    vdso = null;
+    try {
+      const m = parseProcMaps(readFileSync('/proc/self/maps', 'utf8')).find((x) => x.path === '[vdso]');
+      if (m) {
+        const bytes = new Uint8Array(m.end - m.start);
+        const fd = openSync('/proc/self/mem', 'r');
+        try {
+          readSync(fd, bytes, 0, bytes.length, m.start);
+        } finally {
+          closeSync(fd);
+        }
+        const elf = ElfFile.fromBytes(bytes, '[vdso]');
+        vdso = { elf, table: SymbolTable.fromElf(elf) };
+      }
+    } catch {
+      vdso = null;
+    }
+  }
+  return vdso ?? undefined;
+}
+
+/** Offset into the [vdso] mapping → the image's link-time address. */
+function vdsoVaddr(offset: number): number {
+  const v = vdsoModule();
+  return v ? fileOffsetToVaddr(v.elf, offset, true) ?? offset : offset;
 }

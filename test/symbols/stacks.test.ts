@@ -87,3 +87,20 @@ test('uprobe: @[ustack] on the fixture shows sonde_target_c, _b, _a, main in cal
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('profile: a Node.js process run with --perf-basic-prof shows its JIT-compiled JavaScript by name', needsRoot, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sonde-jit-'));
+  const js = 'function sondeHotLoop(){let s=0;for(let i=0;i<2e8;i++){s+=i%7;}return s} let t=0; for(let k=0;k<4;k++) t+=sondeHotLoop(); console.log(t > 0)';
+  let pid: number | undefined;
+  try {
+    const r = spawnSync(SONDE, ['-e', 'profile:hz:199 /pid == cpid/ { @[ustack(2)] = count(); } END { printf("pid=%d\\n", cpid); }', '-c', `${process.execPath} --perf-basic-prof -e '${js}'`],
+      { encoding: 'utf8', timeout: 120_000, cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    pid = Number(/pid=(\d+)/.exec(r.stdout)?.[1]);
+    // The JIT's frames, named from /tmp/perf-PID.map; the process had exited when they printed.
+    assert.match(r.stdout, /^ {4}(JS|LazyCompile):[*~]?sondeHotLoop .*\+\d+$/m, r.stdout.slice(0, 3000));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    if (pid) rmSync(`/tmp/perf-${pid}.map`, { force: true });
+  }
+});

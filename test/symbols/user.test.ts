@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { UserSymbols, userSymbolText } from '../../src/symbols/index.js';
 import { buildFixture } from '../fixtures/build.js';
 
@@ -54,4 +55,17 @@ test('watch(): the map is kept up to date while the process lives', async () => 
   u.stop();
   assert.equal(userSymbolText(u, p.addrs.get('sonde_target_add')!, p.pid, true, false), 'sonde_target_add+0');
   assert.ok(u.mappings(p.pid).some((m) => m.path === bin));
+});
+
+test('[vdso] frames are named from the vDSO image (the same in every process)', () => {
+  const line = readFileSync('/proc/self/maps', 'utf8').split('\n').find((l) => l.endsWith('[vdso]'));
+  assert.ok(line, 'this process has a vDSO');
+  const [lo, hi] = line.split(' ')[0]!.split('-').map((h) => BigInt(`0x${h}`)) as [bigint, bigint];
+  const u = new UserSymbols();
+  const names = new Set<string>();
+  for (let a = lo; a < hi; a += 16n) {
+    const t = userSymbolText(u, a, process.pid, false, true);
+    if (!t.startsWith('0x')) names.add(t);
+  }
+  assert.ok([...names].some((n) => /clock_gettime.* \(\[vdso\]\)$/.test(n)), [...names].join(', '));
 });
