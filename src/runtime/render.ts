@@ -29,13 +29,13 @@ export interface RendererOptions {
   format?: 'text' | 'json';
   /** Default: symbols, stacks, users and probe names from the running system. */
   resolver?: Partial<Resolver>;
-  /** Pids known at start (-p, -c) whose memory maps the default resolver keeps (see resolver.ts). */
-  watchPids?: readonly number[];
+  /** Processes known at start (-p, -c) whose memory maps the default resolver keeps (resolver.ts). */
+  watch?: readonly { pid: number; awaitExec?: boolean }[];
 }
 
 export function bpftraceRenderer(script: CompiledScript, maps: ReadonlyMap<string, BpfMap>, opts: RendererOptions = {}): BpftraceRenderer {
   const json = opts.format === 'json';
-  const r = opts.resolver ?? systemResolver({ ...(script.probeNames ? { probeNames: script.probeNames } : {}), stackMap: (v) => maps.get(`.stacks_${v.limit}`), ...(opts.watchPids ? { watchPids: opts.watchPids } : {}) });
+  const r = opts.resolver ?? systemResolver({ ...(script.probeNames ? { probeNames: script.probeNames } : {}), stackMap: (v) => maps.get(`.stacks_${v.limit}`), ...(opts.watch ? { watch: opts.watch } : {}) });
   const specs = new Map<string, FormatSpec>();
   const spec = (format: string, fn: string): FormatSpec => {
     let s = specs.get(format);

@@ -11,15 +11,15 @@ export interface ResolverSources {
   probeNames?: readonly string[];
   /** The stack-trace map holding a kstack/ustack value's frames. */
   stackMap?: (v: StackValue) => BpfMap | undefined;
-  /** Processes known before any event (-p, -c): their memory maps are kept up to date while they
-   *  live, so their stacks still resolve after they exit. */
-  watchPids?: readonly number[];
+  /** Processes known before any event: their memory maps are kept up to date while they live, so
+   *  their stacks still resolve after they exit. `awaitExec` for a -c command not exec'd yet. */
+  watch?: readonly { pid: number; awaitExec?: boolean }[];
 }
 
 export function systemResolver(src: ResolverSources = {}): Partial<Resolver> {
   let users: Map<bigint, string> | undefined;
   const user = new UserSymbols();
-  for (const pid of src.watchPids ?? []) user.watch(pid);
+  for (const w of src.watch ?? []) user.watch(w.pid, w.awaitExec ? { awaitExec: true } : {});
   return {
     ksym: (addr, withOffset) => kernelSymbolText(addr, withOffset),
     usym: (addr, pid, withOffset, withModule) => userSymbolText(user, addr, pid, withOffset, withModule),

@@ -244,7 +244,7 @@ export class ScriptRun<V = unknown, E = unknown> {
       throw new ScriptError('unsafe script', `${s.file}: error: this script uses unsafe functions (system(), signal()…); run it with --unsafe`);
     }
     for (const def of s.maps) this.createMap(def);
-    this.renderer = o.renderer ?? (bpftraceRenderer(s, this.maps, { ...(o.format ? { format: o.format } : {}), watchPids: [o.pid, o.command?.pid].filter((p): p is number => p !== undefined) }) as unknown as Renderer<V, E>);
+    this.renderer = o.renderer ?? (bpftraceRenderer(s, this.maps, { ...(o.format ? { format: o.format } : {}), watch: [...(o.pid !== undefined ? [{ pid: o.pid }] : []), ...(o.command ? [{ pid: o.command.pid, awaitExec: true }] : [])] }) as unknown as Renderer<V, E>);
     if (!o.quiet && !o.silent) {
       const n = s.probeCount;
       this.out.write(this.renderer.attached?.(n) ?? `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`);

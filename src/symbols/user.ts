@@ -55,6 +55,8 @@ class ProcessView {
   readonly modules = new Map<string, Module | null>();
   readonly perfMap: PerfMapFile;
   alive = true;
+  /** Set while a watched process has not exec'd yet: the image key of the map to ignore. */
+  preExec: string | undefined;
 
   constructor(
     readonly pid: number,
@@ -87,8 +89,16 @@ export class UserSymbols {
    * command execs and loads its libraries right after sonde releases it), every 250 ms after that
    * (dlopen). The timer does not keep the event loop alive.
    */
-  watch(pid: number): void {
+  watch(pid: number, opts: { awaitExec?: boolean } = {}): void {
     this.watched.set(pid, Date.now());
+    if (opts.awaitExec) {
+      // A -c command is still sonde's launcher shell, waiting to exec it: that image's map is
+      // not the one its stacks will come from, and kept by mistake it would name the command's
+      // libc frames from the shell's libc at another base. Nothing is kept until the map shows
+      // a new image (exec re-randomizes the executable's and the stack's addresses).
+      const p = this.view(pid, false);
+      p.preExec = imageKey(this.readMaps(pid) ?? '');
+    }
     this.snapshot(pid);
     this.schedule();
   }
@@ -155,18 +165,24 @@ export class UserSymbols {
     return p;
   }
 
-  private refresh(p: ProcessView): boolean {
-    let text: string;
+  private readMaps(pid: number): string | undefined {
     try {
-      text = readFileSync(`${this.opts.procRoot ?? '/proc'}/${p.pid}/maps`, 'utf8');
+      return readFileSync(`${this.opts.procRoot ?? '/proc'}/${pid}/maps`, 'utf8');
     } catch {
+      return undefined;
+    }
+  }
+
+  private refresh(p: ProcessView): boolean {
+    const text = this.readMaps(p.pid);
+    // Gone, or a zombie (its map reads as empty): keep the last copy.
+    if (text === undefined || text === '') {
       p.alive = false;
       return false;
     }
-    // A zombie's map reads as empty: keep the last copy.
-    if (text === '') {
-      p.alive = false;
-      return false;
+    if (p.preExec !== undefined) {
+      if (imageKey(text) === p.preExec) return true;
+      p.preExec = undefined;
     }
     const maps = parseProcMaps(text);
     // An exec replaces the whole map: parsed files are keyed by mapping identity, so drop them.
@@ -219,6 +235,12 @@ export class UserSymbols {
     this.fileModules.set(key, mod);
     return mod;
   }
+}
+
+/** What changes on exec: the first mapping (the executable) and the stack, both randomized. */
+function imageKey(text: string): string {
+  const lines = text.split('\n');
+  return `${lines[0] ?? ''}|${lines.find((l) => l.endsWith('[stack]')) ?? ''}`;
 }
 
 /**

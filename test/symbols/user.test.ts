@@ -69,3 +69,23 @@ test('[vdso] frames are named from the vDSO image (the same in every process)', 
   }
   assert.ok([...names].some((n) => /clock_gettime.* \(\[vdso\]\)$/.test(n)), [...names].join(', '));
 });
+
+test('watch(pid, { awaitExec }): the launcher shell\'s map is never taken for the command\'s', async () => {
+  const bin = await buildFixture('uprobe_target');
+  const sh = spawn('/bin/sh', ['-c', 'read go; exec "$0" --addrs 1', bin], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  sh.stdout.on('data', (d) => (out += d));
+  const exited = once(sh, 'exit');
+  await new Promise((r) => setTimeout(r, 50)); // the shell is waiting in `read`
+  const u = new UserSymbols();
+  u.watch(sh.pid!, { awaitExec: true });
+  assert.deepEqual(u.mappings(sh.pid!), [], 'nothing kept from the shell');
+  // The command execs and exits with no look at its map (the watcher stopped): its addresses
+  // stay unknown, never named from the shell's libc mapped at another base.
+  u.stop();
+  sh.stdin.end('go\n');
+  await exited;
+  const malloc = BigInt(`0x${/malloc=0x([0-9a-f]+)/.exec(out)![1]}`);
+  assert.deepEqual(u.mappings(sh.pid!), []);
+  assert.equal(userSymbolText(u, malloc, sh.pid!, true, true), `0x${malloc.toString(16)} ([unknown])`);
+});
