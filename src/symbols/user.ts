@@ -137,7 +137,7 @@ export class UserSymbols {
     }
     if (m !== undefined && m.path === '[vdso]') {
       const hit = vdsoModule()?.table.lookup(vdsoVaddr(addr - m.start));
-      if (hit) return { module: '[vdso]', symbol: { name: hit.name, offset: hit.offset, module: '[vdso]' } };
+      if (hit) return { module: '[vdso]', symbol: { name: plainName(hit.name), offset: hit.offset, module: '[vdso]' } };
     }
     if (m === undefined || !isFileBacked(m)) {
       const hit = p.perfMap.current()?.lookup(addr);
@@ -150,7 +150,8 @@ export class UserSymbols {
     if (vaddr === undefined) return { module: m.path };
     for (const t of mod.tables) {
       const hit = t.lookup(vaddr);
-      if (hit) return { module: m.path, symbol: { name: demangle(hit.name), offset: hit.offset, module: m.path } };
+      // `clock_nanosleep@@GLIBC_2.17` prints as bcc prints it: without the symbol version.
+      if (hit) return { module: m.path, symbol: { name: demangle(plainName(hit.name)), offset: hit.offset, module: m.path } };
     }
     return { module: m.path };
   }
@@ -235,6 +236,11 @@ export class UserSymbols {
     this.fileModules.set(key, mod);
     return mod;
   }
+}
+
+function plainName(name: string): string {
+  const at = name.indexOf('@');
+  return at > 0 ? name.slice(0, at) : name;
 }
 
 /** What changes on exec: the first mapping (the executable) and the stack, both randomized. */

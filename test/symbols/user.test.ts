@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { ElfFile, addressFileOffset } from '../../src/elf/index.js';
 import { UserSymbols, userSymbolText } from '../../src/symbols/index.js';
 import { buildFixture } from '../fixtures/build.js';
 
@@ -88,4 +89,16 @@ test('watch(pid, { awaitExec }): the launcher shell\'s map is never taken for th
   const malloc = BigInt(`0x${/malloc=0x([0-9a-f]+)/.exec(out)![1]}`);
   assert.deepEqual(u.mappings(sh.pid!), []);
   assert.equal(userSymbolText(u, malloc, sh.pid!, true, true), `0x${malloc.toString(16)} ([unknown])`);
+});
+
+test('libc functions print without their symbol version (clock_nanosleep, not clock_nanosleep@@GLIBC_2.17)', () => {
+  const u = new UserSymbols();
+  const libc = u.mappings(process.pid).find((m) => m.executable && /\/libc[.-][^/]*so/.test(m.path));
+  assert.ok(libc, 'this process maps libc');
+  const elf = ElfFile.open(libc.path);
+  const sym = elf.findSymbols('clock_nanosleep').find((s) => s.value !== 0);
+  assert.ok(sym);
+  const addr = BigInt(libc.start + addressFileOffset(elf, sym.value) - libc.offset);
+  assert.equal(userSymbolText(u, addr + 4n, process.pid, true, true), `clock_nanosleep+4 (${libc.path})`);
+  assert.equal(userSymbolText(u, addr, process.pid, false, false), 'clock_nanosleep');
 });
