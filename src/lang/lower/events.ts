@@ -19,13 +19,19 @@ export class EventTable {
    * the same call (its span is part of it), so that those programs can come out identical.
    */
   add(e: EventDef): number {
-    const key = JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    // Records are named, not expanded: kernel structs point to each other (task_struct.real_parent).
+    const key = JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n`
+      : isRecord(v) ? `${v.name}/${v.size}` : v));
     const id = this.shared.get(key);
     if (id !== undefined) return id;
     this.shared.set(key, this.events.length);
     this.events.push(e);
     return this.events.length - 1;
   }
+}
+
+function isRecord(v: unknown): v is { name: string; size: number } {
+  return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'record';
 }
 
 /** The type an argument has inside a record: integers widened to 64 bits. */

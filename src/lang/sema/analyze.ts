@@ -536,8 +536,8 @@ class Analyzer {
       this.error('context cannot be assigned to a map', span);
       return;
     }
-    if (t.kind === 'record') {
-      this.error(`struct values cannot be stored in maps yet (${typeName(t)})`, span);
+    if (t.kind === 'record' && t.size === 0) {
+      this.missingRecord(t.name, span);
       return;
     }
     const stored: SType = t.kind === 'int' ? { kind: 'int', size: 8, signed: t.signed } : t;
@@ -1329,7 +1329,7 @@ class Analyzer {
         }
         const t = this.expr(a0);
         if (c.args.length !== 1) this.error(`Non-map print() only takes 1 argument, ${c.args.length} found`, c.span);
-        if (t.kind === 'void' || t.kind === 'agg' || t.kind === 'record' || (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_'))) {
+        if (t.kind === 'void' || t.kind === 'agg' || (t.kind === 'record' && t.size === 0) || (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_'))) {
           if (this.final) this.error(`${typeName(t)} type passed to ${name}() is not printable`, c.span);
         }
         return VOID;

@@ -106,7 +106,7 @@ describe('compiled programs pass the kernel verifier', needsRoot, () => {
       const params = existsSync(argsFile) ? readFileSync(argsFile, 'utf8').split('\n').filter((l) => l !== '' && l !== '--') : [];
       let c: CompiledScript;
       try {
-        c = compile(readFileSync(join(dir, f), 'utf8'), { kernel: fixtureKernel(), file: f, params });
+        c = compile(readFileSync(join(dir, f), 'utf8'), { kernel: fixtureKernel({ btf: true }), file: f, params });
       } catch (e) {
         if (e instanceof LangError && existsSync(join(dir, `${name}.exit`))) continue;
         throw e;
