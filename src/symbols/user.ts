@@ -37,8 +37,9 @@ export interface UserLookup {
 }
 
 interface Module {
-  readonly tables: SymbolTable[];
   readonly elf: ElfFile;
+  /** The file's symbol tables, the debug file's first; built on first use. */
+  readonly tables: () => SymbolTable[];
 }
 
 export interface UserSymbolsOptions {
@@ -148,7 +149,7 @@ export class UserSymbols {
     if (mod === null) return { module: m.path };
     const vaddr = fileOffsetToVaddr(mod.elf, addr - m.start + m.offset, m.executable);
     if (vaddr === undefined) return { module: m.path };
-    for (const t of mod.tables) {
+    for (const t of mod.tables()) {
       const hit = t.lookup(vaddr);
       // `clock_nanosleep@@GLIBC_2.17` prints as bcc prints it: without the symbol version.
       if (hit) return { module: m.path, symbol: { name: demangle(plainName(hit.name)), offset: hit.offset, module: m.path } };
@@ -217,25 +218,44 @@ export class UserSymbols {
     if (mod !== undefined) return mod;
     try {
       const elf = this.cache.open(path);
-      const tables = [this.cache.symbolTable(path)];
-      // Stripped files keep only .dynsym: the debug file's .symtab names the local functions too.
-      if (elf.section('.symtab') === undefined) {
-        const dbg = findDebugFile(elf, path, this.opts.debugRoot);
-        if (dbg !== undefined) {
-          try {
-            tables.unshift(this.cache.symbolTable(dbg));
-          } catch {
-            // a broken debug file: the file's own symbols still work
-          }
-        }
-      }
-      mod = { elf, tables };
+      let tables: SymbolTable[] | undefined;
+      mod = {
+        elf,
+        tables: () => (tables ??= this.tablesOf(elf, path)),
+      };
+      // A file reached through /proc/PID/root (another mount namespace) disappears with the
+      // process: read its symbols now. Host paths stay readable, so big files are read on demand.
+      if (path.startsWith('/proc/')) mod.tables();
     } catch {
       mod = null;
     }
     this.fileModules.set(key, mod);
     return mod;
   }
+
+  private tablesOf(elf: ElfFile, path: string): SymbolTable[] {
+    const tables: SymbolTable[] = [];
+    try {
+      // From the ElfFile opened when the mapping was first seen: it refuses to read a file that
+      // was replaced since (a rebuilt binary must not name an old process's frames).
+      tables.push(SymbolTable.fromElf(elf));
+    } catch {
+      // unreadable or replaced: a debug file may still have the symbols
+    }
+    // Stripped files keep only .dynsym: the debug file's .symtab names the local functions too.
+    if (tables.length > 0 && elf.section('.symtab') === undefined) {
+      const dbg = findDebugFile(elf, path, this.opts.debugRoot);
+      if (dbg !== undefined) {
+        try {
+          tables.unshift(this.cache.symbolTable(dbg));
+        } catch {
+          // a broken debug file: the file's own symbols still work
+        }
+      }
+    }
+    return tables;
+  }
+
 }
 
 function plainName(name: string): string {

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ElfFile, addressFileOffset } from '../../src/elf/index.js';
 import { UserSymbols, userSymbolText } from '../../src/symbols/index.js';
 import { buildFixture } from '../fixtures/build.js';
@@ -101,4 +103,22 @@ test('libc functions print without their symbol version (clock_nanosleep, not cl
   const addr = BigInt(libc.start + addressFileOffset(elf, sym.value) - libc.offset);
   assert.equal(userSymbolText(u, addr + 4n, process.pid, true, true), `clock_nanosleep+4 (${libc.path})`);
   assert.equal(userSymbolText(u, addr, process.pid, false, false), 'clock_nanosleep');
+});
+
+test('a binary rebuilt after its process exited does not name that process\'s frames', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sonde-rebuilt-'));
+  try {
+    const bin = join(dir, 'target');
+    copyFileSync(await buildFixture('uprobe_target'), bin);
+    const p = await started(bin);
+    const u = new UserSymbols();
+    u.snapshot(p.pid);
+    await p.finish();
+    // Rewritten in place (same inode, new size and mtime) before anything was looked up.
+    copyFileSync(await buildFixture('uprobe_target-nopie'), bin);
+    const c = p.addrs.get('sonde_target_c')!;
+    assert.equal(userSymbolText(u, c, p.pid, true, false), `0x${c.toString(16)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
