@@ -43,10 +43,11 @@ function reset(): void {
   setAges(false);
 }
 
-function sonde(args: string[]): { status: number | null; stdout: string; startup: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(dir, 'bin/sonde'), ...args], {
-    encoding: 'utf8', env: { ...process.env, SONDE_STARTUP_TIMING: '1' },
-  });
+/** Runs the copy's bin/sonde with `node bin/sonde …`, or as a command (through its sh line). */
+function sonde(args: string[], opts: { asCommand?: boolean; env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; startup: string; stderr: string } {
+  const launcher = join(dir, 'bin/sonde');
+  const [cmd, argv] = opts.asCommand ? [launcher, args] : [process.execPath, [launcher, ...args]];
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, SONDE_STARTUP_TIMING: '1', ...opts.env } });
   const startup = /^sonde: start-up: (.*?)(?: \([\d.]+ ms to load, [\d.]+ ms after process start\))?$/m.exec(r.stderr)?.[1] ?? '';
   return { status: r.status, stdout: r.stdout, startup, stderr: r.stderr };
 }
@@ -170,4 +171,30 @@ test('a run prints the same with and without the cache', needsRoot, () => {
   assert.equal(n.status, 0, n.stderr);
   assert.equal(n.startup, 'bundle, no code cache');
   assert.equal(n.stdout, want);
+});
+
+test('run as a command, node starts without NODE_EXTRA_CA_CERTS; what sonde runs gets it back', () => {
+  reset();
+  // Node 20 reads the file at start-up and warns when it cannot.
+  const env = { NODE_EXTRA_CA_CERTS: '/nonexistent/sonde-startup-test.pem' };
+  const direct = sonde(['--version'], { env });
+  assert.match(direct.stderr, /Ignoring extra certs from `\/nonexistent\/sonde-startup-test\.pem`/);
+  const command = sonde(['--version'], { env, asCommand: true });
+  assert.equal(command.status, 0, command.stderr);
+  assert.doesNotMatch(command.stderr, /extra certs/);
+  assert.equal(command.startup, 'bundle, code cache');
+  assert.equal(command.stdout, direct.stdout);
+});
+
+test('system() sees NODE_EXTRA_CA_CERTS as sonde was given it', needsRoot, () => {
+  reset();
+  const program = 'BEGIN { system("echo \\"[${NODE_EXTRA_CA_CERTS-unset}] [${SONDE_NODE_EXTRA_CA_CERTS-unset}]\\""); exit(); }';
+  const set = sonde(['--unsafe', '-q', '-e', program], { env: { NODE_EXTRA_CA_CERTS: '/nonexistent/x.pem' }, asCommand: true });
+  assert.equal(set.status, 0, set.stderr);
+  assert.equal(set.stdout, '[/nonexistent/x.pem] [unset]\n\n\n');
+  const env = { ...process.env };
+  delete env['NODE_EXTRA_CA_CERTS'];
+  const r = spawnSync(join(dir, 'bin/sonde'), ['--unsafe', '-q', '-e', program], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '[unset] [unset]\n\n\n');
 });
