@@ -202,10 +202,16 @@ export class UserSymbols {
     let mod = p.modules.get(key);
     if (mod !== undefined) return mod;
     let path: string;
-    try {
-      path = hostPathOf(m, p.pid);
-    } catch {
-      path = m.path;
+    if (m.deleted) {
+      // Deleted or replaced since it was mapped (an upgrade under a running program): the kernel
+      // still shows the mapped file itself here, while the process lives.
+      path = `${this.opts.procRoot ?? '/proc'}/${p.pid}/map_files/${m.start.toString(16)}-${m.end.toString(16)}`;
+    } else {
+      try {
+        path = hostPathOf(m, p.pid);
+      } catch {
+        path = m.path;
+      }
     }
     mod = this.fileModule(path, m.inode);
     p.modules.set(key, mod);
@@ -223,8 +229,8 @@ export class UserSymbols {
         elf,
         tables: () => (tables ??= this.tablesOf(elf, path)),
       };
-      // A file reached through /proc/PID/root (another mount namespace) disappears with the
-      // process: read its symbols now. Host paths stay readable, so big files are read on demand.
+      // A file reached through /proc/PID/root (another mount namespace) or /proc/PID/map_files
+      // (deleted) disappears with the process: read its symbols now. Host paths stay readable, so big files are read on demand.
       if (path.startsWith('/proc/')) mod.tables();
     } catch {
       mod = null;

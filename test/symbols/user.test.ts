@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ElfFile, addressFileOffset } from '../../src/elf/index.js';
 import { UserSymbols, userSymbolText } from '../../src/symbols/index.js';
 import { buildFixture } from '../fixtures/build.js';
+import { needsRoot } from '../support/root.js';
 
 async function started(bin: string): Promise<{ pid: number; addrs: Map<string, bigint>; finish: () => Promise<void> }> {
   const proc = spawn(bin, ['--addrs', '--wait', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -118,6 +119,24 @@ test('a binary rebuilt after its process exited does not name that process\'s fr
     copyFileSync(await buildFixture('uprobe_target-nopie'), bin);
     const c = p.addrs.get('sonde_target_c')!;
     assert.equal(userSymbolText(u, c, p.pid, true, false), `0x${c.toString(16)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a binary deleted while its process runs: named through /proc/PID/map_files, also after exit', needsRoot, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sonde-deleted-'));
+  try {
+    const bin = join(dir, 'target');
+    copyFileSync(await buildFixture('uprobe_target'), bin);
+    const p = await started(bin);
+    rmSync(bin);
+    const u = new UserSymbols();
+    u.snapshot(p.pid);
+    assert.ok(u.mappings(p.pid).some((m) => m.deleted && m.path === bin));
+    await p.finish();
+    const c = p.addrs.get('sonde_target_c')!;
+    assert.equal(userSymbolText(u, c + 1n, p.pid, true, true), `sonde_target_c+1 (${bin})`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
