@@ -63,3 +63,14 @@ test('a struct sock from a tracepoint\'s void * field: the port and address of a
     srv.close();
   }
 });
+
+test('struct values: print() and map values show every field; pointers to structs print as addresses', opts, () => {
+  const r = sonde(['-e', 'BEGIN { printf("%p\\n", curtask); print(curtask->se.load); @x = curtask->se.load; @k[curtask->se.load.inv_weight] = curtask->se.load; exit(); }']);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.match(lines[1]!, /^0xffff[0-9a-f]{12}$/);
+  const m = /^\{ \.weight = (\d+), \.inv_weight = (\d+) \}$/.exec(lines[2]!);
+  assert.ok(m, r.stdout);
+  const rec = `{ .weight = ${m[1]}, .inv_weight = ${m[2]} }`;
+  assert.equal(lines.slice(3).join('\n'), `\n\n@k[${m[2]}]: ${rec}\n@x: ${rec}\n`);
+});

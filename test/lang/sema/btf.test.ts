@@ -201,3 +201,12 @@ describe('script struct layout (C, x86-64)', () => {
       [8, 8, [['c', 0, null, null], ['l', 0, null, null], ['i', 0, null, null]]]);
   });
 });
+
+describe('sema: struct values', needsBtf, () => {
+  it('may be stored in maps and printed; not used as keys or printf integers', () => {
+    const a = sema('BEGIN { @x = curtask->se.load; print(curtask->se.load); }');
+    assert.equal(typeName(a.maps.get('@x')!.value!), 'struct load_weight');
+    assert.match(error('BEGIN { @x[curtask->se.load] = 1; }').split('\n')[0]!, /struct load_weight cannot be used as a map key/);
+    assert.match(error('BEGIN { printf("%d\\n", curtask->se.load); }').split('\n')[0]!, /%d specifier expects a value of type integer \(record supplied\)/);
+  });
+});
