@@ -58,6 +58,8 @@ class ProcessView {
   alive = true;
   /** Set while a watched process has not exec'd yet: the image key of the map to ignore. */
   preExec: string | undefined;
+  /** When the map was last read (Date.now()). */
+  readAt = 0;
 
   constructor(
     readonly pid: number,
@@ -131,8 +133,9 @@ export class UserSymbols {
     const addr = typeof address === 'bigint' ? Number(BigInt.asUintN(64, address)) : address;
     const p = this.view(pid, true);
     let m = findMapping(p.maps, addr);
-    if (m === undefined && p.alive) {
-      // Mapped since we looked (dlopen, a JIT's new code): one re-read per miss.
+    if (m === undefined && p.alive && Date.now() - p.readAt > 100) {
+      // Mapped since we looked (dlopen, a JIT's new code): re-read, at most every 100 ms, so a
+      // map of stacks with stray frames does not read /proc once per frame.
       this.refresh(p);
       m = findMapping(p.maps, addr);
     }
@@ -176,6 +179,7 @@ export class UserSymbols {
   }
 
   private refresh(p: ProcessView): boolean {
+    p.readAt = Date.now();
     const text = this.readMaps(p.pid);
     // Gone, or a zombie (its map reads as empty): keep the last copy.
     if (text === undefined || text === '') {
