@@ -88,9 +88,10 @@ export class UserSymbols {
   }
 
   /**
-   * Keeps re-reading `pid`'s map while it lives: every 10 ms for its first two seconds (a -c
-   * command execs and loads its libraries right after sonde releases it), every 250 ms after that
-   * (dlopen). The timer does not keep the event loop alive.
+   * Keeps re-reading `pid`'s map while it lives: every 10 ms until two seconds after the watch
+   * began or, with `awaitExec`, after the exec was seen (a -c command execs and loads its
+   * libraries right after sonde releases it), every 250 ms after that (dlopen). The timer does
+   * not keep the event loop alive.
    */
   watch(pid: number, opts: { awaitExec?: boolean } = {}): void {
     this.watched.set(pid, Date.now());
@@ -115,7 +116,7 @@ export class UserSymbols {
   private schedule(): void {
     if (this.timer || this.watched.size === 0) return;
     const now = Date.now();
-    const young = [...this.watched.values()].some((since) => now - since < 2000);
+    const young = [...this.watched].some(([pid, since]) => now - since < 2000 || this.procs.get(pid)?.preExec !== undefined);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       for (const pid of [...this.watched.keys()]) if (!this.snapshot(pid)) this.watched.delete(pid);
@@ -189,6 +190,8 @@ export class UserSymbols {
     if (p.preExec !== undefined) {
       if (imageKey(text) === p.preExec) return true;
       p.preExec = undefined;
+      // The exec happened only now (attaching can take seconds): its libraries load next.
+      if (this.watched.has(p.pid)) this.watched.set(p.pid, Date.now());
     }
     const maps = parseProcMaps(text);
     // An exec replaces the whole map: parsed files are keyed by mapping identity, so drop them.
