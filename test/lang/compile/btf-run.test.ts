@@ -74,3 +74,21 @@ test('struct values: print() and map values show every field; pointers to struct
   const rec = `{ .weight = ${m[1]}, .inv_weight = ${m[2]} }`;
   assert.equal(lines.slice(3).join('\n'), `\n\n@k[${m[2]}]: ${rec}\n@x: ${rec}\n`);
 });
+
+test('user pointers: a syscalls tracepoint\'s struct sockaddr * cast to sockaddr_in is read from user memory', opts, async () => {
+  const srv = createServer();
+  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+  const port = (srv.address() as AddressInfo).port;
+  try {
+    const prog = 'tracepoint:syscalls:sys_enter_connect /pid == cpid/ { $sa = (struct sockaddr_in *)args->uservaddr; ' +
+      'printf("%d %d %s %d\\n", $sa->sin_family, bswap($sa->sin_port), ntop($sa->sin_addr.s_addr), args->uservaddr->sa_family); }';
+    const a = (i: number) => `process.argv[${i}]`;
+    const child = `${process.execPath} -e require(${a(1)}).connect(+${a(2)},${a(3)}).on(${a(4)},()=>process.exit(0)) net ${port} 127.0.0.1 connect`;
+    const r = sonde(['-e', prog, '-c', child]);
+    assert.equal(r.status, 0, r.stderr);
+    // probe_read_kernel of a user address fails on x86-64 (zeros): these values come from user memory.
+    assert.equal(r.stdout, `Attaching 1 probe...\n2 ${port} 127.0.0.1 2\n\n\n`);
+  } finally {
+    srv.close();
+  }
+});
