@@ -1631,6 +1631,10 @@ class UnitLowering {
         this.emitRecord(this.ctx.events.add({ kind: 'time', format }), EVENT_HEADER, () => {});
         return true;
       }
+      case 'join': {
+        this.join(c);
+        return true;
+      }
       case 'exit':
         this.emitRecord(this.ctx.events.add({ kind: 'exit' }), EVENT_HEADER, () => {});
         b.terminate({ op: 'ret', value: 0n });
@@ -1717,6 +1721,51 @@ class UnitLowering {
   }
 
   /** Reserves a record in the ring buffer, writes the header and the body, submits it. */
+  /**
+   * join(arr, sep): a printf event of JOIN_MAX strings ("%s" each, then a newline). Element i > 0
+   * is the separator followed by arr[i]; the first NULL pointer empties the slots from there on.
+   */
+  private join(c: Call): void {
+    const b = this.b;
+    const pt = this.type(c.args[0]!);
+    const space = pt.kind === 'pointer' ? pt.space : this.unit.space;
+    const sep = c.args[1] && c.args[1].kind === 'String' ? c.args[1].bytes : new TextEncoder().encode(' ');
+    const slot = this.a.strlen;
+    const types: SType[] = Array.from({ length: JOIN_MAX }, () => ({ kind: 'string', size: slot }));
+    const { args, size } = recordLayout(types);
+    const arr = this.int(c.args[0]!);
+    const id = this.ctx.events.add({ kind: 'printf', format: `${'%s'.repeat(JOIN_MAX)}\n`, args, size, span: c.span });
+    const read = space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
+    const readStr = space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str;
+    this.emitRecord(id, size, (rec) => {
+      const tmp = b.obj(8, 8, 'join() element');
+      const end = b.newBlock();
+      for (let i = 0; i < JOIN_MAX; i++) {
+        const off = args[i]!.offset;
+        b.emit({ op: 'zero', obj: tmp, off: 0, len: 8 });
+        const at = b.reg();
+        b.emit({ op: 'alu', alu: 'add', dst: at, a: arr, b: BigInt(8 * i) });
+        b.emit({ op: 'call', helper: read, args: [{ obj: tmp, off: 0 }, { imm: 8n }, { reg: at }] });
+        const q = b.reg();
+        b.emit({ op: 'load', dst: q, addr: { obj: tmp }, off: 0, size: 8 });
+        const have = b.newBlock();
+        const none = b.newBlock();
+        b.terminate({ op: 'br', cmp: 'eq', a: q, b: 0n, then: none.id, else: have.id });
+        // The array ends here: the remaining slots print nothing.
+        b.setBlock(none);
+        for (let k = i; k < JOIN_MAX; k++) b.emit({ op: 'store', addr: rec.base, off: args[k]!.offset, size: 1, value: 0n });
+        b.jmp(end);
+        b.setBlock(have);
+        const pre = i === 0 ? 0 : Math.min(sep.length, slot - 1);
+        if (pre > 0) this.storeBytes({ base: rec.base, off }, sep.slice(0, pre), pre);
+        const dst = this.addr({ base: rec.base, off: off + pre });
+        b.emit({ op: 'call', helper: readStr, args: [dst, { imm: BigInt(slot - pre) }, { reg: q }] });
+      }
+      b.jmp(end);
+      b.setBlock(end);
+    });
+  }
+
   private emitRecord(id: number, size: number, body: (rec: Mem) => void): void {
     const b = this.b;
     const fd = this.mapFd('.events');
@@ -1756,6 +1805,9 @@ function chunk(a: number, b: number, left: number): 1 | 2 | 4 | 8 {
   }
   return 1;
 }
+
+/** Elements join() prints at most (bpftrace's limit). */
+const JOIN_MAX = 16;
 
 function describe(e: Expr): string {
   switch (e.kind) {

@@ -1304,6 +1304,16 @@ class Analyzer {
         if (c.args.length === 1 && c.args[0]!.kind !== 'String') this.error('time() expects a string literal', c.span);
         return VOID;
       }
+      case 'join': {
+        // join(char **arr [, "sep"]): prints up to JOIN_MAX strings of a NULL-terminated array.
+        if (!this.nargs(c, 1, 2)) return VOID;
+        const [t] = this.args(c);
+        if (t && t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'void') {
+          this.error(`join() only supports int or pointer arguments (${argWord(t)} provided)`, c.span);
+        }
+        if (c.args[1] && c.args[1].kind !== 'String') this.error('join() expects a string literal as its delimiter', c.args[1].span);
+        return VOID;
+      }
       case 'exit':
         this.nargs(c, 0);
         this.args(c);

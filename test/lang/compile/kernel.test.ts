@@ -142,6 +142,7 @@ const LIVE_BTF_SCRIPTS: string[] = [
   'tracepoint:sock:inet_sock_set_state { $sk = (struct sock *)args->skaddr; @[$sk->__sk_common.skc_state, ntop($sk->__sk_common.skc_rcv_saddr)] = count(); @b = $sk->sk_userlocks; }',
   'tracepoint:syscalls:sys_enter_connect { $sa = (struct sockaddr_in *)args->uservaddr; @[$sa->sin_family, bswap($sa->sin_port)] = count(); @f = args->uservaddr->sa_family; }',
   'tracepoint:sched:sched_switch { @[str(curtask->comm), curtask->real_parent->comm] = count(); @q = hist(curtask->se.cfs_rq->nr_queued); }',
+  'tracepoint:syscalls:sys_enter_execve { join(args->argv); join(args->envp, ", "); }',
 ];
 
 describe('tracepoints with struct pointer fields pass the verifier (live tracefs + BTF)', { ...needsRoot, ...(tracefsRoot() && existsSync('/sys/kernel/btf/vmlinux') ? {} : { skip: 'no tracefs or no BTF' }) }, () => {
@@ -184,6 +185,6 @@ describe("bpftrace's own tools", { ...needsRoot, ...(tracefsRoot() ? {} : { skip
       assert.deepEqual(loadAll(c), [], f);
       compiled.push(f);
     }
-    assert.ok(compiled.length >= 33, `only ${compiled.length} tools compiled`);
+    assert.ok(compiled.length >= 34, `only ${compiled.length} tools compiled`);
   });
 });

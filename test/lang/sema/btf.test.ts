@@ -210,3 +210,12 @@ describe('sema: struct values', needsBtf, () => {
     assert.match(error('BEGIN { printf("%d\\n", curtask->se.load); }').split('\n')[0]!, /%d specifier expects a value of type integer \(record supplied\)/);
   });
 });
+
+describe('sema: join()', () => {
+  it('takes an array pointer and an optional string literal; it has no value', () => {
+    assert.doesNotThrow(() => sema('tracepoint:syscalls:sys_enter_execve { join(args->argv); join(args->argv, ","); }', false));
+    assert.equal(error('tracepoint:syscalls:sys_enter_execve { join(args->argv, comm); }', false).split('\n')[0],
+      'test.bt:1:57: error: join() expects a string literal as its delimiter');
+    assert.match(error('tracepoint:syscalls:sys_enter_execve { $x = join(args->argv); }', false).split('\n')[0]!, /Invalid expression for assignment: none/);
+  });
+});
