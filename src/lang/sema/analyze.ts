@@ -251,7 +251,7 @@ class Analyzer {
     for (const m of def.members ?? []) {
       let type = this.scriptType(m.type);
       // char name[N] is a string, as in BTF structs (bpftrace reads it so).
-      if (type.kind === 'array' && m.type.kind === 'ArrayType' && m.type.of.kind === 'NamedType' && /\bchar\b/.test(m.type.of.name)) {
+      if (type.kind === 'array' && m.type.kind === 'ArrayType' && m.type.of.kind === 'NamedType' && m.type.of.name.trim() === 'char') {
         type = { kind: 'string', size: type.length };
       }
       let bits: number | undefined;

@@ -166,7 +166,8 @@ export class BtfTypes {
 
   private isChar(id: number): boolean {
     const t = this.btf.typeById(this.btf.resolve(id));
-    return t.kind === 'int' && t.size === 1 && (t.char || t.name === 'char' || t.name === 'signed char' || t.name === 'unsigned char');
+    // Plain `char` only, as bpftrace (clang's Char_S/Char_U): `unsigned char mac[6]`, `__u8 addr[16]` stay byte arrays.
+    return t.kind === 'int' && t.size === 1 && (t.char || t.name === 'char');
   }
 
   /** `__user` pointers carry a type_tag "user" on the pointee (kernels built with clang). */

@@ -92,6 +92,12 @@ describe('sema: kernel structs through BTF', needsBtf, () => {
     assert.deepEqual(vars('tracepoint:sock:inet_sock_set_state { $sk = (struct sock *)args->skaddr; $st = $sk->__sk_common.skc_state; }'), { $sk: 'struct sock *', $st: 'uint8' });
   });
 
+  it('only plain char arrays are strings; unsigned char / __u8 arrays stay byte arrays (as bpftrace)', () => {
+    assert.deepEqual(vars('struct M { unsigned char mac[6]; char name[4]; }; kprobe:f { $sk = (struct sock *)arg0; $a = $sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8; $m = ((struct M *)arg1)->mac; $n = ((struct M *)arg1)->name; }'), {
+      $sk: 'struct sock *', $a: 'uint8[16]', $m: 'uint8[6]', $n: 'string[4]',
+    });
+  });
+
   it('*p and p[i] of struct pointers give struct values whose fields can be read', () => {
     assert.deepEqual(vars('BEGIN { $t = *curtask; $p = (*curtask).pid; $q = curtask[0].tgid; $r = (curtask + 1)->pid; }'), {
       $t: 'struct task_struct', $p: 'int32', $q: 'int32', $r: 'int32',
