@@ -1006,7 +1006,8 @@ class UnitLowering {
     // Pointer arithmetic scales by the pointee's size.
     if ((op === '+' || op === '-') && (lt.kind === 'pointer' || rt.kind === 'pointer')) {
       const ptrLeft = lt.kind === 'pointer';
-      const pt = (ptrLeft ? lt : rt) as SType & { kind: 'pointer' };
+      const et = this.type(e);
+      const pt = (et.kind === 'pointer' ? et : ptrLeft ? lt : rt) as SType & { kind: 'pointer' };
       const size = BigInt(sizeOf(pt.to) || 1);
       if (size !== 1n) {
         const scaled = b.reg();

@@ -953,7 +953,14 @@ class Analyzer {
       } else if (other.kind === 'pointer') {
         if (cmp) return UINT64;
       } else if (other.kind === 'int') {
-        if (op === '+' || (op === '-' && l.kind === 'pointer')) return ptr;
+        if (op === '+' || (op === '-' && l.kind === 'pointer')) {
+          // Arithmetic steps by the pointee's size: an opaque struct (a tracepoint's `struct cred *`) is completed.
+          if (ptr.to.kind === 'record' && ptr.to.size === 0) {
+            const full = this.complete(ptr.to);
+            if (full) return { ...ptr, to: full };
+          }
+          return ptr;
+        }
         if (cmp) return INT64;
       }
       this.error(`The ${op} operator can not be used on expressions of types ${typeName(l)}, ${typeName(r)}`, e.span);

@@ -104,6 +104,13 @@ describe('sema: kernel structs through BTF', needsBtf, () => {
     });
   });
 
+  it('pointer arithmetic steps by the struct size, also for a tracepoint field\'s opaque struct pointer', () => {
+    const size = btf!.sizeof(btf!.findOne('cred', 'struct'));
+    const ir = formatIr(compileToIr('tracepoint:capability:cap_capable { @p = args->cred + 2; @q = (curtask - 1)->pid; }', { kernel: kernel(), file: 't.bt' }).programs[0]!.ir);
+    assert.match(ir, new RegExp(`= mul %\\d+, ${size}\\n`));
+    assert.match(ir, new RegExp(`= mul %\\d+, ${btf!.sizeof(btf!.findOne('task_struct', 'struct'))}\\n`));
+  });
+
   it('bitfields have their bit offset and width', () => {
     const a = sema('BEGIN { $x = curtask->sched_reset_on_fork; }');
     const loc = [...a.units[0]!.fieldLocs.values()][0]!;
