@@ -1,6 +1,7 @@
 // Kernel structs through BTF (the machine's /sys/kernel/btf/vmlinux) and the script's own struct
 // definitions: types, layouts, constants and the errors that name the field and the type.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
 import { loadKernelBtf } from '../../../src/btf/index.js';
@@ -136,6 +137,12 @@ describe('sema: kernel structs through BTF', needsBtf, () => {
     assert.equal(constant('TCP_ESTABLISHED', pre), 1n);
     assert.equal(constant('TCP_CLOSE', pre), 7n);
     assert.equal(constant('BPF_MAP_TYPE_HASH', pre), 1n); // an enumerator only BTF knows
+  });
+
+  it('an included header present on the system contributes its numeric #defines', { skip: existsSync('/usr/include/linux/sched.h') ? false : 'no /usr/include/linux/sched.h' }, () => {
+    assert.equal(constant('CLONE_VM', '#include <linux/sched.h>\n'), 0x100n);
+    assert.equal(constant('CLONE_THREAD', '#include <linux/sched.h>\n'), 0x10000n);
+    assert.match(error('BEGIN { $x = CLONE_VM; }').split('\n')[0]!, /Unknown identifier: 'CLONE_VM'/);
   });
 
   it('reads through kernel pointers use probe_read_kernel, through user pointers probe_read_user', () => {
