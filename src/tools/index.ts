@@ -1,0 +1,30 @@
+// The classic tools (bcc's interface) on top of sonde's language: `sonde <tool> [options]`.
+import type { Tool, ToolIo } from './tool.js';
+import { ToolUsageError, stdio } from './tool.js';
+import { opensnoopTool } from './opensnoop.js';
+import { killsnoopTool } from './killsnoop.js';
+import { syscountTool } from './syscount.js';
+
+export const TOOLS: readonly Tool[] = [opensnoopTool, killsnoopTool, syscountTool];
+
+export function findTool(name: string): Tool | undefined {
+  return TOOLS.find((t) => t.name === name);
+}
+
+export function toolsList(): string {
+  const w = Math.max(...TOOLS.map((t) => t.name.length)) + 2;
+  return `sonde's tools (sonde <tool> -h for each; man sonde-<tool>):\n${TOOLS.map((t) => `  ${t.name.padEnd(w)}${t.summary}`).join('\n')}\n`;
+}
+
+/** Runs a tool: usage errors exit 2 with the message, as argparse does. */
+export async function runTool(tool: Tool, argv: string[], io: ToolIo = stdio): Promise<number> {
+  try {
+    return await tool.run(argv, io);
+  } catch (e) {
+    if (e instanceof ToolUsageError) {
+      io.err(`sonde ${tool.name}: error: ${e.message}\n(sonde ${tool.name} -h for help)\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
