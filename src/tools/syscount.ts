@@ -71,7 +71,9 @@ export function syscountScript(o: SyscountOptions): string {
     lines.push(`tracepoint:raw_syscalls:sys_exit${f.length ? ` /${f.join(' && ')}/` : ''} { @c[${key}] = count(); }`);
   }
   if (o.interval !== undefined) {
-    lines.push(`interval:s:${o.interval} { print(@c);${o.latency ? ' print(@t);' : ''} clear(@c);${o.latency ? ' clear(@t);' : ''} }`);
+    // No clear(): clearing a hash that raw_syscalls keeps refilling (the deletes are syscalls too)
+    // does not terminate in the runtime; the interval's figures are differences, taken in TS.
+    lines.push(`interval:s:${o.interval} { print(@c);${o.latency ? ' print(@t);' : ''} }`);
   }
   return lines.join('\n');
 }
@@ -133,13 +135,24 @@ export async function syscount(argv: string[], io: ToolIo = stdio): Promise<numb
   let counts: MapEntryValue[] = [];
   let printed = 0;
   let limitReached = false;
+  const prevC = new Map<string, bigint>();
+  const prevT = new Map<string, bigint>();
+  const keyId = (k: Value | undefined): string => JSON.stringify(k, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
   const summary = (times: MapEntryValue[] | undefined): void => {
     const tmap = new Map<string, bigint>();
-    for (const e of times ?? []) tmap.set(JSON.stringify(e.key, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)), aggNum(e.value));
+    for (const e of times ?? []) {
+      const id = keyId(e.key);
+      const total = aggNum(e.value);
+      tmap.set(id, total - (prevT.get(id) ?? 0n));
+      prevT.set(id, total);
+    }
     const rows = counts.map((e) => {
-      const id = JSON.stringify(e.key, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
-      return { key: e.key, count: aggNum(e.value), ns: tmap.get(id) ?? 0n };
-    });
+      const id = keyId(e.key);
+      const total = aggNum(e.value);
+      const count = total - (prevC.get(id) ?? 0n);
+      prevC.set(id, total);
+      return { key: e.key, count, ns: tmap.get(id) ?? 0n };
+    }).filter((x) => x.count > 0n);
     rows.sort((a, b) => (o.latency ? Number(b.ns - a.ns) : Number(b.count - a.count)));
     const shown = rows.slice(0, top);
     const scale = ms ? 1e6 : 1e3;
@@ -172,12 +185,12 @@ export async function syscount(argv: string[], io: ToolIo = stdio): Promise<numb
     onMap: (name, e) => {
       if (limitReached) return;
       // At exit in interval mode the last partial interval is printed only if it has data.
-      if (e.when === 'exit' && interval !== undefined && printed > 0 && name === '@c' && e.entries.length === 0) return;
+      if (e.when === 'exit' && interval !== undefined && printed > 0 && name === '@c' && e.entries.every((x) => aggNum(x.value) === (prevC.get(keyId(x.key)) ?? 0n))) return;
       if (name === '@c') {
         counts = e.entries;
         if (!o.latency) summary(undefined);
       } else if (name === '@t' && o.latency) {
-        if (e.when === 'exit' && interval !== undefined && printed > 0 && counts.length === 0) return;
+        if (e.when === 'exit' && interval !== undefined && printed > 0 && counts.every((x) => aggNum(x.value) === (prevC.get(keyId(x.key)) ?? 0n))) return;
         summary(e.entries);
       } else return;
       if (name === (o.latency ? '@t' : '@c')) {
