@@ -4,8 +4,9 @@ import { ToolUsageError, stdio } from './tool.js';
 import { opensnoopTool } from './opensnoop.js';
 import { killsnoopTool } from './killsnoop.js';
 import { syscountTool } from './syscount.js';
+import { execsnoopTool } from './execsnoop.js';
 
-export const TOOLS: readonly Tool[] = [opensnoopTool, killsnoopTool, syscountTool];
+export const TOOLS: readonly Tool[] = [opensnoopTool, killsnoopTool, syscountTool, execsnoopTool];
 
 export function findTool(name: string): Tool | undefined {
   return TOOLS.find((t) => t.name === name);
