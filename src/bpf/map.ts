@@ -213,11 +213,14 @@ export class BpfMap {
       for (const k of this.keys()) this.update(k, zero);
       return;
     }
-    for (;;) {
-      const k = this.nextKey(undefined);
-      if (!k) return;
-      this.delete(k);
+    // Delete the keys present now, once each. Looping "until empty" never ends when programs keep
+    // inserting — and a raw_syscalls program inserts on our own delete syscalls.
+    const present: Uint8Array[] = [];
+    for (const k of this.keys()) {
+      present.push(k);
+      if (present.length >= this.spec.maxEntries) break;
     }
+    for (const k of present) this.delete(k);
   }
 
   /** Splits a per-CPU lookup result into one view per CPU. */

@@ -86,3 +86,14 @@ test('bad map parameters give a MapError naming the map', needsRoot, () => {
     (e: unknown) => e instanceof MapError && /map bad: cannot create ringbuf map.*EINVAL/.test(e.message),
   );
 });
+
+test('clear() ends even while a program keeps inserting keys (it deletes what was there)', needsRoot, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const sonde = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
+  // Every syscall, including clear()'s own deletes, adds a key; bpftrace prints and clears.
+  const r = spawnSync(sonde, ['-e', 'tracepoint:raw_syscalls:sys_enter { @c[args->id, rand % 64] = count(); } interval:ms:200 { clear(@c); @n++; if (@n == 3) { exit(); } }'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.signal, null, 'did not hang');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /@n: 3/);
+});
