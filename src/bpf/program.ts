@@ -72,8 +72,15 @@ export class Program {
       ...(spec.attachBtfObjFd !== undefined ? { attachBtfObjFd: spec.attachBtfObjFd } : {}),
     };
     const level = opts.logLevel ?? 0;
+    // The verifier gives up with EAGAIN when a signal is pending (e.g. a profiler's timer); like
+    // libbpf, try again a few times before treating it as an answer.
+    const load = (a: Parameters<typeof progLoad>[0]) => {
+      let r = progLoad(a);
+      for (let i = 0; i < 5 && r.fd < 0 && r.errno === Errno.EAGAIN; i++) r = progLoad(a);
+      return r;
+    };
     if (level === 0) {
-      const r = progLoad(base);
+      const r = load(base);
       if (r.fd >= 0) return new Program(spec, r.fd, '');
       // EPERM is about privileges, never the program: no point asking the verifier why.
       if (r.errno === Errno.EPERM) throw new SysError(`BPF_PROG_LOAD(${spec.name})`, r.errno);
@@ -81,7 +88,7 @@ export class Program {
     let size = opts.logSize ?? 64 * 1024;
     for (;;) {
       const log = new Mem(size);
-      const r = progLoad({ ...base, log, logLevel: Math.max(level, 1) });
+      const r = load({ ...base, log, logLevel: Math.max(level, 1) });
       const text = cstr(log.bytes);
       if (r.fd >= 0) return new Program(spec, r.fd, text);
       if (r.errno === Errno.ENOSPC && size < MAX_LOG) {
