@@ -14,7 +14,7 @@
  */
 import { Helper } from '../../asm/helpers.js';
 import type {
-  Block, Call, Expr, MapRef, Stmt, AssignStmt, IncDec, Binary, FieldAccess, IndexAccess, Builtin, Probe,
+  Block, Call, Expr, MapRef, Stmt, AssignStmt, IncDec, Binary, FieldAccess, IndexAccess, Builtin, Probe, Ternary,
 } from '../ast.js';
 import { forEachExpr } from '../sema/walk.js';
 import type { AluOp, CmpOp, IrBlock, IrProgram, ObjId, Value, VReg } from '../ir.js';
@@ -1290,6 +1290,22 @@ class UnitLowering {
   }
 
   /** Writes the value of `e` into `dst`, in the layout of `dt` (strings NUL-padded to its size). */
+  /** `c ? a : b` evaluated into memory: each branch writes its value straight into `dst`. */
+  private ternaryInto(e: Ternary, dst: Mem, dt: SType): void {
+    const b = this.b;
+    const then = b.newBlock();
+    const els = b.newBlock();
+    const join = b.newBlock();
+    this.cond(e.cond, then, els);
+    b.setBlock(then);
+    this.valueInto(e.then, dst, dt);
+    b.jmp(join);
+    b.setBlock(els);
+    this.valueInto(e.else, dst, dt);
+    b.jmp(join);
+    b.setBlock(join);
+  }
+
   private valueInto(e: Expr, dst: Mem, dt: SType): void {
     const saved = this.b.span;
     this.b.span = e.span;
@@ -1325,20 +1341,7 @@ class UnitLowering {
         b.emit({ op: 'call', helper: Helper.get_current_comm, args: [this.addr(dst), { imm: BigInt(Math.min(16, dsize)) }] });
         return;
       }
-      if (e.kind === 'Ternary') {
-        const then = b.newBlock();
-        const els = b.newBlock();
-        const join = b.newBlock();
-        this.cond(e.cond, then, els);
-        b.setBlock(then);
-        this.valueInto(e.then, dst, dt);
-        b.jmp(join);
-        b.setBlock(els);
-        this.valueInto(e.else, dst, dt);
-        b.jmp(join);
-        b.setBlock(join);
-        return;
-      }
+      if (e.kind === 'Ternary') return this.ternaryInto(e, dst, dt);
     }
     if (dt.kind === 'tuple' && e.kind === 'Tuple') {
       this.zero(dst, dsize);
@@ -1390,20 +1393,7 @@ class UnitLowering {
       b.emit({ op: 'store', addr: dst.base, off: dst.off + 8, size: 8, value: pid });
       return;
     }
-    if (e.kind === 'Ternary') {
-      const then = b.newBlock();
-      const els = b.newBlock();
-      const join = b.newBlock();
-      this.cond(e.cond, then, els);
-      b.setBlock(then);
-      this.valueInto(e.then, dst, dt);
-      b.jmp(join);
-      b.setBlock(els);
-      this.valueInto(e.else, dst, dt);
-      b.jmp(join);
-      b.setBlock(join);
-      return;
-    }
+    if (e.kind === 'Ternary') return this.ternaryInto(e, dst, dt);
     if (this.inMemory(e) && t.kind !== 'string' && sizeOf(t) === dsize) {
       // A struct or array out of kernel/user memory: read straight into its destination.
       const w = this.where(e);
