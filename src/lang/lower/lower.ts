@@ -879,37 +879,12 @@ class UnitLowering {
       case 'nsecs': return call(Helper.ktime_get_boot_ns);
       case 'elapsed': {
         const now = call(Helper.ktime_get_boot_ns);
-        const key = b.obj(4, 4, 'key of .elapsed');
-        b.emit({ op: 'store', addr: { obj: key }, off: 0, size: 4, value: 0n });
-        const p = this.lookup('.elapsed', key);
-        const start = b.reg();
-        b.emit({ op: 'const', dst: start, value: 0n });
-        const hit = b.newBlock();
-        const done = b.newBlock();
-        b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: done.id, else: hit.id });
-        b.setBlock(hit);
-        b.emit({ op: 'load', dst: start, addr: { reg: p }, off: 0, size: 8 });
-        b.jmp(done);
-        b.setBlock(done);
+        const start = this.internalSlot('.elapsed', 8);
         const d = b.reg();
         b.emit({ op: 'alu', alu: 'sub', dst: d, a: now, b: start });
         return d;
       }
-      case 'cpid': {
-        const key = b.obj(4, 4, 'key of .cpid');
-        b.emit({ op: 'store', addr: { obj: key }, off: 0, size: 4, value: 0n });
-        const p = this.lookup('.cpid', key);
-        const r = b.reg();
-        b.emit({ op: 'const', dst: r, value: 0n });
-        const hit = b.newBlock();
-        const done = b.newBlock();
-        b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: done.id, else: hit.id });
-        b.setBlock(hit);
-        b.emit({ op: 'load', dst: r, addr: { reg: p }, off: 0, size: 4 });
-        b.jmp(done);
-        b.setBlock(done);
-        return r;
-      }
+      case 'cpid': return this.internalSlot('.cpid', 4);
       case 'cpu': return call(Helper.get_smp_processor_id);
       case 'rand': return call(Helper.get_prandom_u32);
       case 'cgroup': return call(Helper.get_current_cgroup_id);
@@ -1290,6 +1265,24 @@ class UnitLowering {
   }
 
   /** Writes the value of `e` into `dst`, in the layout of `dt` (strings NUL-padded to its size). */
+  /** The value the runtime wrote in slot 0 of an internal array map (.elapsed, .cpid); 0 if none. */
+  private internalSlot(map: string, size: 4 | 8): VReg {
+    const b = this.b;
+    const key = b.obj(4, 4, `key of ${map}`);
+    b.emit({ op: 'store', addr: { obj: key }, off: 0, size: 4, value: 0n });
+    const p = this.lookup(map, key);
+    const r = b.reg();
+    b.emit({ op: 'const', dst: r, value: 0n });
+    const hit = b.newBlock();
+    const done = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: done.id, else: hit.id });
+    b.setBlock(hit);
+    b.emit({ op: 'load', dst: r, addr: { reg: p }, off: 0, size });
+    b.jmp(done);
+    b.setBlock(done);
+    return r;
+  }
+
   /** `c ? a : b` evaluated into memory: each branch writes its value straight into `dst`. */
   private ternaryInto(e: Ternary, dst: Mem, dt: SType): void {
     const b = this.b;
