@@ -62,7 +62,7 @@ export {
   type ResolveBinaryOptions,
   type ResolveLibraryOptions,
 } from './resolve.js';
-export { SymbolTable, type SymbolLookup } from './symbol-table.js';
+export { SymbolTable, floorIndex, type SymbolLookup } from './symbol-table.js';
 export {
   defaultElfCache,
   ElfCache,

@@ -66,16 +66,7 @@ export class SymbolTable {
   /** The function containing link-time address `vaddr`, or undefined. */
   lookup(vaddr: number | bigint): SymbolLookup | undefined {
     const addr = typeof vaddr === 'bigint' ? Number(vaddr) : vaddr;
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.starts[mid]! <= addr) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = floorIndex(this.starts, addr);
     // Sizes can overlap (a function nested in another's range); look back a few entries for a cover.
     for (let i = found; i >= 0 && i > found - 4; i--) {
       const r = this.ranges[i]!;
@@ -88,4 +79,19 @@ export class SymbolTable {
   addressOf(name: string): number | undefined {
     return this.ranges.find((r) => r.symbol.name === name)?.start;
   }
+}
+
+/** Index of the last element of sorted `starts` that is <= `addr`, or -1 when there is none. */
+export function floorIndex(starts: ArrayLike<number>, addr: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[mid]! <= addr) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }

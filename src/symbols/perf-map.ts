@@ -4,6 +4,7 @@
  * may contain spaces. Later lines win for the same start (a JIT re-uses freed code memory).
  */
 import { readFileSync, statSync } from 'node:fs';
+import { floorIndex } from '../elf/index.js';
 
 export interface PerfMapSymbol {
   readonly start: number;
@@ -36,16 +37,7 @@ export class PerfMap {
   /** The symbol covering `addr` (start ≤ addr < start + size), with the offset into it. */
   lookup(address: number | bigint): { name: string; offset: number } | undefined {
     const addr = typeof address === 'bigint' ? Number(address) : address;
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.starts[mid]! <= addr) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = floorIndex(this.starts, addr);
     // A zero-size entry covers only its first byte; look back a little for an enclosing one.
     for (let i = found; i >= 0 && i > found - 4; i--) {
       const s = this.syms[i]!;
