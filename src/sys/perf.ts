@@ -24,6 +24,9 @@ export const PerfFlag = {
   disabled: 1n << 0n, inherit: 1n << 1n, exclude_user: 1n << 4n, exclude_kernel: 1n << 5n,
   exclude_hv: 1n << 6n, freq: 1n << 10n, enable_on_exec: 1n << 12n, watermark: 1n << 14n,
   sample_id_all: 1n << 18n,
+  /** The kernel writes records from the end of the ring backwards: with a read-only mapping the
+   *  ring is overwritable and the newest records can be found from data_head (flight recorder). */
+  write_backward: 1n << 27n,
 } as const;
 
 export const PERF_FLAG_FD_CLOEXEC = 8;
@@ -31,6 +34,8 @@ export const PERF_ATTR_SIZE = 128;
 
 export const PerfIoc = {
   ENABLE: 0x2400, DISABLE: 0x2401, REFRESH: 0x2402, RESET: 0x2403, ID: 0x80082407, SET_BPF: 0x40042408,
+  /** _IOW('$', 9, __u32): 1 stops writes into the ring (to read an overwritable one), 0 resumes. */
+  PAUSE_OUTPUT: 0x40042409,
 } as const;
 
 export interface PerfEventAttr {

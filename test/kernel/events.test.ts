@@ -12,7 +12,7 @@ import { mmap, Prot, getPageSize, type Mapping } from '../../src/sys/index.js';
 import { Mov, St, Stx, Ldx, Add, Xor, LdMapFd, LdImm64, Call, Exit, JEq, JSet, JSGe, Ja, AtomicAdd } from '../../src/asm/builders.js';
 import { Label, R0, R1, R2, R3, R4, R5, R6, R7, R10, type AsmItem } from '../../src/asm/insn.js';
 import { Helper } from '../../src/asm/helpers.js';
-import { load, ringbufProducer } from '../support/progs.js';
+import { load, ringbufProducer, perfProducer, withSeq } from '../support/progs.js';
 import { needsRoot, openFdCount } from '../support/root.js';
 
 const page = getPageSize();
@@ -37,51 +37,6 @@ function stateWord(m: BpfMap, off: number): number {
 const round8 = (n: number) => (n + 7) & ~7;
 
 /** `items` prefixed with r6 = &state[0] (exit when the lookup fails) and r7 = seq++ (atomic). */
-function withSeq(stateMap: BpfMap, body: AsmItem[]): AsmItem[] {
-  return [
-    Mov.reg(R7, R1), // keep ctx: perf_event_output needs it
-    St(4, R10, -4, 0),
-    Mov.reg(R2, R10), Add.imm(R2, -4),
-    LdMapFd(R1, stateMap.name),
-    Call.helper(Helper.map_lookup_elem),
-    JEq.imm(R0, 0, 'out'),
-    Mov.reg(R6, R0),
-    ...body,
-    Label('out'), Mov.imm(R0, 0), Exit(),
-  ];
-}
-
-/**
- * One record per run through bpf_perf_event_output(ctx, map, BPF_F_CURRENT_CPU, fp-…, size):
- * [seq u64][cpu u32][0 u32] then u64 words equal to their own offset. Failed outputs count in the
- * state map's drops word, the last helper result in the word after it.
- */
-function perfProducer(kind: ProgKind, pe: BpfMap, st: BpfMap, size: number): Program {
-  const slot = round8(size);
-  const body: AsmItem[] = [
-    Mov.imm(R1, 1),
-    AtomicAdd(8, R6, 0, R1, { fetch: true }),
-    Stx(8, R10, -slot, R1),
-    Call.helper(Helper.get_smp_processor_id),
-    Stx(4, R10, -slot + 8, R0),
-    St(4, R10, -slot + 12, 0),
-  ];
-  for (let off = 16; off < slot; off += 8) body.push(St(8, R10, -slot + off, off));
-  body.push(
-    Mov.reg(R1, R7),
-    LdMapFd(R2, pe.name),
-    LdImm64(R3, BPF_F_CURRENT_CPU), // a 32-bit mov would sign-extend into the ctx-length bits
-    Mov.reg(R4, R10), Add.imm(R4, -slot),
-    Mov.imm(R5, size),
-    Call.helper(Helper.perf_event_output),
-    Stx(8, R6, 16, R0),
-    JSGe.imm(R0, 0, 'out'),
-    Mov.imm(R1, 1),
-    AtomicAdd(8, R6, 8, R1),
-  );
-  return load(kind, 'pe_producer', withSeq(st, body), [pe, st]);
-}
-
 /**
  * Outputs `size` bytes of the state map's value (from offset 8) per run, after copying the run
  * counter (value offset 0) into the record's first word: records larger than the 512-byte stack.

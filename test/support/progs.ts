@@ -1,6 +1,6 @@
 // Small hand-assembled programs the kernel-layer tests attach (the compiler is not involved here).
-import { Mov, Rsh, JNe, JEq, St, Add, LdMapFd, Call, Stx, Exit, AtomicAdd } from '../../src/asm/builders.js';
-import { Label, R0, R1, R2, R3, R4, R6, R10, type AsmItem } from '../../src/asm/insn.js';
+import { Mov, Rsh, JNe, JEq, JSGe, St, Add, LdMapFd, LdImm64, Call, Stx, Exit, AtomicAdd } from '../../src/asm/builders.js';
+import { Label, R0, R1, R2, R3, R4, R5, R6, R7, R10, type AsmItem } from '../../src/asm/insn.js';
 import { Helper } from '../../src/asm/helpers.js';
 import { assemble } from '../../src/asm/encode.js';
 import type { BpfMap } from '../../src/bpf/map.js';
@@ -56,4 +56,53 @@ export function load(kind: ProgKind, name: string, items: AsmItem[], maps: BpfMa
   const byName = new Map(maps.map((m) => [m.name, m.fd]));
   const a = assemble(items, { mapFd: (n) => byName.get(n) });
   return Program.load({ name, kind, bytes: a.bytes, spans: a.spans });
+}
+
+const BPF_F_CURRENT_CPU = 0xffffffff;
+const round8 = (n: number) => (n + 7) & ~7;
+
+/** Runs `body` with R6 = the state map's value (slot 0) and R7 = ctx. */
+export function withSeq(stateMap: BpfMap, body: AsmItem[]): AsmItem[] {
+  return [
+    Mov.reg(R7, R1), // keep ctx: perf_event_output needs it
+    St(4, R10, -4, 0),
+    Mov.reg(R2, R10), Add.imm(R2, -4),
+    LdMapFd(R1, stateMap.name),
+    Call.helper(Helper.map_lookup_elem),
+    JEq.imm(R0, 0, 'out'),
+    Mov.reg(R6, R0),
+    ...body,
+    Label('out'), Mov.imm(R0, 0), Exit(),
+  ];
+}
+
+/**
+ * One record per run through bpf_perf_event_output(ctx, map, BPF_F_CURRENT_CPU, fp-…, size):
+ * [seq u64][cpu u32][0 u32] then u64 words equal to their own offset. Failed outputs count in the
+ * state map's drops word, the last helper result in the word after it.
+ */
+export function perfProducer(kind: ProgKind, pe: BpfMap, st: BpfMap, size: number): Program {
+  const slot = round8(size);
+  const body: AsmItem[] = [
+    Mov.imm(R1, 1),
+    AtomicAdd(8, R6, 0, R1, { fetch: true }),
+    Stx(8, R10, -slot, R1),
+    Call.helper(Helper.get_smp_processor_id),
+    Stx(4, R10, -slot + 8, R0),
+    St(4, R10, -slot + 12, 0),
+  ];
+  for (let off = 16; off < slot; off += 8) body.push(St(8, R10, -slot + off, off));
+  body.push(
+    Mov.reg(R1, R7),
+    LdMapFd(R2, pe.name),
+    LdImm64(R3, BPF_F_CURRENT_CPU), // a 32-bit mov would sign-extend into the ctx-length bits
+    Mov.reg(R4, R10), Add.imm(R4, -slot),
+    Mov.imm(R5, size),
+    Call.helper(Helper.perf_event_output),
+    Stx(8, R6, 16, R0),
+    JSGe.imm(R0, 0, 'out'),
+    Mov.imm(R1, 1),
+    AtomicAdd(8, R6, 8, R1),
+  );
+  return load(kind, 'pe_producer', withSeq(st, body), [pe, st]);
 }
