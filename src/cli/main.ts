@@ -25,6 +25,9 @@ OPTIONS:
     -v             verifier logs, and at exit each probe's run count and in-kernel ns per run
     -q             quiet: no "Attaching N probes..."
     --unsafe       allow unsafe functions (system())
+    --flight-recorder[=PAGES]
+                   keep printf/print/time output in overwritable per-CPU rings (PAGES
+                   pages each, default 64) and print the most recent on SIGUSR1 and at exit
     --info         what this kernel supports for tracing
     -h, --help     this help
     -V, --version  sonde's version

@@ -25,6 +25,8 @@ export interface CliOptions {
   json: boolean;
   noWarnings: boolean;
   helperChecks: number;
+  /** --flight-recorder[=PAGES]: keep output in overwritable per-CPU rings, print it on SIGUSR1 and at the end. */
+  recorder?: { pages?: number };
 }
 
 export class UsageError extends Error {
@@ -61,6 +63,14 @@ export function parseCli(argv: readonly string[]): CliOptions {
         case 'info': o.info = true; break;
         case 'json': o.json = true; break;
         case 'no-warnings': o.noWarnings = true; break;
+        case 'flight-recorder': {
+          const pages = attached === undefined ? undefined : Number(attached);
+          if (pages !== undefined && !(Number.isInteger(pages) && pages >= 1 && (pages & (pages - 1)) === 0)) {
+            throw new UsageError(`--flight-recorder=${attached}: pages per CPU must be a power of two`);
+          }
+          o.recorder = pages === undefined ? {} : { pages };
+          break;
+        }
         case 'include': next(); throw new UsageError('--include is not supported yet');
         case 'usdt-file-activation': break;
         case 'emit-elf': case 'emit-llvm': next(); throw new UsageError(`--${name} has no meaning for sonde (no LLVM, no ELF objects)`);

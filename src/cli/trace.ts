@@ -75,6 +75,7 @@ export async function trace(o: CliOptions): Promise<number> {
       ...(strlen > 0 ? { strlen } : {}),
       ...(o.pid !== undefined ? { pid: o.pid } : {}),
       ...(o.unsafe ? { unsafe: true } : {}),
+      ...(o.recorder ? { recorder: true } : {}),
     });
   } catch (e) {
     if (e instanceof LangError) {
@@ -100,6 +101,7 @@ export async function trace(o: CliOptions): Promise<number> {
       out, stdout, verbose: o.verbose, quiet: o.quiet, unsafe: o.unsafe, format: o.format, printMapsOnSigusr1: true,
       ...(o.pid !== undefined ? { pid: o.pid } : {}),
       ...(command ? { command } : {}),
+      ...(o.recorder?.pages !== undefined ? { recorderPages: o.recorder.pages } : {}),
     });
   } finally {
     stdout.flush();

@@ -33,6 +33,11 @@ export interface CompileOptions {
   pid?: number;
   /** --unsafe: allow system(), signal(). */
   unsafe?: boolean;
+  /**
+   * Flight recorder: printf/print(value)/time() records go to overwritable per-CPU rings
+   * ('.recorder') that user space reads only when asked (SIGUSR1, end of the run).
+   */
+  recorder?: boolean;
 }
 
 /** Everything but the machine code: what compile() produces before the back end runs. */
@@ -75,7 +80,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
   const layouts = new Map<string, MapLayout>();
   for (const m of a.maps.values()) layouts.set(m.name, layoutMap(m, names.get(m.name)!));
   const events = new EventTable();
-  const ctx = { analysis: a, layouts, events };
+  const ctx = { analysis: a, layouts, events, ...(opts.recorder ? { recorder: { maxRecord: 0 } } : {}) };
 
   const progNames = new Set<string>();
   const programs: CompiledIr['programs'] = [];
@@ -105,7 +110,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
     if (p.attach.length > 1) p.probeName = [...new Set(written.get(p))].join(',');
   }
   const maps: MapDef[] = [...layouts.values()].map((l) => l.def);
-  maps.push(...internalMaps(a.uses, events.events.length > 0, a.stackLimits));
+  maps.push(...internalMaps(a.uses, events.events.length > 0, a.stackLimits, ctx.recorder?.maxRecord ?? 0));
   return {
     file, source, maps, programs, events: events.events, probeCount: a.probeCount, unsafe: a.unsafe,
     params: a.params, probeNames: a.probeNames, analysis: a,

@@ -14,6 +14,7 @@ import { BpfMap, type MapKind } from '../bpf/map.js';
 import { Program, type ProgKind } from '../bpf/program.js';
 import { VerifierError } from '../bpf/verifier.js';
 import { RingBuffer } from '../bpf/ringbuf.js';
+import { FlightRecorder } from '../bpf/recorder.js';
 import { EventReader } from '../bpf/events.js';
 import { assemble } from '../asm/encode.js';
 import { runOnce } from '../attach/once.js';
@@ -116,6 +117,8 @@ export interface ScriptOptions<V = Value, E = MapEntryValue> {
   printMapsAtExit?: boolean;
   /** Print every user map on SIGUSR1, as bpftrace does (the CLI turns this on). */
   printMapsOnSigusr1?: boolean;
+  /** Pages per CPU of the flight recorder's rings (scripts compiled with `recorder`); default 64. */
+  recorderPages?: number;
 }
 
 const DEFAULT_RING_BYTES = 2 * 1024 * 1024;
@@ -158,6 +161,7 @@ export class ScriptRun<V = unknown, E = unknown> {
   private readonly stdout: TextOut;
   private readonly err: (text: string) => void;
   private ring: RingBuffer | undefined;
+  private recorder: FlightRecorder | undefined;
   private reader: EventReader | undefined;
   private readerDone: Promise<void> = Promise.resolve();
   private statsFd = -1;
@@ -170,7 +174,8 @@ export class ScriptRun<V = unknown, E = unknown> {
   private lostTimer: NodeJS.Timeout | undefined;
   private readonly onUsr1 = (): void => {
     if (this.ending) return;
-    for (const def of this.userMaps()) this.printMap(def, 0, 0, 'print');
+    if (this.recorder) this.dumpRecorder('SIGUSR1');
+    if (this.opts.printMapsOnSigusr1) for (const def of this.userMaps()) this.printMap(def, 0, 0, 'print');
     this.out.flush();
   };
   private resolveDone!: (code: number) => void;
@@ -270,6 +275,8 @@ export class ScriptRun<V = unknown, E = unknown> {
       cpid.update(key, value);
     }
     for (const def of s.programs) this.load(def);
+    const rec = this.maps.get('.recorder');
+    if (rec) this.recorder = new FlightRecorder(rec, o.recorderPages !== undefined ? { pages: o.recorderPages } : {});
     const events = this.maps.get('.events');
     if (events) {
       this.ring = new RingBuffer(events);
@@ -373,7 +380,7 @@ export class ScriptRun<V = unknown, E = unknown> {
   private running(): void {
     const o = this.opts;
     // Before anyone is told we are attached: a SIGUSR1 without a listener starts Node's inspector.
-    if (o.printMapsOnSigusr1) process.on('SIGUSR1', this.onUsr1);
+    if (o.printMapsOnSigusr1 || this.recorder) process.on('SIGUSR1', this.onUsr1);
     o.command?.start();
     const notify = o.notifyAttached ?? process.env['__BPFTRACE_NOTIFY_PROBES_ATTACHED'] !== undefined;
     if (notify) this.err('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
@@ -416,6 +423,7 @@ export class ScriptRun<V = unknown, E = unknown> {
         this.drain();
       }
     }
+    if (this.recorder) this.dumpRecorder('end of run');
     this.reportLost();
     if (this.opts.printMapsAtExit !== false) {
       this.out.flush();
@@ -430,6 +438,14 @@ export class ScriptRun<V = unknown, E = unknown> {
     await this.release();
     if (this.opts.command?.running) this.opts.command.kill('SIGTERM');
     return 0;
+  }
+
+  /** Prints what the flight recorder kept since its last dump, oldest first. */
+  private dumpRecorder(why: string): void {
+    const recs = this.recorder!.snapshot();
+    this.err(`sonde: flight recorder (${why}): ${recs.length} event${recs.length === 1 ? '' : 's'}\n`);
+    for (const r of recs) this.onRecord({ view: new DataView(r.data.buffer, r.data.byteOffset, r.data.length), offset: 0, length: r.data.length });
+    this.out.flush();
   }
 
   private drain(): void {
@@ -447,6 +463,8 @@ export class ScriptRun<V = unknown, E = unknown> {
     if (reader) await reader.close();
     this.ring?.close();
     this.ring = undefined;
+    this.recorder?.close();
+    this.recorder = undefined;
     await this.session.close();
     close(this.statsFd);
     this.statsFd = -1;

@@ -30,7 +30,15 @@ export interface LowerContext {
   analysis: Analysis;
   layouts: Map<string, MapLayout>;
   events: EventTable;
+  /** Flight recorder: output records (printf, print(value), time) go to the overwritable
+   *  '.recorder' perf rings through a per-CPU '.recbuf' scratch value, not to '.events'. */
+  recorder?: { maxRecord: number };
 }
+
+/** Event kinds that only print: what the flight recorder keeps. The rest (exit, clear, print of a
+ *  map, system…) must act when they happen, so they still go through '.events'. */
+const RECORDED_KINDS = new Set(['printf', 'print_value', 'time']);
+const BPF_F_CURRENT_CPU = 0xffffffffn;
 
 type Base = { obj: ObjId } | { reg: VReg };
 /** Memory the program may read directly: a stack object, or a register holding a ctx / map value / ring buffer pointer. */
@@ -1752,6 +1760,25 @@ class UnitLowering {
 
   private emitRecord(id: number, size: number, body: (rec: Mem) => void): void {
     const b = this.b;
+    const recorder = this.ctx.recorder;
+    if (recorder && RECORDED_KINDS.has(this.ctx.events.events[id]!.kind)) {
+      recorder.maxRecord = Math.max(recorder.maxRecord, size);
+      const key = b.obj(4, 4, 'key of .recbuf');
+      b.emit({ op: 'store', addr: { obj: key }, off: 0, size: 4, value: 0n });
+      const buf = this.lookup('.recbuf', key);
+      const ok = b.newBlock();
+      const done = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'eq', a: buf, b: 0n, then: done.id, else: ok.id });
+      b.setBlock(ok);
+      b.emit({ op: 'store', addr: { reg: buf }, off: 0, size: 4, value: BigInt(id) });
+      b.emit({ op: 'store', addr: { reg: buf }, off: 4, size: 4, value: 0n });
+      body({ base: { reg: buf }, off: 0 });
+      const fd = this.mapFd('.recorder');
+      b.emit({ op: 'call', helper: Helper.perf_event_output, args: [{ reg: this.ctxReg() }, { reg: fd }, { imm: BPF_F_CURRENT_CPU }, { reg: buf }, { imm: BigInt(size) }] });
+      b.jmp(done);
+      b.setBlock(done);
+      return;
+    }
     const fd = this.mapFd('.events');
     const rec = b.reg();
     b.emit({ op: 'call', helper: Helper.ringbuf_reserve, args: [{ reg: fd }, { imm: BigInt(size) }, { imm: 0n }], dst: rec });

@@ -93,9 +93,18 @@ export function kernelMapNames(names: string[]): Map<string, string> {
   return out;
 }
 
-export function internalMaps(uses: Set<string>, needEvents: boolean, stackLimits: Iterable<number> = []): MapDef[] {
+export function internalMaps(uses: Set<string>, needEvents: boolean, stackLimits: Iterable<number> = [], recordBytes = 0): MapDef[] {
   const out: MapDef[] = [];
   const u64: SType = { kind: 'int', size: 8, signed: false };
+  if (recordBytes > 0) {
+    // Flight recorder: a perf ring per CPU (maxEntries 0 = one slot per possible CPU) and the
+    // per-CPU scratch value each record is built in (records may exceed the 512-byte stack).
+    out.push({ name: '.recorder', kernelName: '.recorder', kind: 'perf_event_array', keySize: 4, valueSize: 4, maxEntries: 0, key: VOID, value: VOID, user: false });
+    out.push({
+      name: '.recbuf', kernelName: '.recbuf', kind: 'percpu_array', keySize: 4, valueSize: (recordBytes + 7) & ~7, maxEntries: 1, key: VOID,
+      value: { kind: 'array', of: { kind: 'int', size: 1, signed: false }, length: (recordBytes + 7) & ~7 }, user: false,
+    });
+  }
   if (needEvents) {
     out.push({ name: '.events', kernelName: '.events', kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: EVENTS_RING_BYTES, key: VOID, value: VOID, user: false });
     out.push({ name: '.lost', kernelName: '.lost', kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1, key: VOID, value: u64, user: false });

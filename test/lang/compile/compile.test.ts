@@ -75,3 +75,24 @@ describe('compile(): the CompiledScript', () => {
     });
   });
 });
+
+describe('compile(): flight recorder', () => {
+  it('printf goes to the .recorder perf rings through .recbuf; exit() stays on the ring buffer', () => {
+    const c = compile('tracepoint:syscalls:sys_enter_openat { printf("%d %s\\n", pid, comm); exit(); }', { kernel: fixtureKernel(), recorder: true });
+    const byName = new Map(c.maps.map((m) => [m.name, m]));
+    assert.equal(byName.get('.recorder')?.kind, 'perf_event_array');
+    // The record: event header 8 + pid 8 + comm 16.
+    assert.deepEqual([byName.get('.recbuf')?.kind, byName.get('.recbuf')?.valueSize], ['percpu_array', 32]);
+    assert.equal(byName.get('.events')?.kind, 'ringbuf');
+    const asm = disassemble(c.programs[0]!.insns);
+    assert.match(asm, /call bpf_perf_event_output#25\b/);
+    assert.match(asm, /call bpf_ringbuf_reserve#131\b/);
+    assert.equal(asm.match(/call bpf_ringbuf_reserve/g)!.length, 1, 'only exit() reserves ring space');
+  });
+
+  it('without the option nothing changes: no .recorder map, no perf_event_output', () => {
+    const c = compile('BEGIN { printf("x\\n"); }', { kernel: fixtureKernel() });
+    assert.ok(!c.maps.some((m) => m.name === '.recorder' || m.name === '.recbuf'));
+    assert.doesNotMatch(disassemble(c.programs[0]!.insns), /perf_event_output/);
+  });
+});
