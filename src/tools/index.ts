@@ -5,8 +5,10 @@ import { opensnoopTool } from './opensnoop.js';
 import { killsnoopTool } from './killsnoop.js';
 import { syscountTool } from './syscount.js';
 import { execsnoopTool } from './execsnoop.js';
+import { tcpconnectTool } from './tcpconnect.js';
+import { tcplifeTool } from './tcplife.js';
 
-export const TOOLS: readonly Tool[] = [opensnoopTool, killsnoopTool, syscountTool, execsnoopTool];
+export const TOOLS: readonly Tool[] = [opensnoopTool, killsnoopTool, syscountTool, execsnoopTool, tcpconnectTool, tcplifeTool];
 
 export function findTool(name: string): Tool | undefined {
   return TOOLS.find((t) => t.name === name);

@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
 import { trace, type Trace, type TraceEvent } from '../api.js';
 import { probeFeatures, type ProbeKind } from '../runtime/features.js';
 import { tracefsRoot } from '../kernel/tracefs.js';
-import type { Value } from '../output/index.js';
+import type { MergedAgg, Value } from '../output/index.js';
+import { aggScalar } from '../output/agg.js';
+import { inetText } from '../output/resolve.js';
 
 export class ToolUsageError extends Error {
   override readonly name = 'ToolUsageError';
@@ -134,7 +136,15 @@ export function stopAfter(t: Trace, seconds: number | undefined): void {
 
 export const num = (v: Value | undefined): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
 export const big = (v: Value | undefined): bigint => (typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : 0n);
-export const text = (v: Value | undefined): string => (typeof v === 'string' ? v : String(v ?? ''));
+export const text = (v: Value | undefined): string =>
+  typeof v === 'string' ? v : typeof v === 'object' && !Array.isArray(v) && v.kind === 'symbol' && v.what === 'inet' ? inetText(v) : String(v ?? '');
+
+/** A map entry's number: count/sum/min/max/avg merged across CPUs, or a plain integer value. */
+export function aggNumber(v: MergedAgg | Value): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'fn' in v && !('kind' in v)) return aggScalar(v);
+  return 0n;
+}
 
 export function hms(d = new Date()): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`;
