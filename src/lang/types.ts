@@ -84,11 +84,51 @@ export interface SymbolType {
  */
 export interface AggType {
   kind: 'agg';
-  fn: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
+  fn: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist' | 'llhist' | 'bhist';
   /** Signedness of the aggregated values (sum/min/max/avg/stats print signed when true). */
   signed: boolean;
   /** lhist(value, min, max, step). */
   lhist?: { min: bigint; max: bigint; step: bigint };
+  /** hist(value, k): each power of two split into 2^k linear buckets (newer bpftrace); absent = 0. */
+  histBits?: number;
+  /**
+   * llhist (log-linear, DTrace's llquantize) and bhist (explicit bounds): the ascending bucket
+   * bounds b0 < b1 < … < bn. Bucket 0 is (…, b0), bucket i is [b(i-1), b(i)), bucket n+1 is [bn, …).
+   */
+  bounds?: bigint[];
+  /** llhist(value, factor, low, high, steps) as written (bounds are derived from it). */
+  llhist?: { factor: bigint; low: number; high: number; steps: bigint };
+}
+
+/** Aggregations whose map key carries a bucket index after the user key. */
+export function isBucketedAgg(fn: AggType['fn']): fn is 'hist' | 'lhist' | 'llhist' | 'bhist' {
+  return fn === 'hist' || fn === 'lhist' || fn === 'llhist' || fn === 'bhist';
+}
+
+/** Two uses of one histogram map must agree on its buckets: a text naming the parameters. */
+export function bucketParams(t: AggType): string {
+  if (t.fn === 'hist') return `bits ${t.histBits ?? 0}`;
+  if (t.fn === 'lhist' && t.lhist) return `min ${t.lhist.min}, max ${t.lhist.max}, step ${t.lhist.step}`;
+  if (t.fn === 'llhist' && t.llhist) return `factor ${t.llhist.factor}, low ${t.llhist.low}, high ${t.llhist.high}, steps ${t.llhist.steps}`;
+  if (t.fn === 'bhist' && t.bounds) return `bounds ${t.bounds.join(', ')}`;
+  return '';
+}
+
+/**
+ * The bounds of llhist(factor, low, high, steps): for each magnitude m in [low, high), the range
+ * [factor^m, factor^(m+1)) in linear steps of factor^(m+1) / steps (at least 1), then factor^high.
+ */
+export function llhistBounds(factor: bigint, low: number, high: number, steps: bigint): bigint[] {
+  const out: bigint[] = [];
+  for (let m = low; m < high; m++) {
+    const from = factor ** BigInt(m);
+    const to = from * factor;
+    let width = to / steps;
+    if (width < 1n) width = 1n;
+    for (let b = from; b < to; b += width) out.push(b);
+  }
+  out.push(factor ** BigInt(high));
+  return out;
 }
 
 /**
@@ -104,6 +144,7 @@ export interface AggType {
 export const AGG_LAYOUT: Record<AggType['fn'], { words: number }> = {
   count: { words: 1 }, sum: { words: 1 }, min: { words: 2 }, max: { words: 2 },
   avg: { words: 2 }, stats: { words: 2 }, hist: { words: 1 }, lhist: { words: 1 },
+  llhist: { words: 1 }, bhist: { words: 1 },
 };
 
 export const INT64: IntType = { kind: 'int', size: 8, signed: true };

@@ -18,7 +18,7 @@ export type MergedAgg =
   /** `average` truncates toward zero, like the C int64 division bpftrace uses. */
   | { fn: 'avg' | 'stats'; total: bigint; count: bigint; average: bigint }
   /** Counts by bucket index (AGG_LAYOUT); absent buckets are zero. */
-  | { fn: 'hist' | 'lhist'; buckets: Map<number, bigint> };
+  | { fn: 'hist' | 'lhist' | 'llhist' | 'bhist'; buckets: Map<number, bigint> };
 
 export class AggLayoutError extends Error {
   override readonly name = 'AggLayoutError';
@@ -46,6 +46,8 @@ export function mergeAgg(t: AggType, slots: readonly AggSlot[], bucket = 0): Mer
       return { fn: 'sum', sum: wrap(sum(0)) };
     case 'hist':
     case 'lhist':
+    case 'llhist':
+    case 'bhist':
       return { fn: t.fn, buckets: new Map([[bucket, BigInt.asUintN(64, sum(0))]]) };
     case 'min':
     case 'max': {
@@ -76,6 +78,6 @@ export function aggScalar(m: MergedAgg): bigint {
     case 'sum': return m.sum;
     case 'min': case 'max': return m.value;
     case 'avg': case 'stats': return m.average;
-    case 'hist': case 'lhist': return [...m.buckets.values()].reduce((a, b) => a + b, 0n);
+    case 'hist': case 'lhist': case 'llhist': case 'bhist': return [...m.buckets.values()].reduce((a, b) => a + b, 0n);
   }
 }

@@ -2,7 +2,7 @@
  * Bytes from BPF maps and ring-buffer records → Values. Everything little-endian (the layouts in
  * src/lang/types.ts); sizes come from the SType, never from the data.
  */
-import { AGG_LAYOUT, sizeOf, typeName } from '../lang/types.js';
+import { AGG_LAYOUT, sizeOf, typeName, isBucketedAgg } from '../lang/types.js';
 import type { AggType, IntType, SType } from '../lang/types.js';
 import type { EventArg, MapDef } from '../lang/spec.js';
 import { NONE } from './value.js';
@@ -142,7 +142,7 @@ export function userKeySize(def: MapDef): number {
 }
 
 export function isBucketed(def: MapDef): boolean {
-  return def.value.kind === 'agg' && (def.value.fn === 'hist' || def.value.fn === 'lhist');
+  return def.value.kind === 'agg' && isBucketedAgg(def.value.fn);
 }
 
 /**

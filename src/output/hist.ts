@@ -31,12 +31,46 @@ export function histIndexLabel(power: number): string {
   return `${2 ** power}${suffix}`;
 }
 
-/** The label of hist bucket `i` (0: negative, 1: zero, 2: one, then [2^(i-2), 2^(i-1))). */
-export function histBucketLabel(i: number): string {
+/**
+ * The start of hist(v, k) bucket `index + 1` as newer bpftrace labels it: with N = 2^k, the bucket
+ * covers [2^p * (N + j), …) for p = (index >> k) - 1 and j = the low k bits; shortened with
+ * K/M/G/T/P/E by powers of 2^10.
+ */
+function histKLabel(index: number, k: number): string {
+  const n = 1 << k;
+  const interval = index & (n - 1);
+  let power = (index >> k) - 1;
+  const decade = Math.floor(power / 10);
+  power -= 10 * decade;
+  return `${(2 ** power) * (n + interval)}${['', 'K', 'M', 'G', 'T', 'P', 'E'][decade]}`;
+}
+
+/**
+ * The label of hist bucket `i` (0: negative, 1: zero, 2: one, then [2^(i-2), 2^(i-1))); with
+ * k > 0 (hist(v, k)), buckets 1..2^(k+1) are the single values 0..2^(k+1)-1.
+ */
+export function histBucketLabel(i: number, k = 0): string {
   if (i === 0) return '(..., 0)';
-  if (i === 1) return '[0]';
-  if (i === 2) return '[1]';
-  return `[${histIndexLabel(i - 2)}, ${histIndexLabel(i - 1)})`;
+  if (k === 0) {
+    if (i === 1) return '[0]';
+    if (i === 2) return '[1]';
+    return `[${histIndexLabel(i - 2)}, ${histIndexLabel(i - 1)})`;
+  }
+  if (i <= 2 << k) return `[${i - 1}]`;
+  return `[${histKLabel(i - 1, k)}, ${histKLabel(i, k)})`;
+}
+
+/** The lowest value of hist(v, k) bucket i >= 1 (for JSON's min/max). */
+export function histBucketMin(i: number, k = 0): bigint {
+  if (i <= 2 << k) return BigInt(i - 1);
+  const n = 1 << k;
+  const index = i - 1;
+  return (1n << BigInt((index >> k) - 1)) * BigInt(n + (index & (n - 1)));
+}
+
+/** How many buckets hist(v, k) has: negative, then 64 powers of two split 2^k ways. */
+export function histBuckets(k = 0): number {
+  return k === 0 ? 66 : ((64 - k) << k) + (1 << k) + 1;
 }
 
 /** A number in an lhist label: multiples of 1M and 1K are shortened (2097152 → 2M, 3072 → 3K). */
@@ -63,14 +97,37 @@ export function histShown(counts: readonly bigint[]): { first: number; last: num
  * The lines of a log2 histogram; `counts[i]` is bucket i (AGG_LAYOUT). `div` divides the printed
  * counts but not the bars (print(@h, top, div)). Empty string when every bucket is empty.
  */
-export function histText(counts: readonly bigint[], div = 1n): string {
+export function histText(counts: readonly bigint[], div = 1n, k = 0): string {
   const shown = histShown(counts);
   if (!shown) return '';
   const max = counts.reduce((m, c) => (c > m ? c : m), 0n);
   let out = '';
   for (let i = shown.first; i <= shown.last; i++) {
     const c = counts[i] ?? 0n;
-    out += row(histBucketLabel(i), c / div, c, max);
+    out += row(histBucketLabel(i, k), c / div, c, max);
+  }
+  return out;
+}
+
+/** The label of llhist()/bhist() bucket i: (..., b0), [b(i-1), b(i)), [bn, ...). */
+export function boundsLabel(i: number, bounds: readonly bigint[]): string {
+  if (i === 0) return `(..., ${bounds[0]})`;
+  if (i === bounds.length) return `[${bounds[i - 1]}, ...)`;
+  return `[${bounds[i - 1]}, ${bounds[i]})`;
+}
+
+/**
+ * The lines of an llhist()/bhist() histogram, in bpftrace's hist layout: from the first to the
+ * last non-empty bucket, labels from the bounds. Counts are divided by print()'s div.
+ */
+export function boundsText(counts: readonly bigint[], bounds: readonly bigint[], div = 1n): string {
+  const shown = histShown(counts);
+  if (!shown) return '';
+  const max = counts.reduce((m, c) => (c > m ? c : m), 0n);
+  let out = '';
+  for (let i = shown.first; i <= shown.last; i++) {
+    const c = counts[i] ?? 0n;
+    out += row(boundsLabel(i, bounds), c / div, c, max);
   }
   return out;
 }

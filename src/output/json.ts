@@ -51,7 +51,7 @@
  */
 import type { MapDef } from '../lang/spec.js';
 import type { AggType, SType } from '../lang/types.js';
-import { histShown, lhistBuckets, lhistShown } from './hist.js';
+import { histBucketMin, histShown, lhistBuckets, lhistShown } from './hist.js';
 import { mergeEntries, orderMap, plainNumber, rowValue, userMapsByName } from './maps.js';
 import type { FormatMapOptions, MapEntry, MapRow, MergedMapEntry, StatsAgg } from './maps.js';
 import { withFallback } from './resolve.js';
@@ -203,11 +203,17 @@ function bucket(bounds: string, count: bigint): string {
 function histJson(t: AggType, counts: readonly bigint[], div: bigint): string {
   const out: string[] = [];
   if (t.fn === 'hist') {
+    const k = t.histBits ?? 0;
     const shown = histShown(counts);
     for (let i = shown?.first ?? 0; shown && i <= shown.last; i++) {
-      const bounds = i === 0 ? '"max": -1, '
-        : i === 1 ? '"min": 0, "max": 0, '
-        : `"min": ${1n << BigInt(i - 2)}, "max": ${(1n << BigInt(i - 1)) - 1n}, `;
+      const bounds = i === 0 ? '"max": -1, ' : `"min": ${histBucketMin(i, k)}, "max": ${histBucketMin(i + 1, k) - 1n}, `;
+      out.push(bucket(bounds, (counts[i] ?? 0n) / div));
+    }
+  } else if (t.fn === 'llhist' || t.fn === 'bhist') {
+    const b = t.bounds!;
+    const shown = histShown(counts);
+    for (let i = shown?.first ?? 0; shown && i <= shown.last; i++) {
+      const bounds = i === 0 ? `"max": ${b[0]! - 1n}, ` : i === b.length ? `"min": ${b[i - 1]}, ` : `"min": ${b[i - 1]}, "max": ${b[i]! - 1n}, `;
       out.push(bucket(bounds, (counts[i] ?? 0n) / div));
     }
   } else {

@@ -15,12 +15,12 @@
  *   come out in a different order from run to run; sonde breaks ties by key (the order above).
  */
 import type { MapDef } from '../lang/spec.js';
-import { sizeOf } from '../lang/types.js';
+import { sizeOf, isBucketedAgg } from '../lang/types.js';
 import type { AggType, SType } from '../lang/types.js';
 import { mergeAgg } from './agg.js';
 import type { MergedAgg } from './agg.js';
 import { decodeAggSlots, decodeKey, decodeValue, DecodeError, isBucketed, userKeySize } from './decode.js';
-import { histText, lhistBuckets, lhistText } from './hist.js';
+import { histText, histBuckets, lhistBuckets, lhistText, boundsText } from './hist.js';
 import { withFallback } from './resolve.js';
 import type { Resolver } from './resolve.js';
 import { stableSort, stdSort } from './std-sort.js';
@@ -74,11 +74,11 @@ function view(b: Uint8Array): DataView {
 export function mergeEntries(def: MapDef, entries: readonly MapEntry[]): MergedMapEntry[] {
   const t = def.value;
   const out: MergedMapEntry[] = [];
-  const byKey = new Map<string, { key: Uint8Array; value: { fn: 'hist' | 'lhist'; buckets: Map<number, bigint> } }>();
+  const byKey = new Map<string, { key: Uint8Array; value: { fn: 'hist' | 'lhist' | 'llhist' | 'bhist'; buckets: Map<number, bigint> } }>();
   for (const e of entries) {
     if (t.kind === 'agg') {
       const m = mergeAgg(t, decodeAggSlots(t, e.values), isBucketed(def) ? decodeKey(def, e.key).bucket : 0);
-      if (m.fn === 'hist' || m.fn === 'lhist') {
+      if ('buckets' in m) {
         const user = e.key.subarray(0, e.key.length - 8);
         const id = Buffer.from(user).toString('hex');
         let g = byKey.get(id);
@@ -139,7 +139,7 @@ export function orderMap(def: MapDef, entries: readonly MergedMapEntry[], top = 
   const n = Math.max(0, Math.trunc(top));
   const v = def.value;
   if (v.kind === 'agg') {
-    if (v.fn === 'hist' || v.fn === 'lhist') return { kind: 'hist', agg: v, groups: orderHist(def, v, rows, n) };
+    if (isBucketedAgg(v.fn)) return { kind: 'hist', agg: v, groups: orderHist(def, v, rows, n) };
     if (v.fn === 'avg' || v.fn === 'stats') return { kind: 'stats', agg: v, items: orderStats(def, v, rows, n) };
   }
   return { kind: 'plain', rows: orderPlain(def, rows, n) };
@@ -248,8 +248,8 @@ function byKeyBytes(a: MapRow, b: MapRow): number {
 function orderHist(def: MapDef, t: AggType, rows: MapRow[], top: number): { row: MapRow; counts: bigint[] }[] {
   if (t.fn === 'lhist' && !t.lhist) throw new DecodeError(`lhist map ${def.name} has no lhist range in its type`, 'lhist', 0, 0, 0);
   const groups = rows.sort(byKeyBytes).map((row) => {
-    const m = agg(row, ['hist', 'lhist'] as const, def.name);
-    const size = t.fn === 'hist' ? 66 : lhistBuckets(t.lhist!) + 2;
+    const m = agg(row, ['hist', 'lhist', 'llhist', 'bhist'] as const, def.name);
+    const size = t.fn === 'hist' ? histBuckets(t.histBits ?? 0) : t.fn === 'lhist' ? lhistBuckets(t.lhist!) + 2 : t.bounds!.length + 1;
     const counts = new Array<bigint>(Math.max(size, ...[...m.buckets.keys()].map((b) => b + 1))).fill(0n);
     for (const [b, c] of m.buckets) counts[b] = c;
     return { row, counts, total: BigInt.asIntN(64, counts.reduce((a, b) => a + b, 0n)) };
@@ -261,7 +261,8 @@ function orderHist(def: MapDef, t: AggType, rows: MapRow[], top: number): { row:
 function formatHistMap(def: MapDef, t: AggType, groups: { row: MapRow; counts: bigint[] }[], div: bigint, r: Resolver): string {
   return groups.map((g) => {
     // bpftrace divides hist counts by print()'s div, not lhist's.
-    const body = t.fn === 'hist' ? histText(g.counts, div) : lhistText(g.counts, t.lhist!);
+    const body = t.fn === 'hist' ? histText(g.counts, div, t.histBits ?? 0)
+      : t.fn === 'lhist' ? lhistText(g.counts, t.lhist!) : boundsText(g.counts, t.bounds!, div);
     return `${keyText(def.name, def.key, g.row.key, r)}: \n${body}`;
   }).join('\n') + '\n';
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  barWidth, formatMap, formatValue, hexFormatBuffer, histBucketLabel, histText, inetText, keyText, lhistIndexLabel,
+  barWidth, boundsText, formatMap, formatValue, hexFormatBuffer, histBucketLabel, histText, inetText, keyText, lhistIndexLabel,
   lhistText, macText, stdSort, strerror, valueText,
 } from '../../src/output/index.js';
 import type { StackValue, SymbolValue, Value } from '../../src/output/index.js';
@@ -97,7 +97,7 @@ function kresFull() {
 }
 
 test('hist labels and bars', () => {
-  assert.deepEqual([0, 1, 2, 3, 11, 12, 21, 22, 31, 32, 41, 42, 65].map(histBucketLabel), [
+  assert.deepEqual([0, 1, 2, 3, 11, 12, 21, 22, 31, 32, 41, 42, 65].map((i) => histBucketLabel(i)), [
     '(..., 0)', '[0]', '[1]', '[2, 4)', '[512, 1K)', '[1K, 2K)', '[512K, 1M)', '[1M, 2M)', '[512M, 1G)', '[1G, 2G)',
     '[512G, 1T)', '[1T, 2T)', '[8388608T, 16777216T)',
   ]);
@@ -141,4 +141,29 @@ test('stdSort is libstdc++ std::sort, tie order included', () => {
     53, 51, 54, 49, 52, 47, 50, 45, 48, 63, 46, 18, 44, 14, 0, 31, 10, 6, 30, 2, 29, 16, 28, 27, 8, 20, 26, 25, 4, 24, 12]);
   const empty: Value[] = [];
   assert.deepEqual(stdSort(empty, () => false), []);
+});
+
+test('hist(v, k) labels as newer bpftrace prints them: single values up to 2^(k+1), then 2^k buckets per power of two', () => {
+  // k = 2: [0]..[7], then [8, 10), [10, 12), [12, 14), [14, 16), [16, 20), …
+  assert.deepEqual([0, 1, 8, 9, 10, 13, 14, 17, 28].map((i) => histBucketLabel(i, 2)), [
+    '(..., 0)', '[0]', '[7]', '[8, 10)', '[10, 12)', '[16, 20)', '[20, 24)', '[32, 40)', '[224, 256)',
+  ]);
+  // bpftrace's own example (commit "hist: log2 histograms with finer granularity"): index 27 starts at 224.
+  // k = 1 across 2^10: the suffix follows the bucket width's power of two (as bpftrace's
+  // hist_index_label), so 1024 = 2^9 * 2 prints as 1024 and 2048 = 2^10 * 2 as 2K.
+  const k1 = (v: number) => (v < 4 ? v + 1 : (((Math.floor(Math.log2(v)) - 1 + 1) << 1) | ((v >> (Math.floor(Math.log2(v)) - 1)) & 1)) + 1);
+  assert.deepEqual([768, 1024, 1536].map((v) => histBucketLabel(k1(v), 1)), ['[768, 1024)', '[1024, 1536)', '[1536, 2K)']);
+  assert.equal(histText([0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 3n, 6n], 1n, 2),
+    '[8, 10)                3 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n' +
+    '[10, 12)               6 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n');
+});
+
+test('llhist/bhist: buckets labelled by their bounds, open at both ends', () => {
+  assert.equal(boundsText([1n, 0n, 2n, 0n, 4n], [0n, 10n, 100n, 500n]),
+    '(..., 0)               1 |@@@@@@@@@@@@@                                       |\n' +
+    '[0, 10)                0 |                                                    |\n' +
+    '[10, 100)              2 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n' +
+    '[100, 500)             0 |                                                    |\n' +
+    '[500, ...)             4 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n');
+  assert.equal(boundsText([0n, 0n, 0n], [1n, 2n]), '');
 });

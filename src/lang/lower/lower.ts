@@ -21,7 +21,7 @@ import type { AluOp, CmpOp, IrBlock, IrProgram, ObjId, Value, VReg } from '../ir
 import type { Analysis, Unit } from '../sema/analyze.js';
 import { ARG_REGS, PT_REGS, signalNumber } from '../sema/analyze.js';
 import type { EventDef } from '../spec.js';
-import { sizeOf, type AggType, type IntType, type SType, type StackType, type TupleType } from '../types.js';
+import { sizeOf, isBucketedAgg, type AggType, type IntType, type SType, type StackType, type TupleType } from '../types.js';
 import { FnBuilder } from './builder.js';
 import { EVENT_HEADER, EventTable, recordLayout } from './events.js';
 import type { MapLayout } from './maps.js';
@@ -464,8 +464,9 @@ class UnitLowering {
     const v = call.args.length > 0 ? this.int(call.args[0]!) : undefined;
     const key = this.mapKey(l, target.keys);
     let fn = agg.fn;
-    if (fn === 'hist' || fn === 'lhist') {
-      const bucket = fn === 'hist' ? this.log2(v!) : this.linear(v!, agg.lhist!);
+    if (isBucketedAgg(fn)) {
+      const bucket = fn === 'hist' ? (agg.histBits ? this.log2k(v!, agg.histBits) : this.log2(v!))
+        : fn === 'lhist' ? this.linear(v!, agg.lhist!) : this.bounded(v!, agg.bounds!);
       b.emit({ op: 'store', addr: { obj: key }, off: l.bucketOffset!, size: 8, value: bucket });
       fn = 'count';
     }
@@ -557,6 +558,68 @@ class UnitLowering {
       b.setBlock(next);
     }
     b.jmp(done);
+    b.setBlock(done);
+    return r;
+  }
+
+  /**
+   * hist(v, k) bucket (newer bpftrace): 0 for v < 0; v + 1 for 0 <= v < 2^(k+1); else, with
+   * p = floor(log2(v)), ((p - k + 1) << k | the k bits of v below its top bit) + 1 — each power of
+   * two split into 2^k equal buckets.
+   */
+  private log2k(v: VReg, k: number): VReg {
+    const b = this.b;
+    const r = b.reg();
+    b.emit({ op: 'const', dst: r, value: 0n });
+    const done = b.newBlock();
+    const nonneg = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'slt', a: v, b: 0n, then: done.id, else: nonneg.id });
+    b.setBlock(nonneg);
+    b.emit({ op: 'alu', alu: 'add', dst: r, a: v, b: 1n });
+    const big = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'lt', a: v, b: BigInt(2 << k), then: done.id, else: big.id });
+    b.setBlock(big);
+    const p = this.log2(v); // 2 + floor(log2(v)) here
+    const shift = b.reg();
+    b.emit({ op: 'alu', alu: 'sub', dst: shift, a: p, b: BigInt(2 + k) });
+    const sub = b.reg();
+    b.emit({ op: 'alu', alu: 'rsh', dst: sub, a: v, b: shift });
+    b.emit({ op: 'alu', alu: 'and', dst: sub, a: sub, b: BigInt((1 << k) - 1) });
+    b.emit({ op: 'alu', alu: 'sub', dst: r, a: p, b: BigInt(1 + k) });
+    b.emit({ op: 'alu', alu: 'lsh', dst: r, a: r, b: BigInt(k) });
+    b.emit({ op: 'alu', alu: 'or', dst: r, a: r, b: sub });
+    b.emit({ op: 'alu', alu: 'add', dst: r, a: r, b: 1n });
+    b.jmp(done);
+    b.setBlock(done);
+    return r;
+  }
+
+  /**
+   * llhist()/bhist() bucket: the number of bounds <= v (0 below the first bound, n at or above the
+   * last), found by a binary search unrolled over the constant bounds: log2(n) compares.
+   */
+  private bounded(v: VReg, bounds: readonly bigint[]): VReg {
+    const b = this.b;
+    const r = b.reg();
+    const done = b.newBlock();
+    const search = (lo: number, hi: number): void => {
+      // The answer is in [lo, hi]: lo bounds are known <= v, bounds from hi on are known > v.
+      if (lo === hi) {
+        b.emit({ op: 'const', dst: r, value: BigInt(lo) });
+        b.jmp(done);
+        return;
+      }
+      const mid = (lo + hi + 1) >> 1; // is bounds[mid - 1] <= v?
+      const below = b.newBlock();
+      const atOrAbove = b.newBlock();
+      const bound = bounds[mid - 1]!;
+      b.terminate({ op: 'br', cmp: 'slt', a: v, b: fitsImm(bound) ? bound : this.constReg(bound), then: below.id, else: atOrAbove.id });
+      b.setBlock(atOrAbove);
+      search(mid, hi);
+      b.setBlock(below);
+      search(lo, mid - 1);
+    };
+    search(0, bounds.length);
     b.setBlock(done);
     return r;
   }

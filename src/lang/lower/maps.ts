@@ -7,7 +7,7 @@
  */
 import type { MapInfo } from '../sema/analyze.js';
 import type { MapDef, MapKindName } from '../spec.js';
-import { AGG_LAYOUT, VOID, sizeOf, tupleType, type SType } from '../types.js';
+import { AGG_LAYOUT, VOID, sizeOf, tupleType, isBucketedAgg, type SType } from '../types.js';
 
 /** bpftrace's default BPFTRACE_MAP_KEYS_MAX. */
 export const MAP_KEYS_MAX = 4096;
@@ -33,7 +33,7 @@ export function layoutMap(m: MapInfo, kernelName: string): MapLayout {
   const keys = m.keys ?? [];
   const value = m.value ?? VOID;
   const agg = value.kind === 'agg' ? value : undefined;
-  const bucketed = agg?.fn === 'hist' || agg?.fn === 'lhist';
+  const bucketed = agg !== undefined && isBucketedAgg(agg.fn);
   let keyType: SType = VOID;
   let keyOffsets: number[] = [];
   let userKeySize = 0;

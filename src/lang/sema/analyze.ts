@@ -18,7 +18,7 @@ import { LangError } from '../diagnostic.js';
 import type { KernelView } from '../kernel-view.js';
 import { SourceFile, joinSpans, type Span } from '../source.js';
 import {
-  INT64, UINT64, UINT32, VOID, tupleType, typeName as baseTypeName, sizeOf,
+  INT64, UINT64, UINT32, VOID, tupleType, isBucketedAgg, bucketParams, llhistBounds, typeName as baseTypeName, sizeOf,
   type SType, type IntType, type AggType, type RecordType, type StringType, type PointerType, type StackType,
 } from '../types.js';
 import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
@@ -103,7 +103,7 @@ export interface Analysis {
 export const DEFAULT_STACK_LIMIT = 127;
 export const MAX_STACK_LIMIT = 1024;
 
-const AGG_FUNCS = new Set(['count', 'sum', 'avg', 'min', 'max', 'stats', 'hist', 'lhist']);
+const AGG_FUNCS = new Set(['count', 'sum', 'avg', 'min', 'max', 'stats', 'hist', 'lhist', 'llhist', 'bhist']);
 const UNSAFE_FUNCS = new Set(['system', 'signal', 'override']);
 /** x86-64 pt_regs offsets of the argument registers and friends. */
 export const PT_REGS: Record<string, number> = {
@@ -552,9 +552,9 @@ class Analyzer {
         `${target.name} was first assigned at ${this.where(m.valueSpan ?? m.firstSpan)}`);
       return;
     }
-    if (merged.kind === 'agg' && stored.kind === 'agg' && merged.fn === 'lhist' && stored.lhist && merged.lhist &&
-      (merged.lhist.min !== stored.lhist.min || merged.lhist.max !== stored.lhist.max || merged.lhist.step !== stored.lhist.step)) {
-      this.error(`lhist() arguments differ from the first use of ${target.name}`, span, `first used at ${this.where(m.valueSpan ?? m.firstSpan)}`);
+    if (merged.kind === 'agg' && stored.kind === 'agg' && isBucketedAgg(merged.fn) && bucketParams(merged) !== bucketParams(stored)) {
+      this.error(`${merged.fn}() arguments differ from the first use of ${target.name} (${bucketParams(stored)} here, ${bucketParams(merged)} there)`, span,
+        `first used at ${this.where(m.valueSpan ?? m.firstSpan)}`);
     }
     m.value = merged;
   }
@@ -1235,11 +1235,85 @@ class Analyzer {
       case 'count':
         if (!this.nargs(c, 0)) return undefined;
         return { kind: 'agg', fn: 'count', signed: false };
-      case 'sum': case 'min': case 'max': case 'avg': case 'stats': case 'hist': {
+      case 'sum': case 'min': case 'max': case 'avg': case 'stats': {
         if (!this.nargs(c, 1) || !intArg(0)) return undefined;
         const t = ts[0] as IntType;
         const signed = c.name === 'avg' || c.name === 'stats' ? true : t.signed;
         return { kind: 'agg', fn: c.name, signed };
+      }
+      case 'hist': {
+        // hist(value [, k]): newer bpftrace splits each power of two into 2^k buckets.
+        if (c.args.length !== 1 && c.args.length !== 2) {
+          this.error(`hist() requires 1 or 2 arguments (${c.args.length} provided)`, c.span);
+          return undefined;
+        }
+        if (!intArg(0)) return undefined;
+        const t: AggType = { kind: 'agg', fn: 'hist', signed: (ts[0] as IntType).signed };
+        if (c.args.length === 2) {
+          const k = this.constInt(c.args[1]!);
+          if (k === undefined) {
+            this.error('hist(): the bits argument must be a constant', c.args[1]!.span);
+            return undefined;
+          }
+          if (k < 0n || k > 5n) {
+            this.error(`hist: bits argument must be between 0 and 5 (${k} provided)`, c.args[1]!.span);
+            return undefined;
+          }
+          if (k > 0n) t.histBits = Number(k);
+        }
+        return t;
+      }
+      case 'llhist': {
+        // DTrace's llquantize(value, factor, low, high, steps): log-linear buckets.
+        if (!this.nargs(c, 5) || !intArg(0)) return undefined;
+        const vals: bigint[] = [];
+        const what = ['factor', 'low', 'high', 'steps'];
+        for (let i = 1; i < 5; i++) {
+          const v = this.constInt(c.args[i]!);
+          if (v === undefined) {
+            this.error(`llhist(): invalid ${what[i - 1]} value`, c.args[i]!.span, 'llhist(value, factor, low, high, steps) takes constant factor, low, high and steps');
+            return undefined;
+          }
+          vals.push(v);
+        }
+        const [factor, low, high, steps] = vals as [bigint, bigint, bigint, bigint];
+        if (factor < 2n) this.error(`llhist() factor must be >= 2 (${factor} provided)`, c.args[1]!.span);
+        else if (low < 0n) this.error(`llhist() low must be non-negative (${low} provided)`, c.args[2]!.span);
+        else if (high <= low) this.error(`llhist() high must be greater than low (low ${low}, high ${high})`, c.args[3]!.span);
+        else if (factor ** high > 1n << 62n) this.error(`llhist() factor^high is too large (${factor}^${high} > 2^62)`, c.args[3]!.span);
+        else if (steps < 1n) this.error(`llhist() steps must be >= 1 (${steps} provided)`, c.args[4]!.span);
+        else {
+          const bounds = llhistBounds(factor, Number(low), Number(high), steps);
+          if (bounds.length > 1000) this.error(`llhist() too many buckets, must be <= 1000 (would need ${bounds.length})`, c.span);
+          else return { kind: 'agg', fn: 'llhist', signed: (ts[0] as IntType).signed, bounds, llhist: { factor, low: Number(low), high: Number(high), steps } };
+        }
+        return undefined;
+      }
+      case 'bhist': {
+        // bhist(value, b0, b1, …): a histogram with the bucket bounds the user chose.
+        if (c.args.length < 2) {
+          this.error(`bhist() requires a value and at least one bucket bound (${c.args.length} argument${c.args.length === 1 ? '' : 's'} provided)`, c.span);
+          return undefined;
+        }
+        if (!intArg(0)) return undefined;
+        const bounds: bigint[] = [];
+        for (let i = 1; i < c.args.length; i++) {
+          const v = this.constInt(c.args[i]!);
+          if (v === undefined) {
+            this.error('bhist(): bucket bounds must be integer constants', c.args[i]!.span);
+            return undefined;
+          }
+          if (bounds.length > 0 && v <= bounds[bounds.length - 1]!) {
+            this.error(`bhist(): bucket bounds must be ascending (${v} after ${bounds[bounds.length - 1]})`, c.args[i]!.span);
+            return undefined;
+          }
+          bounds.push(v);
+        }
+        if (bounds.length > 256) {
+          this.error(`bhist() takes at most 256 bounds (${bounds.length} provided)`, c.span);
+          return undefined;
+        }
+        return { kind: 'agg', fn: 'bhist', signed: (ts[0] as IntType).signed, bounds };
       }
       case 'lhist': {
         if (!this.nargs(c, 4) || !intArg(0)) return undefined;
