@@ -23,7 +23,12 @@ export function attachUprobe(progFd: number, o: UprobeOptions): Link {
   if (!pmu) throw new UnsupportedError('uprobes', 'no uprobe PMU in /sys/bus/event_source/devices (kernel built without CONFIG_UPROBE_EVENTS)');
   const path = Mem.cstring(o.path);
   let config = o.retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n;
-  if (o.refCtrOffset) config |= BigInt(o.refCtrOffset) << 32n;
+  if (o.refCtrOffset) {
+    if (pmu.refCtrShift === undefined) {
+      throw new UnsupportedError('USDT semaphores', `${target} is guarded by a semaphore, and this kernel's uprobe PMU has no ref_ctr_offset (Linux >= 4.20) to raise it: the probe would never fire`);
+    }
+    config |= BigInt(o.refCtrOffset) << BigInt(pmu.refCtrShift);
+  }
   const pid = o.pid ?? -1;
   const pfd = perfEventOpen(
     { type: pmu.type, config, sample: 1, wakeupEvents: 1, flags: PerfFlag.disabled, config1: path.addr, config2: BigInt(o.offset) },

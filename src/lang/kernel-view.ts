@@ -4,6 +4,7 @@
  * fixtures. Every method is synchronous and side-effect free from the compiler's point of view.
  */
 import type { Btf } from '../btf/index.js';
+import type { UsdtArgument } from '../elf/usdt.js';
 
 export interface TracepointFieldInfo {
   /** C declaration from the format file, e.g. "const char * filename". */
@@ -28,4 +29,46 @@ export interface KernelView {
   possibleCpus: number;
   /** Syscall number by name (for raw_syscalls switching), when known. */
   syscallNumber?(name: string): number | undefined;
+  /**
+   * USDT probes of the files a `usdt:` target names: a path, or a name resolved as for uprobes
+   * (with `pid`, through the libraries that process maps); with `target` null, or a wildcard
+   * target and a `pid`, the files that process maps. Throws KernelViewError when the target
+   * cannot be found or read. Absent: this view knows no user-space files.
+   */
+  usdtFiles?(target: string | null, pid?: number): UsdtFileInfo[];
+}
+
+/** A lookup the view cannot answer (a missing file, a process that is gone), in plain words. */
+export class KernelViewError extends Error {
+  override readonly name = 'KernelViewError';
+}
+
+/**
+ * One argument of a USDT probe site, as decoded from the note (`-4@8(%rdi)`): see
+ * src/elf/usdt.ts. For a `sym(%rip)` operand, `symbolAddress` is the link-time address of `sym`
+ * (the view resolves it through the file's symbol tables).
+ */
+export type UsdtArgSpec = UsdtArgument & { readonly symbolAddress?: number };
+
+/** One location of a USDT probe in a file: one uprobe, its own argument operands. */
+export interface UsdtSite {
+  /** File offset of the probe's instruction (what the uprobe attaches to). */
+  offset: number;
+  /** Link-time address of the instruction (the pt_regs ip when it fires, minus the load bias). */
+  pc: number;
+  /** File offset of the 16-bit semaphore (uprobe ref_ctr_offset), when the probe has one. */
+  semaphore?: number;
+  args: readonly UsdtArgSpec[];
+}
+
+export interface UsdtProbeInfo {
+  provider: string;
+  name: string;
+  sites: UsdtSite[];
+}
+
+export interface UsdtFileInfo {
+  /** The file to attach to (absolute, or as given when it exists as written). */
+  path: string;
+  probes: UsdtProbeInfo[];
 }

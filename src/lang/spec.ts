@@ -51,7 +51,8 @@ export type AttachDef =
   | { kind: 'rawtracepoint'; name: string }
   | { kind: 'kprobe' | 'kretprobe'; func: string; offset?: number; module?: string }
   | { kind: 'uprobe' | 'uretprobe'; path: string; func: string; address?: bigint; offset?: number }
-  | { kind: 'usdt'; path: string; provider: string; name: string }
+  /** `sites`: the locations this program serves (file offsets, semaphore offsets); absent: every location of provider:name in the file. */
+  | { kind: 'usdt'; path: string; provider: string; name: string; sites?: { offset: number; semaphore?: number }[] }
   | { kind: 'fentry' | 'fexit'; func: string; module?: string }
   | { kind: 'software' | 'hardware'; event: string; period: number }
   | { kind: 'profile'; hz: number }

@@ -4,7 +4,8 @@
 // uses no BTF type never parses BTF.
 import { existsSync, readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import type { KernelView, TracepointFieldInfo } from '../lang/kernel-view.js';
+import type { KernelView, TracepointFieldInfo, UsdtFileInfo } from '../lang/kernel-view.js';
+import { usdtFiles } from './usdt.js';
 import { listTracepoints, tracepointFormat, TracepointNotFoundError } from '../kernel/tracefs.js';
 import { nrPossibleCpus } from '../kernel/cpus.js';
 import { loadKernelBtf, BtfError, type Btf } from '../btf/index.js';
@@ -66,6 +67,10 @@ export class LiveKernelView implements KernelView {
 
   get possibleCpus(): number {
     return (this.cpus ??= nrPossibleCpus());
+  }
+
+  usdtFiles(target: string | null, pid?: number): UsdtFileInfo[] {
+    return usdtFiles(target, pid);
   }
 
   syscallNumber(name: string): number | undefined {

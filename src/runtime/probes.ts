@@ -7,7 +7,8 @@ import { attachKprobe } from '../attach/kprobe.js';
 import { attachUprobe } from '../attach/uprobe.js';
 import { attachPerfEvent } from '../attach/perf_event.js';
 import { attachFentry, fentryTarget, type FentryTarget } from '../attach/fentry.js';
-import { detach, type Link } from '../attach/link.js';
+import type { Link } from '../attach/link.js';
+import { attachUsdt } from './usdt.js';
 import type { ProgKind } from '../bpf/program.js';
 import { ElfFile, addressFileOffset, findFunction, resolveBinary, resolveLibrary } from '../elf/index.js';
 import type { AttachDef } from '../lang/spec.js';
@@ -194,7 +195,7 @@ export function attachDefName(d: AttachDef): string {
  * The probe target an AttachDef means, with user-space names resolved to files and file offsets:
  * `address` is a virtual address in the file, `offset` an offset from the function's start.
  */
-export function targetOfAttachDef(d: AttachDef, pid?: number): ProbeTarget | UsdtTarget {
+export function targetOfAttachDef(d: Exclude<AttachDef, { kind: 'usdt' }>, pid?: number): ProbeTarget {
   switch (d.kind) {
     case 'uprobe': case 'uretprobe': {
       const path = d.path.startsWith('/') ? d.path : resolveBinaryOrLib(d.path, pid);
@@ -202,30 +203,9 @@ export function targetOfAttachDef(d: AttachDef, pid?: number): ProbeTarget | Usd
       const base = d.address !== undefined ? addressFileOffset(elf, Number(d.address)) : findFunction(elf, d.func).fileOffset;
       return { kind: d.kind, path, func: d.func, offset: base + (d.offset ?? 0) };
     }
-    case 'usdt': {
-      const path = d.path.startsWith('/') ? d.path : resolveBinaryOrLib(d.path, pid);
-      const sites = ElfFile.open(path).usdtProbes().filter((p) => p.provider === d.provider && p.name === d.name);
-      if (sites.length === 0) throw new ProbeSpecError(`invalid probe 'usdt:${d.path}:${d.provider}:${d.name}': no such USDT probe in ${path}`);
-      return {
-        kind: 'usdt', path, provider: d.provider, name: d.name,
-        sites: sites.map((s) => {
-          if (s.pcFileOffset === undefined) throw new ProbeSpecError(`USDT probe ${d.provider}:${d.name} in ${path} has an address outside the file's segments`);
-          return { offset: s.pcFileOffset, ...(s.semaphoreFileOffset !== undefined ? { semaphore: s.semaphoreFileOffset } : {}) };
-        }),
-      };
-    }
     case 'software': case 'hardware': return { kind: d.kind, event: d.event, period: d.period };
     default: return d;
   }
-}
-
-/** A USDT probe: one uprobe per site of provider:name in the file (with its semaphore, if any). */
-export interface UsdtTarget {
-  kind: 'usdt';
-  path: string;
-  provider: string;
-  name: string;
-  sites: { offset: number; semaphore?: number }[];
 }
 
 /**
@@ -233,23 +213,8 @@ export interface UsdtTarget {
  * uprobes and USDT probes to one process (-p, -c); other kinds ignore it, as in bpftrace.
  */
 export function attachDef(progFd: number, d: AttachDef, o: AttachOptions = {}): Link[] {
+  if (d.kind === 'usdt') return attachUsdt(progFd, d, { name: attachDefName(d), ...(o.pid !== undefined ? { pid: o.pid } : {}) });
   const t = targetOfAttachDef(d, o.pid);
-  if (t.kind === 'usdt') {
-    const links: Link[] = [];
-    try {
-      for (const s of t.sites) {
-        links.push(attachUprobe(progFd, {
-          path: t.path, offset: s.offset, name: attachDefName(d),
-          ...(s.semaphore !== undefined ? { refCtrOffset: s.semaphore } : {}),
-          ...(o.pid !== undefined ? { pid: o.pid } : {}),
-        }));
-      }
-    } catch (e) {
-      for (const l of links) detach(l);
-      throw e;
-    }
-    return links;
-  }
   const pid = t.kind === 'uprobe' || t.kind === 'uretprobe' ? o.pid : undefined;
   return attachProbe(progFd, t, { ...(pid !== undefined ? { pid } : {}), ...(o.fentry ? { fentry: o.fentry } : {}) });
 }

@@ -23,6 +23,7 @@ import { ARG_REGS, PT_REGS, signalNumber } from '../sema/analyze.js';
 import type { EventDef } from '../spec.js';
 import { sizeOf, isBucketedAgg, type AggType, type IntType, type SType, type StackType, type TupleType } from '../types.js';
 import { FnBuilder } from './builder.js';
+import { lowerUsdtArg } from '../usdt.js';
 import { EVENT_HEADER, EventTable, recordLayout } from './events.js';
 import type { MapLayout } from './maps.js';
 
@@ -979,6 +980,10 @@ class UnitLowering {
     if (m) {
       const n = Number(m[1]);
       if (this.unit.plan.provider === 'rawtracepoint') return this.ctxLoad(8 * n);
+      if (this.unit.plan.provider === 'usdt') {
+        const site = this.unit.plan.instances[0]!.usdt!.site;
+        return lowerUsdtArg(b, () => this.ctxReg(), site.args[n]!, site.pc, e.span);
+      }
       return this.ctxLoad(PT_REGS[ARG_REGS[n]!]!);
     }
     throw new Error(`lowering: builtin ${name}`);

@@ -26,6 +26,7 @@ import { parseFormat, checkArgs, FormatError } from '../../output/printf.js';
 import { expandAttachPoint, ProbeError, type ProbeInstance } from './probes.js';
 import { planUnits, type UnitPlan } from './units.js';
 import { builtinsUsed } from './walk.js';
+import { usdtArgProblem } from '../usdt.js';
 
 export interface SemaOptions {
   file?: string;
@@ -311,15 +312,23 @@ class Analyzer {
         }
       }
       this.probeCount += instances.length;
-      const firstId = this.probeNames.length;
-      for (const inst of instances) this.probeNames.push(inst.name);
+      // One id per name: the sites of one USDT probe are instances of the same name.
+      const idOf = new Map<string, number>();
+      const ids = instances.map((inst) => {
+        let id = idOf.get(inst.name);
+        if (id === undefined) {
+          idOf.set(inst.name, (id = this.probeNames.length));
+          this.probeNames.push(inst.name);
+        }
+        return id;
+      });
       const used = builtinsUsed(probe);
       for (const plan of planUnits(instances, used, kernel)) {
-        const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
+        const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.provider === 'usdt' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
         const unit: Unit = {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
           fieldLocs: new Map(),
-          probeIds: plan.instances.map((i) => firstId + instances.indexOf(i)),
+          probeIds: plan.instances.map((i) => ids[instances.indexOf(i)]!),
         };
         if (plan.fields && plan.instances[0]?.tracepoint) {
           const tp = plan.instances[0].tracepoint;
@@ -799,7 +808,12 @@ class Analyzer {
         return UINT64;
       }
       if (p === 'rawtracepoint') return UINT64;
-      this.error(`The ${name} builtin can only be used with 'kprobes', 'uprobes' and 'rawtracepoint' probes`, e.span);
+      if (p === 'usdt') {
+        const problem = usdtArgProblem(this.unit.plan.instances.map((i) => i.usdt!), n);
+        if (problem) this.error(problem.message, e.span, problem.hint);
+        return UINT64;
+      }
+      this.error(`The ${name} builtin can only be used with 'kprobes', 'uprobes', 'usdt' and 'rawtracepoint' probes`, e.span);
       return VOID;
     }
     if (name === 'kstack' || name === 'ustack') return this.stack(name, 'bpftrace', DEFAULT_STACK_LIMIT);

@@ -9,6 +9,7 @@ import { decodeTarget, TargetError, type ProbeTarget } from '../probe-target.js'
 import { hasWildcard } from '../probe-spec.js';
 import type { AttachDef, ProgKindName } from '../spec.js';
 import type { Span } from '../source.js';
+import { expandUsdt, UsdtProbeError, type UsdtInstanceInfo } from '../usdt.js';
 
 export interface ProbeInstance {
   provider: ProviderName;
@@ -17,6 +18,10 @@ export interface ProbeInstance {
   attach: AttachDef;
   progKind: ProgKindName;
   tracepoint?: { category: string; event: string; fields: TracepointFieldInfo[] };
+  /** usdt: the probe site (its argument operands). */
+  usdt?: UsdtInstanceInfo;
+  /** Instances with different keys do not share a program when the body reads argN. */
+  groupKey?: string;
   /** The attach point it came from. */
   ap: AttachPoint;
 }
@@ -147,6 +152,14 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
       const period = t.count !== null ? Number(t.count) : ev[1];
       return one({ kind: provider, event: ev[0], period }, 'perf_event', `${provider}:${ap.parts.join(':')}`);
     }
+    case 'usdt':
+      if (t.kind !== 'usdt') break;
+      try {
+        return expandUsdt(ap, t, o);
+      } catch (e) {
+        if (e instanceof UsdtProbeError) throw new ProbeError(e.message, e.part === null ? ap.span : ap.partSpans[e.part] ?? ap.span, e.hint);
+        throw e;
+      }
     default:
       throw new ProbeError(`${provider} probes are not supported yet`, ap.span);
   }

@@ -67,6 +67,7 @@ export function planUnits(instances: ProbeInstance[], used: Set<string>, kernel:
   for (const inst of rest) {
     let key = `${inst.provider}|${inst.progKind}`;
     if (used.has('probe')) key += `|${inst.name}`;
+    if (inst.groupKey !== undefined && [...used].some((b) => /^arg[0-9]+$/.test(b))) key += `|${inst.groupKey}`;
     if (used.has('args') && inst.tracepoint) {
       key += `|${inst.tracepoint.category === 'syscalls' ? 'u' : 'k'}|${JSON.stringify(inst.tracepoint.fields)}`;
     }
