@@ -6,6 +6,8 @@ import { PROVIDERS } from '../lang/probe-spec.js';
 import { globToRegExp, listTracepoints, tracefsRoot, tracepointFormat } from '../kernel/tracefs.js';
 import { kprobeMechanism } from '../attach/kprobe.js';
 import { ElfFile, matchFunctions, resolveBinary, resolveLibrary } from '../elf/index.js';
+import { KernelViewError, type UsdtFileInfo } from '../lang/kernel-view.js';
+import { usdtFileInfo, usdtFiles } from './usdt.js';
 
 /** bpftrace's software events (its SW_PROBE_LIST), listed as `software:NAME:`. */
 export const SOFTWARE_EVENTS = [
@@ -81,23 +83,16 @@ function tracepointProbes(catGlob: string, evGlob: string, verbose: boolean): Li
  * (`tracepoint:sched:*`, `t:syscalls:*open*`, `software:*`, `uprobe:/bin/bash:read*`) lists that
  * kind; a bare pattern (`*sleep*`) matches every listed probe's full name.
  */
-export function listProbes(pattern?: string, opts: { verbose?: boolean } = {}): ListedProbe[] {
+export function listProbes(pattern?: string, opts: { verbose?: boolean; pid?: number } = {}): ListedProbe[] {
   const verbose = !!opts.verbose;
   const pat = pattern === undefined || pattern === '' ? '*' : pattern;
   const [head, rest] = splitFirst(pat);
   const provider = rest !== undefined ? PROVIDERS.get(head) : undefined;
-  if (provider === 'uprobe' || provider === 'uretprobe' || provider === 'usdt') {
+  if (provider === 'usdt') return listUsdt(rest!, opts.pid);
+  if (provider === 'uprobe' || provider === 'uretprobe') {
     const [file, what] = splitFirst(rest!);
     if (!file) throw new ListError(`${head}: give a binary or library, e.g. ${provider}:/bin/bash:*`);
     const elf = ElfFile.open(resolveFile(file));
-    if (provider === 'usdt') {
-      const re = globToRegExp(what ?? '*');
-      return elf.usdtProbes()
-        .filter((p) => re.test(`${p.provider}:${p.name}`) || re.test(p.name))
-        .map((p) => `usdt:${file}:${p.provider}:${p.name}`)
-        .filter((n, i, all) => all.indexOf(n) === i)
-        .map((name) => ({ name }));
-    }
     return matchFunctions(elf, what ?? '*').map((f) => f.symbol.name)
       .sort().filter((n, i, all) => n !== all[i - 1]).map((n) => ({ name: `${provider}:${file}:${n}` }));
   }
@@ -128,6 +123,30 @@ export function listProbes(pattern?: string, opts: { verbose?: boolean } = {}): 
     }
   }
   return out;
+}
+
+/**
+ * `usdt:FILE:PATTERN` (PATTERN `provider:name` or `name`, with wildcards), sorted as bpftrace
+ * sorts them; with -p, `usdt:*` (or a wildcard FILE) lists the files that process maps.
+ */
+function listUsdt(rest: string, pid?: number): ListedProbe[] {
+  let [file, what] = splitFirst(rest);
+  if (pid !== undefined && what === undefined) [file, what] = ['*', file];
+  if (!file) throw new ListError('usdt: give a binary or library, e.g. usdt:/usr/bin/python3:*');
+  const re = globToRegExp(what ?? '*');
+  let files: UsdtFileInfo[];
+  try {
+    files = pid !== undefined && /[*?]/.test(file) ? usdtFiles(file === '*' ? null : file, pid) : [usdtFileInfo(resolveFile(file))];
+  } catch (e) {
+    if (e instanceof KernelViewError) throw new ListError(e.message);
+    throw e;
+  }
+  const names = new Set<string>();
+  for (const f of files) {
+    const shown = /[*?]/.test(file) ? f.path : file;
+    for (const p of f.probes) if (re.test(`${p.provider}:${p.name}`) || re.test(p.name)) names.add(`usdt:${shown}:${p.provider}:${p.name}`);
+  }
+  return [...names].sort().map((name) => ({ name }));
 }
 
 /** The text `-l` prints: a name a line, -v adding the fields of tracepoints. */
