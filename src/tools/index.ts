@@ -7,8 +7,9 @@ import { syscountTool } from './syscount.js';
 import { execsnoopTool } from './execsnoop.js';
 import { tcpconnectTool } from './tcpconnect.js';
 import { tcplifeTool } from './tcplife.js';
+import { mysqldQslowerTool } from './mysqld_qslower.js';
 
-export const TOOLS: readonly Tool[] = [opensnoopTool, killsnoopTool, syscountTool, execsnoopTool, tcpconnectTool, tcplifeTool];
+export const TOOLS: readonly Tool[] = [opensnoopTool, killsnoopTool, syscountTool, execsnoopTool, tcpconnectTool, tcplifeTool, mysqldQslowerTool];
 
 export function findTool(name: string): Tool | undefined {
   return TOOLS.find((t) => t.name === name);

@@ -115,8 +115,12 @@ export interface RunHandlers {
 }
 
 /** Runs a generated script; Ctrl-C (handled by the runtime's session) ends it and maps arrive. */
-export async function runScript(script: string, opts: { verbose?: boolean; io: ToolIo; banner?: string; strlen?: number }, h: RunHandlers): Promise<number> {
-  const t = await trace(script, { ...(opts.verbose ? { verbose: true } : {}), ...(opts.strlen ? { strlen: opts.strlen } : {}) });
+export async function runScript(script: string, opts: { verbose?: boolean; io: ToolIo; banner?: string; strlen?: number; pid?: number }, h: RunHandlers): Promise<number> {
+  const t = await trace(script, {
+    ...(opts.verbose ? { verbose: true } : {}), ...(opts.strlen ? { strlen: opts.strlen } : {}),
+    // -p: uprobes and USDT probes in this process only (and its files, for usdt:* targets).
+    ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+  });
   if (opts.banner) opts.io.err(opts.banner);
   h.onStart?.(t);
   opts.io.started?.(() => t.stop());

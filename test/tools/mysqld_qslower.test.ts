@@ -1,0 +1,110 @@
+// mysqld_qslower against mysqld_sim, a stand-in server with MySQL's USDT probes (same names,
+// provider, argument layout and semaphores): only the queries slower than the threshold are
+// shown, with their text, the server's thread id and a plausible duration.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { needsRoot } from '../support/root.js';
+import { buildFixture, sdtHeader } from '../fixtures/build.js';
+import { runToolAround, toolHelp } from './run.js';
+import { mysqldQslowerScript, parseMinMs } from '../../src/tools/mysqld_qslower.js';
+
+function needSdt(t: TestContext): boolean {
+  if (sdtHeader() !== undefined) return true;
+  const msg = 'no <sys/sdt.h>: apt-get install systemtap-sdt-dev';
+  if (process.env['CI']) assert.fail(`${msg} (required in CI)`);
+  t.skip(msg);
+  return false;
+}
+
+test('mysqld_qslower -h exits 0 and ends with examples', async () => {
+  const h = await toolHelp('mysqld_qslower');
+  assert.equal(h.code, 0);
+  assert.match(h.out, /^usage: sonde mysqld_qslower \[-h\] \[-j\] \[-v\] PID \[min_ms\]/);
+  assert.match(h.out, /examples:\n(    sonde mysqld_qslower.*\n)+$/);
+});
+
+test('mysqld_qslower: usage errors exit 2', async () => {
+  for (const argv of [[], ['abc'], ['1', 'x'], ['1', '2', '3']]) {
+    const r = await runToolAround('mysqld_qslower', argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.match(r.err, /^sonde mysqld_qslower: error: /);
+  }
+});
+
+test('mysqld_qslower: thresholds in ms (fractions too) become a ns comparison in the script', () => {
+  assert.equal(parseMinMs('1'), 1_000_000n);
+  assert.equal(parseMinMs('0.5'), 500_000n);
+  assert.equal(parseMinMs('0'), 0n);
+  assert.throws(() => parseMinMs('-1'));
+  assert.match(mysqldQslowerScript({ minNs: 2_500_000n }), /if \(\$delta >= 2500000\)/);
+});
+
+/** Starts mysqld_sim waiting on stdin; `go` lets it run its queries and resolves with its output. */
+async function server(queries: string[]): Promise<{ pid: number; go: () => Promise<string> }> {
+  const bin = await buildFixture('mysqld_sim');
+  const child = spawn(bin, ['--wait', ...queries], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const exited = once(child, 'exit');
+  return {
+    pid: child.pid!,
+    go: async () => {
+      child.stdin!.end('x');
+      await exited;
+      return out;
+    },
+  };
+}
+
+test('mysqld_qslower PID 10: only the queries of 10 ms or more, with text, thread and duration', needsRoot, async (t) => {
+  if (!needSdt(t)) return;
+  const slow1 = "SELECT * FROM words WHERE word REGEXP '^bre.*n$'";
+  const slow2 = 'UPDATE accounts SET balance = balance - 100 WHERE id = 7';
+  const s = await server([`40:${slow1}`, '0:SELECT 1', '1:SELECT 2', `25:${slow2}`, '0:COMMIT']);
+  let serverOut = '';
+  const r = await runToolAround('mysqld_qslower', [String(s.pid), '10'], async () => {
+    serverOut = await s.go();
+  });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(serverOut, 'queries=5 traced=5\n', 'the query__start semaphore was up while traced');
+  assert.equal(r.err.split('\n')[0], `Tracing MySQL server queries for PID ${s.pid} slower than 10 ms... Hit Ctrl-C to end.`);
+  assert.equal(r.lines[0], 'TIME(s)        PID          MS QUERY');
+  const rows = r.lines.slice(1).map((line) => {
+    const m = /^(\d+\.\d{6}) +(\d+) +(\d+\.\d{3}) (.*)$/.exec(line);
+    assert.ok(m, `row format: ${line}`);
+    return { time: Number(m[1]), pid: Number(m[2]), ms: Number(m[3]), query: m[4]! };
+  });
+  assert.deepEqual(rows.map((x) => x.query), [slow1, slow2]);
+  assert.deepEqual(rows.map((x) => x.pid), [s.pid, s.pid], 'the thread id (the sim is single-threaded)');
+  assert.equal(rows[0]!.time, 0, 'times are relative to the first slow query');
+  // At least the sleep; the upper bound only guards against nonsense (ns taken as ms, etc.).
+  assert.ok(rows[0]!.ms >= 40 && rows[0]!.ms < 2000, `first query ms ${rows[0]!.ms}`);
+  assert.ok(rows[1]!.ms >= 25 && rows[1]!.ms < 2000, `second query ms ${rows[1]!.ms}`);
+  assert.ok(rows[1]!.time >= 0.04 && rows[1]!.time < 5, `second query starts after the first (${rows[1]!.time} s)`);
+});
+
+test('mysqld_qslower -j PID 0: every query, as JSON lines', needsRoot, async (t) => {
+  if (!needSdt(t)) return;
+  const s = await server(['0:SELECT 1', '3:SELECT 2']);
+  const r = await runToolAround('mysqld_qslower', ['-j', String(s.pid), '0'], () => s.go());
+  assert.equal(r.code, 0, r.err);
+  const objs = r.lines.map((line) => JSON.parse(line) as { time_s: number; pid: number; ms: number; query: string });
+  assert.deepEqual(objs.map((o) => [Object.keys(o), o.pid, o.query]), [
+    [['time_s', 'pid', 'ms', 'query'], s.pid, 'SELECT 1'],
+    [['time_s', 'pid', 'ms', 'query'], s.pid, 'SELECT 2'],
+  ]);
+  assert.ok(objs[1]!.ms >= 3);
+});
+
+test('mysqld_qslower on a process without MySQL probes says so', needsRoot, async () => {
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const r = await runToolAround('mysqld_qslower', [String(child.pid)]);
+    assert.equal(r.code, 1);
+    assert.equal(r.err, `sonde mysqld_qslower: process ${child.pid} has no USDT probe mysql:query__start or mysql:query__done: MySQL must be built with -DENABLE_DTRACE=1 (Debian's mysqld and mariadbd are not)\n`);
+  } finally {
+    child.kill();
+  }
+});
