@@ -55,6 +55,11 @@ export interface StackValue {
   limit: number;
   id: number;
   pid: number;
+  /**
+   * The frames, innermost first, as symbol names without offsets (an unresolved address as 0x…):
+   * filled in map entries handed to the library API, while the stack map is still open.
+   */
+  frames?: { addr: bigint; sym: string }[];
 }
 
 /** One CPU's slot of an aggregation value: the u64 words of AGG_LAYOUT, unmerged. */

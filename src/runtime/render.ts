@@ -1,5 +1,6 @@
 // The default renderer: kernel bytes → bpftrace 0.17's text and typed values, through src/output.
 import type { CompiledScript, MapDef } from '../lang/spec.js';
+import type { SType } from '../lang/types.js';
 import type { BpfMap } from '../bpf/map.js';
 import {
   decodeValue, decodeEventArgs, formatPrintf, formatMergedMap, formatValue, formatTime, parseFormat, orderMap,
@@ -62,7 +63,9 @@ export function bpftraceRenderer(script: CompiledScript, maps: ReadonlyMap<strin
     map(def: MapDef, entries: RawMapEntry[], o) {
       const fo = { top: o.top, div: o.div, resolver: r };
       const text = json ? jsonMergedMap(def, entries, fo) : formatMergedMap(def, entries, fo);
-      return { text, entries: typedEntries(def, entries, o.top) };
+      const typed = typedEntries(def, entries, o.top);
+      if (hasStack(def.key) || hasStack(def.value)) for (const e of typed) withFrames(e.key, r), withFrames(e.value as Value, r);
+      return { text, entries: typed };
     },
     time(format, at) {
       const text = formatTime(format, at);
@@ -72,6 +75,22 @@ export function bpftraceRenderer(script: CompiledScript, maps: ReadonlyMap<strin
     lost: (n) => (json ? jsonLost(n) : `Lost ${n} events\n`),
     output: (kind, text) => (!json ? text : kind === 'system' ? jsonSyscall(text) : jsonCat(text)),
   };
+}
+
+function hasStack(t: SType): boolean {
+  return t.kind === 'stack' || (t.kind === 'tuple' && t.elems.some(hasStack));
+}
+
+/** Stack values get their frames while the stack maps are open (the API reads them later). */
+function withFrames(v: Value | undefined, r: Partial<Resolver>): void {
+  if (Array.isArray(v)) for (const x of v) withFrames(x, r);
+  else if (typeof v === 'object' && v !== null && 'kind' in v && v.kind === 'stack' && v.mode !== 'raw') {
+    const addrs = r.stack?.(v) ?? [];
+    v.frames = addrs.slice(0, v.limit > 0 ? v.limit : addrs.length).map((addr) => ({
+      addr,
+      sym: v.space === 'kernel' ? (r.ksym?.(addr, false) ?? '') : (r.usym?.(addr, v.pid, false, false) ?? ''),
+    }));
+  }
 }
 
 /** A map's entries decoded, in the order bpftrace prints them (print()'s `top` applied). */

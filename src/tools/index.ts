@@ -8,8 +8,18 @@ import { execsnoopTool } from './execsnoop.js';
 import { tcpconnectTool } from './tcpconnect.js';
 import { tcplifeTool } from './tcplife.js';
 import { mysqldQslowerTool } from './mysqld_qslower.js';
+import { vfsstatTool } from './vfsstat.js';
 
-export const TOOLS: readonly Tool[] = [opensnoopTool, killsnoopTool, syscountTool, execsnoopTool, tcpconnectTool, tcplifeTool, mysqldQslowerTool];
+export const TOOLS: readonly Tool[] = [
+  opensnoopTool,
+  killsnoopTool,
+  syscountTool,
+  execsnoopTool,
+  tcpconnectTool,
+  tcplifeTool,
+  mysqldQslowerTool,
+  vfsstatTool,
+];
 
 export function findTool(name: string): Tool | undefined {
   return TOOLS.find((t) => t.name === name);
