@@ -9,6 +9,10 @@ import { tcpconnectTool } from './tcpconnect.js';
 import { tcplifeTool } from './tcplife.js';
 import { mysqldQslowerTool } from './mysqld_qslower.js';
 import { vfsstatTool } from './vfsstat.js';
+import { biolatencyTool } from './biolatency.js';
+import { biosnoopTool } from './biosnoop.js';
+
+
 
 export const TOOLS: readonly Tool[] = [
   opensnoopTool,
@@ -19,6 +23,8 @@ export const TOOLS: readonly Tool[] = [
   tcplifeTool,
   mysqldQslowerTool,
   vfsstatTool,
+  biolatencyTool,
+  biosnoopTool,
 ];
 
 export function findTool(name: string): Tool | undefined {

@@ -99,14 +99,23 @@ export async function runHistTool(h: HistRun): Promise<number> {
   let done = false;
   let stop: (() => void) | undefined;
   let pendingStats = new Map<string, { total: bigint; count: bigint }>();
+  let pendingHist: MapEntryValue[] = [];
   const keyText = (k: Value | undefined): string => (h.section ? h.section.label(k) : '');
   const emit = (entries: MapEntryValue[]): void => {
+    // One histogram per label (keys that print alike are merged), in label order as bcc sorts.
+    const byLabel = new Map<string, Map<number, bigint>>();
+    for (const e of entries) {
+      const m = byLabel.get(keyText(e.key)) ?? new Map<number, bigint>();
+      for (const [i, c] of buckets(e.value)) m.set(i, (m.get(i) ?? 0n) + c);
+      byLabel.set(keyText(e.key), m);
+    }
+    const labels = [...byLabel.keys()].sort((x, y) => (/^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : x < y ? -1 : x > y ? 1 : 0));
     if (h.json) {
-      for (const e of entries.length ? entries : [{ key: undefined, value: { fn: 'hist', buckets: new Map() } as MergedAgg }]) {
-        const st = pendingStats.get(keyText(e.key));
+      for (const label of labels.length || h.section ? labels : ['']) {
+        const st = pendingStats.get(label);
         h.io.out(jsonLine({
-          ts: hms(), val_type: h.valType, ...(h.section && e.key !== undefined ? { [h.section.name]: keyText(e.key) } : {}),
-          data: histJson(buckets(e.value)),
+          ts: hms(), val_type: h.valType, ...(h.section ? { [h.section.name]: label } : {}),
+          data: histJson(byLabel.get(label) ?? new Map()),
           ...(st ? { total: st.total, count: st.count, avg: st.count ? Number(st.total) / Number(st.count) : 0 } : {}),
         }));
       }
@@ -114,10 +123,10 @@ export async function runHistTool(h: HistRun): Promise<number> {
     }
     let s = '\n';
     if (h.timestamp) s += `${hms().padEnd(8)}\n`;
-    for (const e of entries) {
-      if (h.section) s += `\n${h.section.name} = ${keyText(e.key)}\n`;
-      s += log2Hist(buckets(e.value), h.valType);
-      const st = pendingStats.get(keyText(e.key));
+    for (const label of labels) {
+      if (h.section) s += `\n${h.section.name} = ${label}\n`;
+      s += log2Hist(byLabel.get(label)!, h.valType);
+      const st = pendingStats.get(label);
       if (st) {
         const avg = st.count ? st.total / st.count : 0n;
         s += `\navg = ${avg} ${h.valType}, total: ${st.total} ${h.valType}, count: ${st.count}\n`;
@@ -131,17 +140,23 @@ export async function runHistTool(h: HistRun): Promise<number> {
     },
     onMap: (name, e) => {
       if (done) return;
+      // The stats map (-e) is printed right after the histogram, in the interval probe and at exit.
+      if (name === h.hist && h.stats) {
+        pendingHist = e.entries;
+        return;
+      }
       if (h.stats && name === h.stats) {
         pendingStats = new Map();
         for (const x of e.entries) {
           const v = merged(x.value);
-          if (v && 'total' in v) pendingStats.set(keyText(x.key), { total: v.total, count: v.count });
+          if (!v || !('total' in v)) continue;
+          const p = pendingStats.get(keyText(x.key));
+          pendingStats.set(keyText(x.key), { total: v.total + (p?.total ?? 0n), count: v.count + (p?.count ?? 0n) });
         }
-        return;
-      }
-      if (name !== h.hist) return;
-      emit(e.entries);
-      pendingStats = new Map();
+        emit(pendingHist);
+      } else if (name === h.hist) {
+        emit(e.entries);
+      } else return;
       printed++;
       if (e.when === 'print' && h.count !== undefined && printed >= h.count) {
         done = true;

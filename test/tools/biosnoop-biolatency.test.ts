@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { needsRoot } from '../support/root.js';
+import { runToolAround, toolHelp } from './run.js';
+import { blockScratch, directWrites } from './block.js';
+
+for (const name of ['biosnoop', 'biolatency']) {
+  test(`${name} -h exits 0 and ends with examples`, async () => {
+    const h = await toolHelp(name);
+    assert.equal(h.code, 0);
+    assert.match(h.out, new RegExp(`^usage: sonde ${name}`));
+    assert.match(h.out, new RegExp(`examples:\\n(    sonde ${name}.*\\n)+$`));
+  });
+}
+
+test('biosnoop: dd\'s direct writes, on the right disk, with their size and a latency', needsRoot, async (t) => {
+  const s = blockScratch();
+  if (!s) return t.skip('no block-backed directory');
+  try {
+    let ddPid = 0;
+    const r = await runToolAround('biosnoop', ['-Q', '-d', s.disk], async () => {
+      ddPid = await directWrites(join(s.dir, 'f'), 20);
+    }, 500);
+    assert.equal(r.code, 0);
+    assert.equal(r.lines[0], 'TIME(s)     COMM           PID     DISK      T SECTOR     BYTES   QUE(ms) LAT(ms)');
+    const rows = r.lines.slice(1).map((x) => x.split(/\s+/));
+    const dd = rows.filter((f) => f[2] === String(ddPid) && f[4] === 'W');
+    assert.equal(dd.length, 20, r.out);
+    for (const f of dd) {
+      assert.equal(f[1], 'dd');
+      assert.equal(f[3], s.disk);
+      assert.equal(f[6], '4096');
+      assert.match(f[7]!, /^\d+\.\d\d$/);
+      assert.ok(Number(f[8]) > 0, `zero latency: ${f.join(' ')}`);
+    }
+    // Sectors are 512-byte units: the 20 writes cover 20 * 8 distinct sectors.
+    assert.equal(new Set(dd.map((f) => f[5])).size, 20);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('biolatency -D -e -j: the writes land in the disk\'s histogram above 1 usec', needsRoot, async (t) => {
+  const s = blockScratch();
+  if (!s) return t.skip('no block-backed directory');
+  try {
+    const r = await runToolAround('biolatency', ['-D', '-e', '-j'], async () => directWrites(join(s.dir, 'f'), 30), 500);
+    assert.equal(r.code, 0);
+    const recs = r.lines.map((x) => JSON.parse(x) as { disk: string; val_type: string; data: { 'interval-start': number; count: number }[]; count: number; total: number });
+    const rec = recs.find((x) => x.disk === s.disk);
+    assert.ok(rec, r.out);
+    assert.equal(rec.val_type, 'usecs');
+    const n = rec.data.reduce((a, b) => a + b.count, 0);
+    assert.equal(n, rec.count);
+    assert.ok(n >= 30, r.out);
+    const slow = rec.data.filter((b) => b['interval-start'] >= 2).reduce((a, b) => a + b.count, 0);
+    assert.ok(slow >= 30, r.out);
+    assert.ok(rec.total > 0);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('biolatency 1 2 -T: two timed histograms, then the end', needsRoot, async (t) => {
+  const s = blockScratch();
+  if (!s) return t.skip('no block-backed directory');
+  try {
+    const r = await runToolAround('biolatency', ['-T', '1', '2'], async () => {
+      await directWrites(join(s.dir, 'f'), 10);
+      await new Promise((res) => setTimeout(res, 3000));
+    });
+    assert.equal(r.code, 0);
+    const stamps = r.lines.filter((x) => /^\d\d:\d\d:\d\d\s*$/.test(x));
+    assert.equal(stamps.length, 2, r.out);
+    assert.ok(r.lines.includes('     usecs               : count     distribution'), r.out);
+    assert.match(r.err, /^Tracing block device I\/O\.\.\. Hit Ctrl-C to end\.\n/);
+  } finally {
+    s.cleanup();
+  }
+});
