@@ -11,6 +11,9 @@ import { mysqldQslowerTool } from './mysqld_qslower.js';
 import { vfsstatTool } from './vfsstat.js';
 import { biolatencyTool } from './biolatency.js';
 import { biosnoopTool } from './biosnoop.js';
+import { runqlatTool } from './runqlat.js';
+import { profileTool } from './profile.js';
+import { offcputimeTool } from './offcputime.js';
 
 
 
@@ -25,6 +28,9 @@ export const TOOLS: readonly Tool[] = [
   vfsstatTool,
   biolatencyTool,
   biosnoopTool,
+  runqlatTool,
+  profileTool,
+  offcputimeTool,
 ];
 
 export function findTool(name: string): Tool | undefined {

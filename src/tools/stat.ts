@@ -232,3 +232,58 @@ export const aggValue = (v: MergedAgg | Value): bigint => {
 };
 
 export { num };
+
+export interface StackRun {
+  script: string;
+  io: ToolIo;
+  verbose: boolean;
+  banner: string;
+  duration?: number;
+  /** Which stacks the map key `@[kstack?, ustack?, comm, pid]` holds. */
+  kernel: boolean;
+  user: boolean;
+  folded: boolean;
+  delimited: boolean;
+  annotate: boolean;
+  json: boolean;
+  /** The JSON name of the value (samples, usecs…). */
+  valueName: string;
+}
+
+/** Runs a script that fills `@[kstack, ustack, comm, pid]`; at the end prints it bcc's way. */
+export async function runStackTool(s: StackRun): Promise<number> {
+  return runScript(s.script, { verbose: s.verbose, io: s.io, banner: s.banner }, {
+    onStart: (t) => {
+      if (s.duration === undefined) return;
+      const timer = setTimeout(() => void t.stop(), s.duration * 1000);
+      void t.done.then(() => clearTimeout(timer));
+    },
+    onMap: (name, e) => {
+      if (name !== '@' || e.when !== 'exit') return;
+      const rows: StackRow[] = [];
+      for (const x of e.entries) {
+        const k = Array.isArray(x.key) ? x.key : [];
+        let i = 0;
+        const kernel = s.kernel ? k[i++] : undefined;
+        const user = s.user ? k[i++] : undefined;
+        rows.push({ ...(kernel ? { kernel } : {}), ...(user ? { user } : {}), comm: typeof k[i] === 'string' ? (k[i] as string) : '', pid: num(k[i + 1]), value: aggValue(x.value) });
+      }
+      const o = { folded: s.folded, delimited: s.delimited, annotate: s.annotate, kernel: s.kernel, user: s.user };
+      // Stacks that differ only in their addresses (another instruction of the same function) print alike: one row.
+      const merged = new Map<string, StackRow>();
+      for (const r of rows) {
+        const id = JSON.stringify([o.kernel ? stackFrames(r.kernel, o.annotate) ?? null : 0, o.user ? stackFrames(r.user) ?? null : 0, r.comm, r.pid]);
+        const m = merged.get(id);
+        if (m) m.value += r.value;
+        else merged.set(id, { ...r });
+      }
+      rows.splice(0, rows.length, ...merged.values());
+      if (s.json) {
+        rows.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+        for (const r of rows) s.io.out(jsonLine(stackJson(r, o, s.valueName)));
+      } else {
+        s.io.out(stackReport(rows, o));
+      }
+    },
+  });
+}

@@ -26,7 +26,7 @@ test('biosnoop: dd\'s direct writes, on the right disk, with their size and a la
     assert.equal(r.lines[0], 'TIME(s)     COMM           PID     DISK      T SECTOR     BYTES   QUE(ms) LAT(ms)');
     const rows = r.lines.slice(1).map((x) => x.split(/\s+/));
     const dd = rows.filter((f) => f[2] === String(ddPid) && f[4] === 'W');
-    assert.equal(dd.length, 20, r.out);
+    assert.equal(dd.length, 20, r.out + r.err);
     for (const f of dd) {
       assert.equal(f[1], 'dd');
       assert.equal(f[3], s.disk);
