@@ -60,7 +60,7 @@ Examples:
 
 export async function main(argv: string[]): Promise<number> {
   // The classic tools (src/tools): `sonde opensnoop …`, and `sonde tools` lists them.
-  if (argv[0] !== undefined && /^[a-z][a-z0-9]*$/.test(argv[0]) && argv[0] !== 'count') {
+  if (argv[0] !== undefined && /^[a-z][a-z0-9_]*$/.test(argv[0]) && argv[0] !== 'count') {
     const tools = await import('../tools/index.js');
     if (argv[0] === 'tools') return (process.stdout.write(tools.toolsList()), 0);
     const tool = tools.findTool(argv[0]);
