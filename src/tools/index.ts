@@ -15,8 +15,6 @@ import { runqlatTool } from './runqlat.js';
 import { profileTool } from './profile.js';
 import { offcputimeTool } from './offcputime.js';
 
-
-
 export const TOOLS: readonly Tool[] = [
   opensnoopTool,
   killsnoopTool,
