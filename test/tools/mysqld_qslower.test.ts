@@ -3,7 +3,8 @@
 // shown, with their text, the server's thread id and a plausible duration.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { needsRoot } from '../support/root.js';
 import { buildFixture, sdtHeader } from '../fixtures/build.js';
@@ -23,6 +24,13 @@ test('mysqld_qslower -h exits 0 and ends with examples', async () => {
   assert.equal(h.code, 0);
   assert.match(h.out, /^usage: sonde mysqld_qslower \[-h\] \[-j\] \[-v\] PID \[min_ms\]/);
   assert.match(h.out, /examples:\n(    sonde mysqld_qslower.*\n)+$/);
+});
+
+test('bin/sonde mysqld_qslower -h: the command line reaches the tool (its name has an underscore)', () => {
+  const sonde = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
+  const r = spawnSync(sonde, ['mysqld_qslower', '-h'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^usage: sonde mysqld_qslower /);
 });
 
 test('mysqld_qslower: usage errors exit 2', async () => {
@@ -58,18 +66,19 @@ async function server(queries: string[]): Promise<{ pid: number; go: () => Promi
   };
 }
 
-test('mysqld_qslower PID 10: only the queries of 10 ms or more, with text, thread and duration', needsRoot, async (t) => {
+test('mysqld_qslower PID 100: only the queries of 100 ms or more, with text, thread and duration', needsRoot, async (t) => {
   if (!needSdt(t)) return;
   const slow1 = "SELECT * FROM words WHERE word REGEXP '^bre.*n$'";
   const slow2 = 'UPDATE accounts SET balance = balance - 100 WHERE id = 7';
-  const s = await server([`40:${slow1}`, '0:SELECT 1', '1:SELECT 2', `25:${slow2}`, '0:COMMIT']);
+  // Fast queries take ~0.1 ms; the threshold leaves a wide margin for a loaded machine's delays.
+  const s = await server([`180:${slow1}`, '0:SELECT 1', '1:SELECT 2', `130:${slow2}`, '0:COMMIT']);
   let serverOut = '';
-  const r = await runToolAround('mysqld_qslower', [String(s.pid), '10'], async () => {
+  const r = await runToolAround('mysqld_qslower', [String(s.pid), '100'], async () => {
     serverOut = await s.go();
   });
   assert.equal(r.code, 0, r.err);
   assert.equal(serverOut, 'queries=5 traced=5\n', 'the query__start semaphore was up while traced');
-  assert.equal(r.err.split('\n')[0], `Tracing MySQL server queries for PID ${s.pid} slower than 10 ms... Hit Ctrl-C to end.`);
+  assert.equal(r.err.split('\n')[0], `Tracing MySQL server queries for PID ${s.pid} slower than 100 ms... Hit Ctrl-C to end.`);
   assert.equal(r.lines[0], 'TIME(s)        PID          MS QUERY');
   const rows = r.lines.slice(1).map((line) => {
     const m = /^(\d+\.\d{6}) +(\d+) +(\d+\.\d{3}) (.*)$/.exec(line);
@@ -80,9 +89,9 @@ test('mysqld_qslower PID 10: only the queries of 10 ms or more, with text, threa
   assert.deepEqual(rows.map((x) => x.pid), [s.pid, s.pid], 'the thread id (the sim is single-threaded)');
   assert.equal(rows[0]!.time, 0, 'times are relative to the first slow query');
   // At least the sleep; the upper bound only guards against nonsense (ns taken as ms, etc.).
-  assert.ok(rows[0]!.ms >= 40 && rows[0]!.ms < 2000, `first query ms ${rows[0]!.ms}`);
-  assert.ok(rows[1]!.ms >= 25 && rows[1]!.ms < 2000, `second query ms ${rows[1]!.ms}`);
-  assert.ok(rows[1]!.time >= 0.04 && rows[1]!.time < 5, `second query starts after the first (${rows[1]!.time} s)`);
+  assert.ok(rows[0]!.ms >= 180 && rows[0]!.ms < 5000, `first query ms ${rows[0]!.ms}`);
+  assert.ok(rows[1]!.ms >= 130 && rows[1]!.ms < 5000, `second query ms ${rows[1]!.ms}`);
+  assert.ok(rows[1]!.time >= 0.18 && rows[1]!.time < 10, `second query starts after the first (${rows[1]!.time} s)`);
 });
 
 test('mysqld_qslower -j PID 0: every query, as JSON lines', needsRoot, async (t) => {
