@@ -146,6 +146,7 @@ function programName(unit: Unit): string {
     case 'rawtracepoint': base = `rt_${i.attach.name}`; break;
     case 'kprobe': case 'kretprobe': base = `${PREFIX[i.attach.kind]}_${i.attach.func}`; break;
     case 'uprobe': case 'uretprobe': base = `${PREFIX[i.attach.kind]}_${i.attach.func || 'addr'}`; break;
+    case 'usdt': base = `usdt_${i.attach.name}`; break;
     default: base = `${PREFIX[i.provider] ?? 'p'}_${i.ap.parts.join('_')}`;
   }
   return base.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
