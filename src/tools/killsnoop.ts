@@ -5,11 +5,12 @@ import {
 } from './tool.js';
 
 export const KILLSNOOP_HELP = helpText(
-  'sonde killsnoop [-h] [-x] [-p PID] [-s SIGNAL] [-d DURATION] [-j] [-v]',
+  'sonde killsnoop [-h] [-x] [-p PID] [-T PID] [-s SIGNAL] [-d DURATION] [-j] [-v]',
   'Trace signals issued by the kill() syscall (and tkill(), tgkill())',
   [
     { flags: '-x, --failed', help: 'only show failed kill syscalls' },
     { flags: '-p PID, --pid PID', help: 'trace this PID only (the sender)' },
+    { flags: '-T PID, --tpid PID', help: 'trace this target PID only' },
     { flags: '-s SIGNAL, --signal SIGNAL', help: 'trace this signal only' },
     { flags: '-d DURATION, --duration DURATION', help: 'total duration of trace in seconds' },
     { flags: '-j, --json', help: 'one JSON object per line' },
@@ -18,12 +19,15 @@ export const KILLSNOOP_HELP = helpText(
   `    sonde killsnoop           # trace all kill() signals
     sonde killsnoop -x        # only show failed kills
     sonde killsnoop -p 181    # only trace PID 181
+    sonde killsnoop -T 189    # only trace target PID 189
     sonde killsnoop -s 9      # only trace signal 9
 `,
 );
 
 export interface KillsnoopOptions {
   pid?: number;
+  /** -T: the target process. */
+  tpid?: number;
   signal?: number;
   failed?: boolean;
 }
@@ -35,7 +39,10 @@ export function killsnoopScript(o: KillsnoopOptions): string {
   const calls: [string, string, string][] = [['kill', '(int32)args->pid', '(int32)args->sig'], ['tkill', '(int32)args->pid', '(int32)args->sig'], ['tgkill', '(int32)args->pid', '(int32)args->sig']];
   const present = calls.filter(([c]) => hasTracepoint('syscalls', `sys_enter_${c}`));
   for (const [c, tpid, sig] of present) {
-    const f = [...(o.pid !== undefined ? [`pid == ${o.pid}`] : []), ...(o.signal !== undefined ? [`${sig} == ${o.signal}`] : [])];
+    const f = [
+      ...(o.pid !== undefined ? [`pid == ${o.pid}`] : []), ...(o.tpid !== undefined ? [`${tpid} == ${o.tpid}`] : []),
+      ...(o.signal !== undefined ? [`${sig} == ${o.signal}`] : []),
+    ];
     out.push(`tracepoint:syscalls:sys_enter_${c}${f.length ? ` /${f.join(' && ')}/` : ''} { @tpid[tid] = ${tpid}; @sig[tid] = ${sig}; @on[tid] = 1; }`);
   }
   const exits = present.map(([c]) => `tracepoint:syscalls:sys_exit_${c}`).join(',\n');
@@ -49,6 +56,7 @@ export function killsnoopScript(o: KillsnoopOptions): string {
 export async function killsnoop(argv: string[], io: ToolIo = stdio): Promise<number> {
   const { values: v } = parseToolArgs(argv, {
     failed: { type: 'boolean', short: 'x' }, pid: { type: 'string', short: 'p' }, signal: { type: 'string', short: 's' },
+    tpid: { type: 'string', short: 'T' },
     duration: { type: 'string', short: 'd' }, json: { type: 'boolean', short: 'j' }, verbose: { type: 'boolean', short: 'v' },
   });
   if (v.help) {
@@ -57,6 +65,7 @@ export async function killsnoop(argv: string[], io: ToolIo = stdio): Promise<num
   }
   const o: KillsnoopOptions = {
     ...(v.pid !== undefined ? { pid: intOption('-p', v.pid as string, 1)! } : {}),
+    ...(v.tpid !== undefined ? { tpid: intOption('-T', v.tpid as string)! } : {}),
     ...(v.signal !== undefined ? { signal: intOption('-s', v.signal as string, 0)! } : {}),
     ...(v.failed ? { failed: true } : {}),
   };

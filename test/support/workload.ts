@@ -14,8 +14,8 @@ const READ_NR = process.arch === 'x64' ? 0 : 63;
  * Starts `cmd` and resolves once it is blocked in read(2) on its stdin — past the dynamic
  * loader's own opens and mmaps — so that counts taken from then on are exactly its work.
  */
-export async function spawnPaused(cmd: string, args: string[]): Promise<PausedChild> {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'inherit'] });
+export async function spawnPaused(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<PausedChild> {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'inherit'], ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) });
   const done = new Promise<number>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 : 1)));

@@ -35,3 +35,20 @@ test('syscount -e ESRCH: a known number of failing getpgid calls', needsRoot, as
   assert.equal(row.split(/\s+/)[1], '7');
   assert.equal(r.lines[1], 'SYSCALL                   COUNT');
 });
+
+test('killsnoop -T: only signals to one target', needsRoot, async () => {
+  const a = spawn('sleep', ['30'], { stdio: 'ignore' });
+  const b = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const r = await runToolAround('killsnoop', ['-T', String(b.pid)], async () => {
+      process.kill(a.pid!, 'SIGUSR2');
+      process.kill(b.pid!, 'SIGUSR2');
+    });
+    const rows = r.lines.slice(1).map((l) => l.split(/\s+/));
+    assert.equal(rows.length, 1, r.out);
+    assert.deepEqual([rows[0]![1], rows[0]![3], rows[0]![4], rows[0]![5]], [String(process.pid), '12', String(b.pid), '0']);
+  } finally {
+    a.kill('SIGKILL');
+    b.kill('SIGKILL');
+  }
+});

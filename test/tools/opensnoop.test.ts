@@ -47,3 +47,18 @@ test('opensnoop: N opens of a named file with their FD, and failed opens with ER
   for (const e of failed) assert.deepEqual([e.pid, e.fd, e.err, e.comm], [bad.pid, -1, 2, 'open_loop']);
   assert.ok(evs.every((e) => e.err > 0), 'only failed opens with -x');
 });
+
+test('opensnoop -F: relative opens shown with the directory they were opened from, after the process is gone', needsRoot, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sonde-opensnoop-F-'));
+  writeFileSync(join(dir, 'here'), 'x');
+  const bin = await buildFixture('open_loop');
+  const child = await spawnPaused(bin, ['2', 'here'], { cwd: dir });
+  // The child has exited when its events are printed: the directory came from the kernel.
+  const r = await runToolAround('opensnoop', ['-F', '-p', String(child.pid)], async () => assert.equal(await child.go(), 0));
+  const rows = r.lines.filter((l) => l.endsWith('/here'));
+  assert.equal(rows.length, 2, r.out);
+  for (const row of rows) assert.equal(row.split(/\s+/).pop(), join(dir, 'here'));
+  const plain = await spawnPaused(bin, ['1', 'here'], { cwd: dir });
+  const p = await runToolAround('opensnoop', ['-p', String(plain.pid)], async () => assert.equal(await plain.go(), 0));
+  assert.ok(p.lines.some((l) => l.endsWith(' here')), 'without -F the path is as given');
+});
