@@ -114,6 +114,8 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
   return {
     file, source, maps, programs, events: events.events, probeCount: a.probeCount, unsafe: a.unsafe,
     params: a.params, probeNames: a.probeNames, analysis: a,
+    ...(a.strftimeFormats.length > 0 ? { strftimeFormats: a.strftimeFormats } : {}),
+    ...(a.cgroupPathFilters.length > 0 ? { cgroupPathFilters: a.cgroupPathFilters } : {}),
   };
 }
 

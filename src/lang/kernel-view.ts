@@ -18,6 +18,24 @@ export interface TracepointFieldInfo {
   dataLoc: boolean;
 }
 
+/** What /proc/kallsyms says about a name (kaddr()). */
+export type KernelAddressLookup =
+  | { found: true; address: bigint }
+  /** 'absent': kallsyms lists data symbols but not this one; 'functions-only': the kernel was
+   *  built without CONFIG_KALLSYMS_ALL, so kallsyms lists no variables at all; 'hidden':
+   *  addresses read as 0 (kernel.kptr_restrict, not root). */
+  | { found: false; reason: 'absent' | 'functions-only' | 'hidden' };
+
+/** A symbol of a user-space ELF file (uaddr()). */
+export interface UserSymbolInfo {
+  /** The file the binary name resolved to. */
+  path: string;
+  /** st_value: the symbol's virtual address in the file. */
+  address: bigint;
+  /** st_size in bytes (0 when unknown). */
+  size: number;
+}
+
 export interface KernelView {
   /** Tracepoints matching glob patterns (`*`, `?`), sorted, as [category, event]. */
   listTracepoints(categoryGlob: string, eventGlob: string): [string, string][];
@@ -36,6 +54,11 @@ export interface KernelView {
    * cannot be found or read. Absent: this view knows no user-space files.
    */
   usdtFiles?(target: string | null, pid?: number): UsdtFileInfo[];
+  /** Address of a kernel symbol (kaddr()); absent when the view cannot tell (tests). */
+  kernelAddress?(name: string): KernelAddressLookup;
+  /** A symbol defined in a user binary or library (uaddr()); `binary` as a uprobe names it.
+   *  Undefined when the symbol is not defined there; throws when the file cannot be found. */
+  userSymbol?(binary: string, name: string): UserSymbolInfo | undefined;
 }
 
 /** A lookup the view cannot answer (a missing file, a process that is gone), in plain words. */

@@ -117,6 +117,10 @@ export interface CompiledScript {
    * Always set by the compiler (optional only so hand-built scripts need not list it).
    */
   probeNames?: string[];
+  /** strftime() values carry an index into this list of formats (SymbolType 'timestamp'). */
+  strftimeFormats?: string[];
+  /** cgroup_path() values carry an index into this list of hierarchy filters ('*' when none). */
+  cgroupPathFilters?: string[];
 }
 
 /** An aggregation map's value, for the runtime's decoder. */

@@ -4,8 +4,10 @@
 // uses no BTF type never parses BTF.
 import { existsSync, readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import type { KernelView, TracepointFieldInfo, UsdtFileInfo } from '../lang/kernel-view.js';
+import type { KernelAddressLookup, KernelView, TracepointFieldInfo, UsdtFileInfo, UserSymbolInfo } from '../lang/kernel-view.js';
 import { usdtFiles } from './usdt.js';
+import { kernelAddresses } from '../kernel/kernel-address.js';
+import { ElfFile, isDefined, resolveBinary, resolveLibrary } from '../elf/index.js';
 import { listTracepoints, tracepointFormat, TracepointNotFoundError } from '../kernel/tracefs.js';
 import { nrPossibleCpus } from '../kernel/cpus.js';
 import { loadKernelBtf, BtfError, type Btf } from '../btf/index.js';
@@ -79,6 +81,31 @@ export class LiveKernelView implements KernelView {
     if (n !== undefined) return n;
     if (!this.syscalls) this.syscalls = readSyscallTable();
     return this.syscalls.get(name);
+  }
+
+  kernelAddress(name: string): KernelAddressLookup {
+    return kernelAddresses().lookup(name);
+  }
+
+  userSymbol(binary: string, name: string): UserSymbolInfo | undefined {
+    const path = resolveUserFile(binary);
+    const sym = ElfFile.open(path).findSymbols(name).find((x) => isDefined(x) && x.value !== 0);
+    return sym ? { path, address: BigInt(sym.value), size: sym.size } : undefined;
+  }
+}
+
+/** A uprobe's binary as written (`/bin/bash`, `bash`, `libc`) → the file. */
+function resolveUserFile(binary: string): string {
+  if (binary.includes('/')) return binary;
+  if (/^lib/.test(binary)) return resolveLibrary(binary);
+  try {
+    return resolveBinary(binary);
+  } catch (e) {
+    try {
+      return resolveLibrary(binary);
+    } catch {
+      throw e;
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { attachFentry, fentryTarget, type FentryTarget } from '../attach/fentry.
 import type { Link } from '../attach/link.js';
 import { attachUsdt } from './usdt.js';
 import type { ProgKind } from '../bpf/program.js';
-import { ElfFile, addressFileOffset, findFunction, resolveBinary, resolveLibrary } from '../elf/index.js';
+import { ElfFile, addressFileOffset, findFunction, resolveBinary, resolveLibrary, SymbolNotFoundError } from '../elf/index.js';
 import type { AttachDef } from '../lang/spec.js';
 
 export type ProbeTarget =
@@ -96,6 +96,33 @@ export function expandProbe(spec: string, pid?: number): ProbeTarget[] {
     }
     default:
       throw bad(`unknown probe type '${parts[0]}'`);
+  }
+}
+
+/** glibc 2.34 merged these libraries into libc; they remain as stubs without the functions. */
+const MERGED_INTO_LIBC = /\/lib(pthread|dl|rt|util|anl)\.so(\.\d+)*$/;
+
+/** The libc a missing function of libpthread & co. moved into. */
+export class MovedToLibcError extends SymbolNotFoundError {
+  constructor(symbol: string, file: string, readonly libc: string) {
+    super(symbol, file, []);
+    this.message = `no function named "${symbol}" in ${file}: glibc 2.34 moved it into libc (${libc}); probe uprobe:libc:${symbol} instead`;
+  }
+}
+
+function findFunctionOrSayWhere(elf: ElfFile, func: string, pid?: number): ReturnType<typeof findFunction> {
+  try {
+    return findFunction(elf, func);
+  } catch (e) {
+    if (!(e instanceof SymbolNotFoundError) || e.imported || !MERGED_INTO_LIBC.test(elf.path)) throw e;
+    let libc: string;
+    try {
+      libc = resolveLibrary('libc', pid);
+      findFunction(ElfFile.open(libc), func);
+    } catch {
+      throw e;
+    }
+    throw new MovedToLibcError(func, elf.path, libc);
   }
 }
 
@@ -200,7 +227,7 @@ export function targetOfAttachDef(d: Exclude<AttachDef, { kind: 'usdt' }>, pid?:
     case 'uprobe': case 'uretprobe': {
       const path = d.path.startsWith('/') ? d.path : resolveBinaryOrLib(d.path, pid);
       const elf = ElfFile.open(path);
-      const base = d.address !== undefined ? addressFileOffset(elf, Number(d.address)) : findFunction(elf, d.func).fileOffset;
+      const base = d.address !== undefined ? addressFileOffset(elf, Number(d.address)) : findFunctionOrSayWhere(elf, d.func, pid).fileOffset;
       return { kind: d.kind, path, func: d.func, offset: base + (d.offset ?? 0) };
     }
     case 'software': case 'hardware': return { kind: d.kind, event: d.event, period: d.period };

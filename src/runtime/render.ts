@@ -36,7 +36,10 @@ export interface RendererOptions {
 
 export function bpftraceRenderer(script: CompiledScript, maps: ReadonlyMap<string, BpfMap>, opts: RendererOptions = {}): BpftraceRenderer {
   const json = opts.format === 'json';
-  const r = opts.resolver ?? systemResolver({ ...(script.probeNames ? { probeNames: script.probeNames } : {}), stackMap: (v) => maps.get(`.stacks_${v.limit}`), ...(opts.watch ? { watch: opts.watch } : {}) });
+  const r = opts.resolver ?? systemResolver({
+    ...(script.probeNames ? { probeNames: script.probeNames } : {}), stackMap: (v) => maps.get(`.stacks_${v.limit}`), ...(opts.watch ? { watch: opts.watch } : {}),
+    ...(script.strftimeFormats ? { strftimeFormats: script.strftimeFormats } : {}), ...(script.cgroupPathFilters ? { cgroupPathFilters: script.cgroupPathFilters } : {}),
+  });
   const specs = new Map<string, FormatSpec>();
   const spec = (format: string, fn: string): FormatSpec => {
     let s = specs.get(format);

@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 import type { Resolver, StackValue } from '../output/index.js';
 import { UserSymbols, kernelSymbolText, userSymbolText } from '../symbols/index.js';
 import type { BpfMap } from '../bpf/map.js';
+import { formatTimestamp } from '../output/time.js';
+import { bootWallClockNs } from '../sys/clock.js';
+import { CgroupPaths } from './cgroup-path.js';
 
 export interface ResolverSources {
   /** Values of the `probe` builtin index this list (CompiledScript.probeNames). */
@@ -14,10 +17,15 @@ export interface ResolverSources {
   /** Processes known before any event: their memory maps are kept up to date while they live, so
    *  their stacks still resolve after they exit. `awaitExec` for a -c command not exec'd yet. */
   watch?: readonly { pid: number; awaitExec?: boolean }[];
+  /** strftime() formats and cgroup_path() filters by index (CompiledScript). */
+  strftimeFormats?: readonly string[];
+  cgroupPathFilters?: readonly string[];
 }
 
 export function systemResolver(src: ResolverSources = {}): Partial<Resolver> {
   let users: Map<bigint, string> | undefined;
+  let bootNs: bigint | undefined;
+  let cgroups: CgroupPaths | undefined;
   const user = new UserSymbols();
   for (const w of src.watch ?? []) user.watch(w.pid, w.awaitExec ? { awaitExec: true } : {});
   return {
@@ -38,6 +46,20 @@ export function systemResolver(src: ResolverSources = {}): Partial<Resolver> {
         out.push(a);
       }
       return out;
+    },
+    timestamp(v) {
+      // [u64 format index, u64 CLOCK_BOOTTIME ns]: wall clock = boot time + ns, as bpftrace does.
+      const fmt = src.strftimeFormats?.[Number(v.addr)];
+      if (fmt === undefined || v.bytes.length < 16) return '(?)';
+      const ns = new DataView(v.bytes.buffer, v.bytes.byteOffset, 16).getBigUint64(8, true);
+      bootNs ??= bootWallClockNs();
+      return formatTimestamp(fmt, bootNs + ns);
+    },
+    cgroupPath(v) {
+      // [u64 cgroup id, u64 filter index].
+      const filter = v.bytes.length >= 16 ? src.cgroupPathFilters?.[Number(new DataView(v.bytes.buffer, v.bytes.byteOffset, 16).getBigUint64(8, true))] : undefined;
+      cgroups ??= new CgroupPaths();
+      return cgroups.text(v.addr, filter ?? '*');
     },
     username(uid) {
       users ??= readUsers();

@@ -7,3 +7,4 @@ export * from './perf.js';
 export { mmap, Mapping, Prot, getPageSize } from './mmap.js';
 export { Poller } from './poll.js';
 export { mount } from './mount.js';
+export { clockNs, bootWallClockNs, CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME } from './clock.js';

@@ -27,6 +27,7 @@ interface Libc {
   mount: Fn;
   addrOf: Fn;
   getpagesize: Fn;
+  clockGettime: Fn;
 }
 
 let libc: Libc | undefined;
@@ -57,6 +58,7 @@ export function lib(): Libc {
     // memmove(p, p, 0) returns p: the cheapest way to learn the address of a buffer's memory.
     addrOf: f('uintptr_t memmove(void *dst, void *src, size_t n)'),
     getpagesize: f('int getpagesize()'),
+    clockGettime: f('int clock_gettime(int clk, void *ts)'),
   };
   return libc;
 }

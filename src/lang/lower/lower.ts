@@ -1287,6 +1287,11 @@ class UnitLowering {
         return this.ctxLoad(PT_REGS[(c.args[0] as Expr & { kind: 'String' }).value]!);
       case 'strerror':
         return this.int(c.args[0]!);
+      case 'kaddr': case 'uaddr': case 'cgroupid':
+        // Resolved at compile time (sema/system-calls.ts).
+        return this.constReg(BigInt.asIntN(64, this.unit.addresses.get(c) ?? 0n));
+      case 'strcontains':
+        return this.strContains(c);
     }
     throw new Error(`lowering: call ${c.name} has no integer value`);
   }
@@ -1441,6 +1446,25 @@ class UnitLowering {
     }
     if (e.kind === 'Call' && e.name === 'ntop') {
       this.ntopInto(e, dst);
+      return;
+    }
+    if (e.kind === 'Call' && (e.name === 'strftime' || e.name === 'cgroup_path')) {
+      // strftime: [u64 format index, u64 boot ns]; cgroup_path: [u64 cgroup id, u64 filter index].
+      const a = this.a;
+      const lit = (x: Expr | undefined, dflt: string) => (x && x.kind === 'String' ? x.value : dflt);
+      if (e.name === 'strftime') {
+        const v = this.int(e.args[1]!);
+        b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 8, value: BigInt(a.strftimeFormats.indexOf(lit(e.args[0], ''))) });
+        b.emit({ op: 'store', addr: dst.base, off: dst.off + 8, size: 8, value: v });
+      } else {
+        const v = this.int(e.args[0]!);
+        b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 8, value: v });
+        b.emit({ op: 'store', addr: dst.base, off: dst.off + 8, size: 8, value: BigInt(a.cgroupPathFilters.indexOf(lit(e.args[1], '*'))) });
+      }
+      return;
+    }
+    if (e.kind === 'Call' && e.name === 'path' && dt.kind === 'string') {
+      this.pathInto(e, dst, dsize);
       return;
     }
     if (e.kind === 'Call' && e.name === 'macaddr') {
@@ -1695,6 +1719,9 @@ class UnitLowering {
         this.join(c);
         return true;
       }
+      case 'debugf':
+        this.debugf(c);
+        return true;
       case 'exit':
         this.emitRecord(this.ctx.events.add({ kind: 'exit' }), EVENT_HEADER, () => {});
         b.terminate({ op: 'ret', value: 0n });
@@ -1824,6 +1851,101 @@ class UnitLowering {
       b.jmp(end);
       b.setBlock(end);
     });
+  }
+
+  /**
+   * debugf(fmt, a, b, c): bpf_trace_printk with the format (NUL-terminated) on the stack; integers
+   * are passed as 64-bit values, strings as the address of their bytes (the kernel reads them).
+   */
+  private debugf(c: Call): void {
+    const b = this.b;
+    const fmt = c.args[0] as Expr & { kind: 'String' };
+    const args: Value[] = c.args.slice(1).map((x) => {
+      const t = this.type(x);
+      if (isScalar(t)) return { reg: this.int(x) };
+      return this.addr(this.mem(x));
+    });
+    const size = fmt.bytes.length + 1;
+    const obj = b.obj(size, 8, 'debugf() format');
+    this.storeBytes({ base: { obj }, off: 0 }, fmt.bytes, size);
+    b.emit({ op: 'call', helper: Helper.trace_printk, args: [{ obj, off: 0 }, { imm: BigInt(size) }, ...args] });
+  }
+
+  /** path(p [, n]): bpf_d_path into a zeroed string buffer (fentry/fexit programs only). */
+  private pathInto(c: Call, dst: Mem, size: number): void {
+    const x = c.args[0]!;
+    const t = this.type(x);
+    // A struct path value (args.file->f_path) is passed by its address; a pointer as it is.
+    const p: Value = t.kind === 'record' && this.inMemory(x)
+      ? this.addr((({ reg, off }) => ({ base: { reg }, off }))(this.where(x)))
+      : { reg: this.int(x) };
+    this.zero(dst, size);
+    this.b.emit({ op: 'call', helper: Helper.d_path, args: [p, this.addr(dst), { imm: BigInt(size) }] });
+  }
+
+  /**
+   * strcontains(h, n): 1 when the string n occurs in h. Unrolled: for each start i in h, compare
+   * n's bytes (a literal needle's bytes are constants); the end of h (a NUL, or its size) stops the
+   * search, the end of n (a NUL, or its size) is a match.
+   */
+  private strContains(c: Call): VReg {
+    const b = this.b;
+    const hay = c.args[0]!;
+    const ndl = c.args[1]!;
+    const hsize = sizeOf(this.type(hay));
+    const lit = this.constString(ndl);
+    const nsize = lit ? lit.length : sizeOf(this.type(ndl));
+    const h = this.mem(hay);
+    const n = lit ? undefined : this.mem(ndl);
+    const r = b.reg();
+    const found = b.newBlock();
+    const notFound = b.newBlock();
+    const done = b.newBlock();
+    for (let i = 0; i < Math.max(hsize, 1); i++) {
+      const next = b.newBlock();
+      for (let j = 0; j < nsize; j++) {
+        let nc: VReg | bigint;
+        if (lit) nc = BigInt(lit[j]!);
+        else {
+          const v = b.reg();
+          b.emit({ op: 'load', dst: v, addr: n!.base, off: n!.off + j, size: 1 });
+          const more = b.newBlock();
+          b.terminate({ op: 'br', cmp: 'eq', a: v, b: 0n, then: found.id, else: more.id });
+          b.setBlock(more);
+          nc = v;
+        }
+        if (i + j >= hsize) {
+          b.jmp(notFound);
+          break;
+        }
+        const hc = b.reg();
+        b.emit({ op: 'load', dst: hc, addr: h.base, off: h.off + i + j, size: 1 });
+        const same = b.newBlock();
+        b.terminate({ op: 'br', cmp: 'ne', a: hc, b: nc, then: next.id, else: same.id });
+        b.setBlock(same);
+      }
+      if (!b.isTerminated()) b.jmp(found);
+      b.setBlock(next);
+      if (i >= hsize) {
+        b.jmp(notFound);
+        break;
+      }
+      // The haystack ended here: no later start can match.
+      const hc = b.reg();
+      b.emit({ op: 'load', dst: hc, addr: h.base, off: h.off + i, size: 1 });
+      const cont = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'eq', a: hc, b: 0n, then: notFound.id, else: cont.id });
+      b.setBlock(cont);
+    }
+    if (!b.isTerminated()) b.jmp(notFound);
+    b.setBlock(found);
+    b.emit({ op: 'const', dst: r, value: 1n });
+    b.jmp(done);
+    b.setBlock(notFound);
+    b.emit({ op: 'const', dst: r, value: 0n });
+    b.jmp(done);
+    b.setBlock(done);
+    return r;
   }
 
   private emitRecord(id: number, size: number, body: (rec: Mem) => void): void {

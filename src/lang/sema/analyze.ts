@@ -25,8 +25,9 @@ import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
 import { parseFormat, checkArgs, FormatError } from '../../output/printf.js';
 import { expandAttachPoint, ProbeError, type ProbeInstance } from './probes.js';
 import { planUnits, type UnitPlan } from './units.js';
-import { builtinsUsed } from './walk.js';
+import { builtinsUsed, forEachExpr } from './walk.js';
 import { usdtArgProblem } from '../usdt.js';
+import { SYSTEM_CALLS, typeSystemCall, type CallContext } from './system-calls.js';
 
 export interface SemaOptions {
   file?: string;
@@ -75,6 +76,8 @@ export interface Unit {
    * object's value; 'value': `s.f` where `s` itself is such a field, `*p` or `p[i]`).
    */
   fieldLocs: Map<FieldAccess, FieldLoc>;
+  /** Values fixed at compile time: kaddr()/uaddr() addresses, cgroupid() ids (sema/system-calls.ts). */
+  addresses: Map<Call, bigint>;
 }
 
 export interface FieldLoc extends FieldHit {
@@ -95,6 +98,9 @@ export interface Analysis {
   uses: Set<'elapsed' | 'cpid'>;
   /** Frame limits of the kstack/ustack used: one '.stacks_<limit>' stack_trace map each. */
   stackLimits: Set<number>;
+  /** strftime() formats and cgroup_path() filters; values carry their index here. */
+  strftimeFormats: string[];
+  cgroupPathFilters: string[];
   params: string[];
   /** Compile-time value of an integer expression (literals, $N, #define, enum, folded operators). */
   constInt(e: Expr): bigint | undefined;
@@ -143,6 +149,8 @@ class Analyzer {
   private readonly typedefs = new Map<string, SType>();
   private btfTypes: BtfTypes | null | undefined;
   private readonly headerDefines = new Map<string, bigint>();
+  private readonly strftimeFormats: string[] = [];
+  private readonly cgroupPathFilters: string[] = [];
   // Per-unit state while typing.
   private unit!: Unit;
   private loopDepth = 0;
@@ -175,7 +183,7 @@ class Analyzer {
       program: this.program, source: this.source, units: this.units, maps: this.maps,
       probeNames: this.probeNames, probeCount: this.probeCount, unsafe: this.unsafeUsed,
       strlen: this.strlen, uses: this.uses, params: this.params, constInt: (e) => this.constInt(e),
-      stackLimits: this.stackLimits,
+      stackLimits: this.stackLimits, strftimeFormats: this.strftimeFormats, cgroupPathFilters: this.cgroupPathFilters,
     };
   }
 
@@ -323,11 +331,16 @@ class Analyzer {
         return id;
       });
       const used = builtinsUsed(probe);
-      for (const plan of planUnits(instances, used, kernel)) {
+      // uaddr() is an address in the probed binary: one program per attach point, as for `probe`.
+      const split = new Set(used);
+      forEachExpr(probe, (e) => {
+        if (e.kind === 'Call' && e.name === 'uaddr') split.add('probe');
+      });
+      for (const plan of planUnits(instances, split, kernel)) {
         const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.provider === 'usdt' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
         const unit: Unit = {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
-          fieldLocs: new Map(),
+          fieldLocs: new Map(), addresses: new Map(),
           probeIds: plan.instances.map((i) => ids[instances.indexOf(i)]!),
         };
         if (plan.fields && plan.instances[0]?.tracepoint) {
@@ -352,6 +365,7 @@ class Analyzer {
       u.vars.clear();
       u.strings.clear();
       u.fieldLocs.clear();
+      u.addresses.clear();
       this.loopDepth = 0;
       this.inStr = false;
       if (u.probe.predicate) {
@@ -1363,6 +1377,7 @@ class Analyzer {
       this.error(`${name}() should be directly assigned to a map`, c.span);
       return VOID;
     }
+    if (SYSTEM_CALLS.has(name)) return typeSystemCall(this.callContext(), c);
     switch (name) {
       case 'printf': case 'system': case 'cat': {
         if (name === 'system') this.unsafeUsed = true;
@@ -1686,6 +1701,25 @@ class Analyzer {
     this.args(c);
     this.error(`Unknown function: ${name}`, c.nameSpan);
     return VOID;
+  }
+
+  private callContext(): CallContext {
+    const tableIndex = (table: string[], v: string): number => {
+      const i = table.indexOf(v);
+      return i >= 0 ? i : table.push(v) - 1;
+    };
+    return {
+      final: this.final, kernel: this.opts.kernel, strlen: this.strlen,
+      instances: this.unit.plan.instances, providerWord: this.providerWord(),
+      expr: (e) => this.expr(e),
+      error: (m, span, hint) => this.error(m, span, hint),
+      nargs: (c, min, max) => this.nargs(c, min, max),
+      constInt: (e) => this.constInt(e),
+      btf: () => this.opts.kernel.btf(),
+      addresses: this.unit.addresses,
+      strftimeFormat: (f) => tableIndex(this.strftimeFormats, f),
+      cgroupPathFilter: (f) => tableIndex(this.cgroupPathFilters, f),
+    };
   }
 
   /** The bytes a positional parameter stands for inside str(): `str($1)`, `str($1 + 2)`. */

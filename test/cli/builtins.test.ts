@@ -1,0 +1,149 @@
+// Builtins that reach outside the program, run through bin/sonde with exact output: kaddr (and
+// loads.bt's avenrun, which this kernel does not expose), uaddr, strftime, cgroupid/cgroup_path,
+// strcontains, path() on the wrong probe kind, threadsnoop.bt's libpthread probe. Where bpftrace
+// 0.17 is installed the same script's output is compared with it too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { needsRoot } from '../support/root.js';
+import { buildFixture } from '../fixtures/build.js';
+import { cgroupRoots } from '../../src/runtime/cgroup-path.js';
+
+const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
+
+function sonde(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
+  return spawnSync(SONDE, args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20, ...opts });
+}
+
+const BPFTRACE = ['/usr/bin/bpftrace', '/usr/sbin/bpftrace'].find((p) => existsSync(p));
+
+/** bpftrace's stdout for the same script, or undefined when bpftrace is not installed. */
+function bpftrace(args: string[]): string | undefined {
+  if (!BPFTRACE) return undefined;
+  const r = spawnSync(BPFTRACE, args, { encoding: 'utf8', timeout: 60_000 });
+  return r.stdout;
+}
+
+function kallsymsAddress(name: string): bigint | undefined {
+  const m = new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(readFileSync('/proc/kallsyms', 'utf8'));
+  return m ? BigInt(`0x${m[1]}`) : undefined;
+}
+
+const LOADS = '/usr/sbin/loads.bt';
+const THREADSNOOP = '/usr/sbin/threadsnoop.bt';
+
+test('kaddr(): the kallsyms address, printed as bpftrace prints a uint64 (value, key, print, %lx)', needsRoot, () => {
+  const addr = kallsymsAddress('vfs_read')!;
+  const prog = 'BEGIN { printf("%lx\\n", kaddr("vfs_read")); @v = kaddr("vfs_read"); @k[kaddr("vfs_read")] = 1; print(kaddr("vfs_read")); exit(); }';
+  const r = sonde(['-e', prog]);
+  assert.equal(r.status, 0, r.stderr);
+  const expected = `Attaching 1 probe...\n${addr.toString(16)}\n${addr}\n\n\n@k[${BigInt.asIntN(64, addr)}]: 1\n@v: ${addr}\n`;
+  assert.equal(r.stdout, expected);
+  const b = bpftrace(['-e', prog]);
+  if (b !== undefined) assert.equal(r.stdout, b);
+});
+
+test('loads.bt: kaddr("avenrun") is an error naming kallsyms (no CONFIG_KALLSYMS_ALL) and BTF, with the line and a caret', needsRoot, (t) => {
+  if (!existsSync(LOADS)) return t.skip('bpftrace\'s loads.bt is not installed');
+  if (kallsymsAddress('avenrun') !== undefined) return t.skip('this kernel lists avenrun in kallsyms (CONFIG_KALLSYMS_ALL)');
+  const r = sonde([LOADS]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, [
+    `${LOADS}:31:13: error: kaddr("avenrun"): this kernel exposes avenrun neither in /proc/kallsyms (the kernel is built without CONFIG_KALLSYMS_ALL: it lists functions only) nor in BTF`,
+    '\t$avenrun = kaddr("avenrun");',
+    '\t           ^~~~~~~~~~~~~~~~',
+    'hint: kaddr() of a kernel variable needs a kernel built with CONFIG_KALLSYMS_ALL=y',
+    '',
+  ].join('\n'));
+});
+
+test('uaddr(): a variable of the probed (non-PIE) binary, read through the pointer it gives', needsRoot, async () => {
+  const bin = await buildFixture('uprobe_target-nopie');
+  // sonde_target_counter (a volatile long) counts sonde_target_add calls: 5 when the loop returns.
+  const r = sonde(['-e', `uretprobe:${bin}:sonde_target_loop { printf("%d %d\\n", *uaddr("sonde_target_counter"), sizeof(*uaddr("sonde_target_counter"))); }`, '-c', `${bin} 5`]);
+  assert.equal(r.status, 0, r.stderr);
+  // The command's own output interleaves with sonde's: compare the lines as a set.
+  assert.deepEqual(r.stdout.split('\n').sort(), ['', '', '', 'Attaching 1 probe...', '5 8', `loop=15 chain=${[0, 1, 2, 3, 4].map((i) => (2 * i + 1) * 3 + 1).reduce((a, b) => a + b)} twins=300`].sort());
+  const bad = sonde(['-e', `uprobe:${bin}:sonde_target_loop { @ = *uaddr("no_such_symbol"); }`]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, new RegExp(`^stdin:1:\\d+: error: Could not resolve symbol: ${bin}:no_such_symbol\n`));
+  const begin = sonde(['-e', 'BEGIN { @ = uaddr("main"); }']);
+  assert.equal(begin.status, 1);
+  assert.match(begin.stderr, /^stdin:1:13: error: uaddr can not be used with "BEGIN" probes\n/);
+});
+
+test('strftime(): wall-clock time of a boot-clock timestamp, in printf, print(), map values and keys; %f', needsRoot, () => {
+  const before = Date.now();
+  const r = sonde(['-e', 'BEGIN { printf("%s\\n", strftime("%Y-%m-%d %H:%M:%S.%f", nsecs)); print(strftime("%s", nsecs)); @v = strftime("%H:%M:%S", nsecs); @k[strftime("[%Y]", nsecs)] = 1; printf("%s\\n", strftime("%s", 0)); exit(); }'], { env: { ...process.env, TZ: 'UTC' } });
+  const after = Date.now();
+  assert.equal(r.status, 0, r.stderr);
+  const m = /^Attaching 1 probe\.\.\.\n(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{6})\n(\d+)\n(\d+)\n\n\n@k\[\[(\d{4})\]\]: 1\n@v: (\d\d):(\d\d):(\d\d)\n$/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const printed = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + Number(m[7]) / 1000;
+  assert.ok(printed >= before - 1000 && printed <= after + 1000, `${printed} not in [${before}, ${after}]`);
+  assert.ok(Math.abs(Number(m[8]) * 1000 - printed) <= 1000);
+  // strftime("%s", 0): the boot time, which /proc/stat gives in whole seconds.
+  const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
+  assert.ok(Math.abs(Number(m[9]) - btime) <= 1, `${m[9]} vs btime ${btime}`);
+  assert.equal(m[10], m[1]);
+});
+
+test('cgroupid() and cgroup_path(): a child moved into a new cgroup2 directory is matched and named', needsRoot, (t) => {
+  const v2 = cgroupRoots().find((x) => x.name === 'unified');
+  if (!v2) return t.skip('no cgroup2 mount');
+  const name = `sonde-test-${process.pid}`;
+  const dir = `${v2.mountpoint}/${name}`;
+  mkdirSync(dir);
+  try {
+    const prog = `tracepoint:syscalls:sys_enter_openat /cgroup == cgroupid("${dir}")/ { printf("%s %s\\n", cgroup_path(cgroup, "unified"), str(args->filename)); @[cgroup_path(cgroup, "uni*")] = count(); }`;
+    // The command moves itself into the cgroup, then opens one file there.
+    const r = sonde(['-e', prog, '-c', `sh -c 'echo $$ > ${dir}/cgroup.procs && exec cat /etc/hostname'`]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.equal(lines[0], 'Attaching 1 probe...');
+    assert.ok(lines.includes(`unified:/${name} /etc/hostname`), r.stdout);
+    assert.match(r.stdout, new RegExp(`\n\n\n@\\[unified:/${name}\\]: \\d+\n$`));
+    const id = sonde(['-e', `BEGIN { printf("%d\\n", cgroupid("${dir}")); exit(); }`]);
+    assert.equal(id.stdout, `Attaching 1 probe...\n${statSync(dir, { bigint: true }).ino}\n\n\n`);
+  } finally {
+    rmdirSync(dir);
+  }
+  const missing = sonde(['-e', 'BEGIN { @ = cgroupid("/sys/fs/cgroup/no-such-group"); }']);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^stdin:1:13: error: cgroupid\("\/sys\/fs\/cgroup\/no-such-group"\): \/sys\/fs\/cgroup\/no-such-group does not exist\n/);
+});
+
+test('cgroup_path() of the root and of an unknown id: the same text as bpftrace', needsRoot, () => {
+  const prog = 'BEGIN { printf("[%s]\\n", cgroup_path(1)); printf("[%s]\\n", cgroup_path(1, "mem*")); printf("[%s]\\n", cgroup_path(123456789)); @ = cgroup_path(1, "unified"); exit(); }';
+  const r = sonde(['-e', prog]);
+  assert.equal(r.status, 0, r.stderr);
+  const roots = cgroupRoots();
+  const names = roots.map((x) => x.name).sort((a, b) => (a === 'unified' ? -1 : b === 'unified' ? 1 : a < b ? -1 : 1));
+  const mem = names.filter((n) => n.startsWith('mem'));
+  assert.equal(r.stdout, `Attaching 1 probe...\n[${names.map((n) => `${n}:/`).join(',')}]\n[${mem.map((n) => `${n}:/`).join(',')}]\n[]\n\n\n@: ${names.includes('unified') ? 'unified:/' : ''}\n`);
+  const b = bpftrace(['-e', prog.replace(' @ = cgroup_path(1, "unified");', '')]);
+  if (b !== undefined) assert.equal(sonde(['-e', prog.replace(' @ = cgroup_path(1, "unified");', '')]).stdout, b);
+});
+
+test('path(): bpf_d_path exists only for fentry/fexit: a compile error on a tracepoint', () => {
+  const r = sonde(['-e', 'tracepoint:syscalls:sys_enter_openat { printf("%s\\n", path(args->filename)); }']);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.split('\n').slice(0, 3).join('\n'), [
+    'stdin:1:55: error: path() needs fentry/kfunc probes; this probe is a tracepoint',
+    'tracepoint:syscalls:sys_enter_openat { printf("%s\\n", path(args->filename)); }',
+    '                                                      ^~~~~~~~~~~~~~~~~~~~',
+  ].join('\n'));
+});
+
+test('threadsnoop.bt: libpthread has no pthread_create since glibc 2.34; the error names the file, the symbol and libc', needsRoot, (t) => {
+  if (!existsSync(THREADSNOOP)) return t.skip('bpftrace\'s threadsnoop.bt is not installed');
+  const r = sonde([THREADSNOOP]);
+  const lib = /in (\S*libpthread\.so\.0)/.exec(r.stderr)?.[1];
+  if (r.status === 0 || !lib) return t.skip(`this libpthread still defines pthread_create: ${r.stderr}`);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`^${THREADSNOOP}: error: cannot attach uprobe:libpthread:pthread_create: no function named "pthread_create" in ${lib.replace(/\./g, '\\.')}: glibc 2\\.34 moved it into libc \\(\\S+libc\\.so\\.6\\); probe uprobe:libc:pthread_create instead\n`));
+});

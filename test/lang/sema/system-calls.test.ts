@@ -1,0 +1,151 @@
+// Typing and compile-time errors of kaddr, uaddr, cgroupid, cgroup_path, strftime, strcontains,
+// path and debugf (src/lang/sema/system-calls.ts), with a fixture kernel: no root needed.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { compile } from '../../../src/lang/compile.js';
+import { LangError } from '../../../src/lang/diagnostic.js';
+import type { KernelAddressLookup, KernelView } from '../../../src/lang/kernel-view.js';
+import { typeName } from '../../../src/lang/types.js';
+import { KernelAddresses } from '../../../src/kernel/kernel-address.js';
+import { disassemble } from '../../../src/asm/disasm.js';
+import { fixtureKernel } from './fixture.js';
+
+const KALLSYMS_FUNCTIONS_ONLY = [
+  'ffffffff81000000 T _stext',
+  'ffffffff816bab70 T vfs_read',
+  'ffffffff816bac00 t vfs_readv\t[some_module]',
+  'ffffffff82400000 D __start_rodata',
+  '',
+].join('\n');
+
+function kernel(kallsyms = KALLSYMS_FUNCTIONS_ONLY, user: Record<string, { address: bigint; size: number }> = {}): KernelView {
+  const k = KernelAddresses.parse(kallsyms);
+  return {
+    ...fixtureKernel(),
+    kernelAddress: (name: string): KernelAddressLookup => k.lookup(name),
+    userSymbol: (binary: string, name: string) => {
+      const s = user[name];
+      return s ? { path: binary, ...s } : undefined;
+    },
+  };
+}
+
+function error(src: string, k = kernel()): string {
+  try {
+    compile(src, { kernel: k, file: 'test.bt' });
+  } catch (e) {
+    if (e instanceof LangError) return e.format();
+    throw e;
+  }
+  assert.fail('expected an error');
+}
+
+describe('kaddr()', () => {
+  it('reads every symbol type from kallsyms and finds module symbols after vmlinux ones', () => {
+    const k = KernelAddresses.parse(KALLSYMS_FUNCTIONS_ONLY);
+    assert.deepEqual(k.lookup('vfs_read'), { found: true, address: 0xffffffff816bab70n });
+    assert.deepEqual(k.lookup('vfs_readv'), { found: true, address: 0xffffffff816bac00n });
+    assert.deepEqual(k.lookup('read'), { found: false, reason: 'functions-only' });
+    assert.deepEqual(k.lookup('__start_rodata'), { found: true, address: 0xffffffff82400000n });
+    const all = KernelAddresses.parse(Array.from({ length: 1200 }, (_, i) => `ffffffff8300${i.toString(16).padStart(4, '0')} d var${i}`).join('\n') + '\n');
+    assert.deepEqual(all.lookup('var7'), { found: true, address: 0xffffffff83000007n });
+    assert.deepEqual(all.lookup('avenrun'), { found: false, reason: 'absent' });
+    assert.deepEqual(KernelAddresses.parse('0000000000000000 T a\n0000000000000000 T b\n').lookup('a'), { found: false, reason: 'hidden' });
+  });
+
+  it('is a compile-time constant in the program', () => {
+    const c = compile('BEGIN { @ = kaddr("vfs_read"); }', { kernel: kernel(), file: 'test.bt' });
+    // 0xffffffff816bab70 is a sign-extended 32-bit immediate.
+    assert.match(disassemble(c.programs[0]!.insns), /r\d = -2123650192\n/);
+  });
+
+  it('errors: not a literal; a variable missing from a functions-only kallsyms; absent; hidden', () => {
+    assert.match(error('BEGIN { $x = kaddr(1); }'), /^test\.bt:1:14: error: kaddr\(\) expects a string literal \(integer provided\)/);
+    assert.equal(error('BEGIN { $a = kaddr("avenrun"); }'), [
+      'test.bt:1:14: error: kaddr("avenrun"): this kernel does not expose avenrun: not in /proc/kallsyms (the kernel is built without CONFIG_KALLSYMS_ALL: it lists functions only), and the kernel has no BTF',
+      'BEGIN { $a = kaddr("avenrun"); }',
+      '             ^~~~~~~~~~~~~~~~',
+      'hint: kaddr() of a kernel variable needs a kernel built with CONFIG_KALLSYMS_ALL=y',
+    ].join('\n'));
+    const all = Array.from({ length: 1200 }, (_, i) => `ffffffff8300${i.toString(16).padStart(4, '0')} d var${i}`).join('\n') + '\n';
+    assert.match(error('BEGIN { $a = kaddr("avenrun"); }', kernel(all)), /error: kaddr\("avenrun"\): no kernel symbol named avenrun in \/proc\/kallsyms\n/);
+    assert.match(error('BEGIN { $a = kaddr("x"); }', kernel('0000000000000000 T x\n')), /kernel addresses are hidden in \/proc\/kallsyms \(kernel\.kptr_restrict\)/);
+  });
+});
+
+describe('uaddr()', () => {
+  it('a user pointer to an integer of the symbol\'s size, resolved per probed binary', () => {
+    const k = kernel(undefined, { counter: { address: 0x404028n, size: 4 }, table: { address: 0x405000n, size: 100 } });
+    const c = compile('uprobe:/bin/x:f { @a = *uaddr("counter"); @b = uaddr("table"); }', { kernel: k, file: 'test.bt' });
+    assert.deepEqual(c.maps.filter((m) => m.user).map((m) => `${m.name} ${typeName(m.value)}`), ['@a int64', '@b int64 *']);
+    const text = disassemble(c.programs[0]!.insns);
+    assert.match(text, / = 4210728\n/);
+    assert.match(text, / = 4214784\n/);
+  });
+
+  it('errors: outside u(ret)probes/usdt; a symbol the binary does not define', () => {
+    assert.match(error('BEGIN { @ = uaddr("main"); }'), /^test\.bt:1:13: error: uaddr can not be used with "BEGIN" probes\n/);
+    assert.match(error('tracepoint:syscalls:sys_enter_read { @ = uaddr("main"); }'), /uaddr can not be used with "tracepoint" probes/);
+    assert.match(error('uprobe:/bin/x:f { @ = uaddr("nosuch"); }'), /^test\.bt:1:23: error: Could not resolve symbol: \/bin\/x:nosuch\n/);
+  });
+});
+
+describe('cgroupid(), cgroup_path(), strftime(), strcontains()', () => {
+  it('cgroupid() is the directory\'s inode number, at compile time', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sonde-cg-'));
+    try {
+      const ino = statSync(dir, { bigint: true }).ino;
+      const c = compile(`BEGIN { @ = cgroupid("${dir}"); }`, { kernel: kernel(), file: 'test.bt' });
+      assert.ok(disassemble(c.programs[0]!.insns).includes(`= ${ino}\n`));
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+    assert.match(error('BEGIN { @ = cgroupid("/no/such/dir"); }'), /error: cgroupid\("\/no\/such\/dir"\): \/no\/such\/dir does not exist/);
+    assert.match(error('BEGIN { @ = cgroupid(1); }'), /cgroupid\(\) expects a string literal \(integer provided\)/);
+  });
+
+  it('strftime and cgroup_path values carry a table index; the script lists the formats and filters', () => {
+    const c = compile('BEGIN { @a = strftime("%H", nsecs); @b = strftime("%M", 0); @c = strftime("%H", 1); @d = cgroup_path(cgroup); @e = cgroup_path(1, "unified"); }', { kernel: kernel() });
+    assert.deepEqual(c.strftimeFormats, ['%H', '%M']);
+    assert.deepEqual(c.cgroupPathFilters, ['*', 'unified']);
+    assert.deepEqual(c.maps.filter((m) => m.user).map((m) => `${m.name} ${typeName(m.value)} ${m.valueSize}`), [
+      '@a timestamp 16', '@b timestamp 16', '@c timestamp 16', '@d cgroup_path 16', '@e cgroup_path 16',
+    ]);
+    assert.match(error('BEGIN { @ = strftime(1, 2); }'), /strftime\(\) expects a string literal \(integer provided\)/);
+    assert.match(error('BEGIN { @ = strftime("%H", "x"); }'), /strftime\(\) only supports integer arguments \(string provided\)/);
+    assert.match(error('BEGIN { @ = strftime("%H"); }'), /strftime\(\) requires 2 arguments \(1 provided\)/);
+    assert.match(error('BEGIN { @ = cgroup_path("x"); }'), /cgroup_path\(\) only supports integer arguments \(string provided\)/);
+    assert.match(error('BEGIN { @ = cgroup_path(1, 2); }'), /cgroup_path\(\) expects a string literal \(integer provided\)/);
+  });
+
+  it('strcontains() is an integer; its arguments must be strings', () => {
+    const c = compile('BEGIN { @ = strcontains("hello", "ll"); }', { kernel: kernel() });
+    assert.equal(typeName(c.maps.find((m) => m.name === '@')!.value), 'uint64');
+    assert.match(error('BEGIN { @ = strcontains("a", 1); }'), /strcontains\(\) only supports string arguments \(integer provided\)/);
+  });
+});
+
+describe('path() and debugf()', () => {
+  it('path() only where bpf_d_path is allowed', () => {
+    assert.equal(error('tracepoint:syscalls:sys_enter_openat { @ = path(args->filename); }').split('\n')[0],
+      'test.bt:1:44: error: path() needs fentry/kfunc probes; this probe is a tracepoint');
+    assert.match(error('BEGIN { @ = path(0); }'), /path\(\) needs fentry\/kfunc probes; this probe is a BEGIN probe/);
+    assert.match(error('interval:s:1 { @ = path(0); }'), /this probe is an interval/);
+  });
+
+  it('debugf(): at most 3 arguments, %d %u %x %p %s only, types as the conversion says', () => {
+    const c = compile('BEGIN { debugf("%d %s %lx\\n", 1, "abc", 2); }', { kernel: kernel() });
+    assert.match(disassemble(c.programs[0]!.insns), /call bpf_trace_printk#6\n/);
+    assert.equal(c.events.length, 0);
+    assert.match(error('BEGIN { debugf("%d %d %d %d", 1, 2, 3, 4); }'), /error: cannot use more than 3 conversion specifiers/);
+    assert.match(error('BEGIN { debugf("%c", 1); }'), /Invalid format specifier for `debugf`: c/);
+    assert.match(error('BEGIN { debugf("%s", 1); }'), /Type does not match format specifier: s/);
+    assert.match(error('BEGIN { debugf("%d", "a"); }'), /Type does not match format specifier: d/);
+    assert.match(error('BEGIN { debugf(1); }'), /debugf\(\) expects a string literal \(integer provided\)/);
+    assert.match(error('BEGIN { debugf("%d"); }'), /debugf: Not enough arguments for format string/);
+  });
+});
