@@ -28,6 +28,7 @@ OPTIONS:
     --flight-recorder[=PAGES]
                    keep printf/print/time output in overwritable per-CPU rings (PAGES
                    pages each, default 64) and print the most recent on SIGUSR1 and at exit
+    --trace-pipe   copy the kernel's trace_pipe (debugf() output) to the output while running
     --info         what this kernel supports for tracing
     -h, --help     this help
     -V, --version  sonde's version

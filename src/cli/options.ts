@@ -27,6 +27,8 @@ export interface CliOptions {
   helperChecks: number;
   /** --flight-recorder[=PAGES]: keep output in overwritable per-CPU rings, print it on SIGUSR1 and at the end. */
   recorder?: { pages?: number };
+  /** --trace-pipe: copy tracefs trace_pipe lines (debugf()) to the output while running. */
+  tracePipe: boolean;
 }
 
 export class UsageError extends Error {
@@ -40,7 +42,7 @@ const FLAGS = new Set(['d', 'h', 'l', 'v', 'q', 'V', 'k', 'b']);
 export function parseCli(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
     params: [], list: false, debug: 0, verbose: false, quiet: false, unsafe: false, format: 'text',
-    help: false, version: false, info: false, json: false, noWarnings: false, helperChecks: 0,
+    help: false, version: false, info: false, json: false, noWarnings: false, helperChecks: 0, tracePipe: false,
   };
   const positional: string[] = [];
   const value = (name: string, v: string | undefined): string => {
@@ -71,6 +73,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
           o.recorder = pages === undefined ? {} : { pages };
           break;
         }
+        case 'trace-pipe': o.tracePipe = true; break;
         case 'include': next(); throw new UsageError('--include is not supported yet');
         case 'usdt-file-activation': break;
         case 'emit-elf': case 'emit-llvm': next(); throw new UsageError(`--${name} has no meaning for sonde (no LLVM, no ELF objects)`);

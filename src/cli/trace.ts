@@ -13,6 +13,7 @@ import { runScript } from '../runtime/script.js';
 import { PausedCommand } from '../runtime/child.js';
 import { FdTextOut } from '../runtime/text-out.js';
 import { attachDefName } from '../runtime/probes.js';
+import { TracePipeReader } from '../runtime/trace-pipe.js';
 import type { CliOptions } from './options.js';
 
 /** A named but missing script that looks like a word was most likely meant as a subcommand. */
@@ -96,6 +97,7 @@ export async function trace(o: CliOptions): Promise<number> {
   const stdout = new FdTextOut(1, mode, false, gone);
   const out = o.output !== undefined ? FdTextOut.toFile(o.output, mode, gone) : stdout;
   const command = o.command !== undefined ? await PausedCommand.start(o.command) : undefined;
+  const pipe = o.tracePipe ? new TracePipeReader((t) => out.write(t)) : undefined;
   try {
     return await runScript(compiled, {
       out, stdout, verbose: o.verbose, quiet: o.quiet, unsafe: o.unsafe, format: o.format, printMapsOnSigusr1: true,
@@ -104,6 +106,7 @@ export async function trace(o: CliOptions): Promise<number> {
       ...(o.recorder?.pages !== undefined ? { recorderPages: o.recorder.pages } : {}),
     });
   } finally {
+    pipe?.close();
     stdout.flush();
     if (out !== stdout) out.close();
   }

@@ -15,7 +15,7 @@ import { LangError } from './diagnostic.js';
 import { formatIr, type IrProgram } from './ir.js';
 import type { KernelView } from './kernel-view.js';
 import { EventTable } from './lower/events.js';
-import { lowerUnit } from './lower/lower.js';
+import { lowerUnit, SCRATCH_MAP, type LowerContext } from './lower/lower.js';
 import { internalMaps, kernelMapNames, layoutMap, type MapLayout } from './lower/maps.js';
 import { parse } from './parser.js';
 import { analyze, type Analysis, type Unit } from './sema/analyze.js';
@@ -80,7 +80,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
   const layouts = new Map<string, MapLayout>();
   for (const m of a.maps.values()) layouts.set(m.name, layoutMap(m, names.get(m.name)!));
   const events = new EventTable();
-  const ctx = { analysis: a, layouts, events, ...(opts.recorder ? { recorder: { maxRecord: 0 } } : {}) };
+  const ctx: LowerContext = { analysis: a, layouts, events, ...(opts.recorder ? { recorder: { maxRecord: 0 } } : {}) };
 
   const progNames = new Set<string>();
   const programs: CompiledIr['programs'] = [];
@@ -111,6 +111,13 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
   }
   const maps: MapDef[] = [...layouts.values()].map((l) => l.def);
   maps.push(...internalMaps(a.uses, events.events.length > 0, a.stackLimits, ctx.recorder?.maxRecord ?? 0));
+  if (ctx.scratch && ctx.scratch.size > 0) {
+    // Large objects (long strings) live in this CPU's slot of one per-CPU array entry (lower.ts).
+    maps.push({
+      name: SCRATCH_MAP, kernelName: SCRATCH_MAP, kind: 'percpu_array', keySize: 4, valueSize: ctx.scratch.size, maxEntries: 1,
+      key: { kind: 'void' }, value: { kind: 'array', of: { kind: 'int', size: 1, signed: false }, length: ctx.scratch.size }, user: false,
+    });
+  }
   return {
     file, source, maps, programs, events: events.events, probeCount: a.probeCount, unsafe: a.unsafe,
     params: a.params, probeNames: a.probeNames, analysis: a,

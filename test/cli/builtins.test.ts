@@ -147,3 +147,29 @@ test('threadsnoop.bt: libpthread has no pthread_create since glibc 2.34; the err
   assert.equal(r.status, 1);
   assert.match(r.stderr, new RegExp(`^${THREADSNOOP}: error: cannot attach uprobe:libpthread:pthread_create: no function named "pthread_create" in ${lib.replace(/\./g, '\\.')}: glibc 2\\.34 moved it into libc \\(\\S+libc\\.so\\.6\\); probe uprobe:libc:pthread_create instead\n`));
 });
+
+test('BPFTRACE_STRLEN=1000: a 999-byte path read whole into a variable, a map key and printf (per-CPU scratch, not the stack)', needsRoot, () => {
+  // 999 bytes: nine 99-byte directories and a 98-byte name under /; cat fails (ENOENT) after opening it.
+  const path = `/${`${'x'.repeat(99)}/`.repeat(9)}${'y'.repeat(98)}`;
+  assert.equal(path.length, 999);
+  const prog = 'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { $s = str(args->filename); if (strcontains($s, "yyyy")) { @[$s] = count(); printf("%d %s\\n", sizeof($s), $s); } }';
+  const r = sonde(['-e', prog, '-c', `cat ${path}`], { env: { ...process.env, BPFTRACE_STRLEN: '1000' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `Attaching 1 probe...\n1000 ${path}\n\n\n@[${path}]: 1\n`);
+  // A shorter limit cuts the string at limit - 1 bytes, as bpftrace does.
+  const short = sonde(['-e', prog.replace('"yyyy"', '"xxxx"'), '-c', `cat ${path}`], { env: { ...process.env, BPFTRACE_STRLEN: '500' } });
+  assert.equal(short.status, 0, short.stderr);
+  assert.ok(short.stdout.includes(`\n500 ${path.slice(0, 499)}\n`), short.stdout);
+});
+
+test('debugf() goes to trace_pipe; --trace-pipe copies its lines to the output', needsRoot, () => {
+  const tag = `sonde-debugf-${process.pid}`;
+  const r = sonde(['--trace-pipe', '-e', `BEGIN { debugf("${tag} %d %s %lx\\n", 42, "xyz", 255); } interval:ms:200 { exit(); }`]);
+  assert.equal(r.status, 0, r.stderr);
+  // trace_pipe is global: lines left there earlier (by anyone) come first.
+  assert.ok(r.stdout.startsWith('Attaching 2 probes...\n'), r.stdout);
+  assert.match(r.stdout, new RegExp(`^ *\\S+-\\d+ +\\[\\d+\\] \\S+ +\\d+\\.\\d+: bpf_trace_printk: ${tag} 42 xyz ff$`, 'm'));
+  // Without the flag the line stays in the kernel's pipe: nothing of it on stdout.
+  const quiet = sonde(['-e', `BEGIN { debugf("${tag}-2\\n"); exit(); }`]);
+  assert.equal(quiet.stdout, 'Attaching 1 probe...\n\n\n');
+});

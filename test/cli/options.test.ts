@@ -23,6 +23,8 @@ test('clustered flags, values attached or separate, long options', () => {
   const c = parseCli(['-c', 'ls -l /', '-o', 'out.txt', '-Bnone', '-p', '42', '--unsafe', '-e', 'x']);
   assert.deepEqual([c.command, c.output, c.buffering, c.pid, c.unsafe], ['ls -l /', 'out.txt', 'none', 42, true]);
   assert.equal(parseCli(['-f', 'json', '-e', 'x']).format, 'json');
+  assert.equal(parseCli(['--trace-pipe', '-e', 'x']).tracePipe, true);
+  assert.equal(parseCli(['-e', 'x']).tracePipe, false);
   assert.equal(parseCli(['--info', '--json']).json, true);
   assert.equal(parseCli(['-h']).help, true);
   assert.equal(parseCli(['-V']).version, true);

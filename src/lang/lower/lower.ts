@@ -19,6 +19,7 @@ import type {
 import { forEachExpr } from '../sema/walk.js';
 import type { AluOp, CmpOp, IrBlock, IrProgram, ObjId, Value, VReg } from '../ir.js';
 import type { Analysis, Unit } from '../sema/analyze.js';
+import type { Span } from '../source.js';
 import { ARG_REGS, PT_REGS, signalNumber } from '../sema/analyze.js';
 import type { EventDef } from '../spec.js';
 import { sizeOf, isBucketedAgg, type AggType, type IntType, type SType, type StackType, type TupleType } from '../types.js';
@@ -34,12 +35,22 @@ export interface LowerContext {
   /** Flight recorder: output records (printf, print(value), time) go to the overwritable
    *  '.recorder' perf rings through a per-CPU '.recbuf' scratch value, not to '.events'. */
   recorder?: { maxRecord: number };
+  /** Bytes of the per-CPU '.scratch' map value the programs need (the largest of them); set by lowering. */
+  scratch?: { size: number };
 }
 
 /** Event kinds that only print: what the flight recorder keeps. The rest (exit, clear, print of a
  *  map, system…) must act when they happen, so they still go through '.events'. */
 const RECORDED_KINDS = new Set(['printf', 'print_value', 'time']);
 const BPF_F_CURRENT_CPU = 0xffffffffn;
+
+/**
+ * Objects larger than this (long strings: BPFTRACE_STRLEN / max_strlen of 1024–4096, keys and
+ * values holding them) live in the per-CPU array map '.scratch' instead of the 512-byte stack.
+ */
+export const SCRATCH_THRESHOLD = 256;
+/** The per-CPU map holding large objects: one entry, u32 key 0. */
+export const SCRATCH_MAP = '.scratch';
 
 type Base = { obj: ObjId } | { reg: VReg };
 /** Memory the program may read directly: a stack object, or a register holding a ctx / map value / ring buffer pointer. */
@@ -48,7 +59,7 @@ interface Mem {
   off: number;
 }
 
-type VarSlot = { kind: 'reg'; reg: VReg; type: SType } | { kind: 'mem'; obj: ObjId; type: SType };
+type VarSlot = { kind: 'reg'; reg: VReg; type: SType } | { kind: 'mem'; mem: Mem; type: SType };
 
 /** A printf/print argument: either already a value, or a write deferred until the record exists. */
 type Pending = { kind: 'reg'; reg: VReg } | { kind: 'write'; write: (dst: Mem) => void };
@@ -81,6 +92,11 @@ class UnitLowering {
   /** pid_tgid / uid_gid fetched once at entry when a probe reads them more than once: they cannot
    *  change during one run of the program, and each helper call costs ~10 ns. */
   private readonly cached = new Map<number, VReg>();
+  /** While the variables are set up: this CPU's '.scratch' value, shared by them. */
+  private scratchReg: VReg | undefined;
+  private inPrologue = false;
+  /** Next free byte of the '.scratch' value in this program. */
+  private scratchTop = 0;
 
   constructor(private readonly ctx: LowerContext, private readonly unit: Unit, private readonly name: string) {
     this.b = new FnBuilder(name);
@@ -91,6 +107,7 @@ class UnitLowering {
     const b = this.b;
     const probe = this.unit.probe;
     b.span = probe.span;
+    this.inPrologue = true;
     for (const v of this.unit.vars.values()) {
       if (isScalar(v.type)) {
         const reg = b.reg();
@@ -98,11 +115,13 @@ class UnitLowering {
         this.vars.set(v.name, { kind: 'reg', reg, type: v.type });
       } else {
         const size = sizeOf(v.type);
-        const obj = b.obj(size, 8, v.name, v.span);
-        b.emit({ op: 'zero', obj, off: 0, len: size });
-        this.vars.set(v.name, { kind: 'mem', obj, type: v.type });
+        const mem = this.alloc(size, v.name, v.span);
+        this.zero(mem, size);
+        this.vars.set(v.name, { kind: 'mem', mem, type: v.type });
       }
     }
+    this.inPrologue = false;
+    this.scratchReg = undefined;
     if (this.unit.plan.syscalls) this.syscallPrologue();
     this.hoistInvariantHelpers(probe);
     if (probe.predicate) {
@@ -118,6 +137,43 @@ class UnitLowering {
     b.span = probe.body.span;
     b.terminate({ op: 'ret', value: 0n });
     return { name: this.name, main: b.finish(), subprograms: [] };
+  }
+
+  /**
+   * This CPU's '.scratch' value: looked up where a large object is made (so the lookup dominates
+   * every use of the object; one lookup serves all variables, made at entry).
+   */
+  private scratchValue(): VReg {
+    if (this.scratchReg !== undefined) return this.scratchReg;
+    const b = this.b;
+    const key = b.obj(4, 4, `key of ${SCRATCH_MAP}`);
+    b.emit({ op: 'store', addr: { obj: key }, off: 0, size: 4, value: 0n });
+    const p = this.lookup(SCRATCH_MAP, key);
+    const ok = b.newBlock();
+    const out = b.newBlock();
+    // A one-entry array: the lookup cannot miss, but the verifier wants the check.
+    b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: out.id, else: ok.id });
+    b.setBlock(out);
+    b.terminate({ op: 'ret', value: 0n });
+    b.setBlock(ok);
+    return p;
+  }
+
+  /**
+   * Memory for an object of `size` bytes: a stack object, or for a large one a slice of the
+   * '.scratch' map value (never reused within the program: no liveness needed).
+   */
+  private alloc(size: number, name: string, span?: Span): Mem {
+    if (size <= SCRATCH_THRESHOLD) {
+      return { base: { obj: this.b.obj(Math.max(size, 1), 8, name, span) }, off: 0 };
+    }
+    const p = this.scratchValue();
+    if (this.inPrologue) this.scratchReg = p;
+    const off = this.scratchTop;
+    this.scratchTop += (size + 7) & ~7;
+    const sc = (this.ctx.scratch ??= { size: 0 });
+    sc.size = Math.max(sc.size, this.scratchTop);
+    return { base: { reg: p }, off };
   }
 
   private hoistInvariantHelpers(probe: Probe): void {
@@ -327,8 +383,8 @@ class UnitLowering {
         return;
       }
       // Evaluate the value first so that the key's temporaries are not live across it.
-      const val = this.b.obj(layout.def.valueSize, 8, `value of ${target.name}`);
-      this.valueInto(s.value, { base: { obj: val }, off: 0 }, vt);
+      const val = this.alloc(layout.def.valueSize, `value of ${target.name}`);
+      this.valueInto(s.value, val, vt);
       const key = this.mapKey(layout, target.keys);
       this.update(layout, key, val);
       return;
@@ -376,7 +432,7 @@ class UnitLowering {
       const v = this.int(value);
       this.b.emit({ op: 'mov', dst: slot.reg, src: this.convert(v, slot.type, this.type(value)) });
     } else {
-      this.valueInto(value, { base: { obj: slot.obj }, off: 0 }, slot.type);
+      this.valueInto(value, slot.mem, slot.type);
     }
   }
 
@@ -393,31 +449,36 @@ class UnitLowering {
   }
 
   /** Builds the key of an access (without the hist bucket, which the caller stores). */
-  private mapKey(l: MapLayout, keys: Expr[], name?: string): ObjId {
+  private mapKey(l: MapLayout, keys: Expr[], name?: string): Mem {
     const b = this.b;
     const label = `key of ${name ?? l.def.name}`;
     if (l.scalarKey) {
       const k = b.obj(4, 4, label);
       b.emit({ op: 'store', addr: { obj: k }, off: 0, size: 4, value: 0n });
-      return k;
+      return { base: { obj: k }, off: 0 };
     }
-    const k = b.obj(l.def.keySize, 8, label);
+    const k = this.alloc(l.def.keySize, label);
     const needsZero = l.keyParts.length > 1 && sizeOf(l.def.key) > l.keyParts.reduce((s, t) => s + sizeOf(t), 0);
-    if (needsZero) b.emit({ op: 'zero', obj: k, off: 0, len: sizeOf(l.def.key) });
-    keys.forEach((e, i) => this.valueInto(e, { base: { obj: k }, off: l.keyOffsets[i]! }, l.keyParts[i]!));
+    if (needsZero) this.zero(k, sizeOf(l.def.key));
+    keys.forEach((e, i) => this.valueInto(e, { base: k.base, off: k.off + l.keyOffsets[i]! }, l.keyParts[i]!));
     return k;
   }
 
-  private lookup(l: MapLayout | string, key: ObjId): VReg {
+  /** A key or value: a stack object, or memory from alloc(). */
+  private ref(x: ObjId | Mem): Value {
+    return typeof x === 'number' ? { obj: x, off: 0 } : this.addr(x);
+  }
+
+  private lookup(l: MapLayout | string, key: ObjId | Mem): VReg {
     const fd = this.mapFd(l);
     const p = this.b.reg();
-    this.b.emit({ op: 'call', helper: Helper.map_lookup_elem, args: [{ reg: fd }, { obj: key, off: 0 }], dst: p });
+    this.b.emit({ op: 'call', helper: Helper.map_lookup_elem, args: [{ reg: fd }, this.ref(key)], dst: p });
     return p;
   }
 
-  private update(l: MapLayout, key: ObjId, val: ObjId): void {
+  private update(l: MapLayout, key: ObjId | Mem, val: ObjId | Mem): void {
     const fd = this.mapFd(l);
-    this.b.emit({ op: 'call', helper: Helper.map_update_elem, args: [{ reg: fd }, { obj: key, off: 0 }, { obj: val, off: 0 }, { imm: BPF_ANY }] });
+    this.b.emit({ op: 'call', helper: Helper.map_update_elem, args: [{ reg: fd }, this.ref(key), this.ref(val), { imm: BPF_ANY }] });
   }
 
   /** Reads a map value; a missing entry reads as zero. */
@@ -441,7 +502,7 @@ class UnitLowering {
   private mapReadMem(e: MapRef): Mem {
     const l = this.layout(e.name);
     const size = l.def.valueSize;
-    const out = this.b.obj(size, 8, `value of ${e.name}`);
+    const outMem = this.alloc(size, `value of ${e.name}`);
     const key = this.mapKey(l, e.keys);
     const p = this.lookup(l, key);
     const b = this.b;
@@ -450,13 +511,13 @@ class UnitLowering {
     const done = b.newBlock();
     b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: miss.id, else: hit.id });
     b.setBlock(hit);
-    this.copy({ base: { obj: out }, off: 0 }, { base: { reg: p }, off: 0 }, size);
+    this.copy(outMem, { base: { reg: p }, off: 0 }, size);
     b.jmp(done);
     b.setBlock(miss);
-    b.emit({ op: 'zero', obj: out, off: 0, len: size });
+    this.zero(outMem, size);
     b.jmp(done);
     b.setBlock(done);
-    return { base: { obj: out }, off: 0 };
+    return outMem;
   }
 
   /** count/sum/min/max/avg/stats/hist/lhist: this CPU's slot, updated in place. */
@@ -468,7 +529,7 @@ class UnitLowering {
     if (isBucketedAgg(fn)) {
       const bucket = fn === 'hist' ? (agg.histBits ? this.log2k(v!, agg.histBits) : this.log2(v!))
         : fn === 'lhist' ? this.linear(v!, agg.lhist!) : this.bounded(v!, agg.bounds!);
-      b.emit({ op: 'store', addr: { obj: key }, off: l.bucketOffset!, size: 8, value: bucket });
+      b.emit({ op: 'store', addr: key.base, off: key.off + l.bucketOffset!, size: 8, value: bucket });
       fn = 'count';
     }
     const p = this.lookup(l, key);
@@ -888,10 +949,10 @@ class UnitLowering {
     const b = this.b;
     const size = sizeOf(t);
     const w = this.where(e);
-    const obj = b.obj(Math.max(size, 1), 8, describe(e));
-    b.emit({ op: 'zero', obj, off: 0, len: Math.max(size, 1) });
-    if (size > 0) b.emit({ op: 'call', helper: this.readHelper(w.space), args: [{ obj, off: 0 }, { imm: BigInt(size) }, this.addr({ base: { reg: w.reg }, off: w.off })] });
-    return { base: { obj }, off: 0 };
+    const m = this.alloc(Math.max(size, 1), describe(e));
+    this.zero(m, Math.max(size, 1));
+    if (size > 0) b.emit({ op: 'call', helper: this.readHelper(w.space), args: [this.addr(m), { imm: BigInt(size) }, this.addr({ base: { reg: w.reg }, off: w.off })] });
+    return m;
   }
 
   private loadInt(m: Mem, t: SType): VReg {
@@ -1314,7 +1375,7 @@ class UnitLowering {
     switch (e.kind) {
       case 'Variable': {
         const slot = this.vars.get(e.name)!;
-        if (slot.kind === 'mem') return { base: { obj: slot.obj }, off: 0 };
+        if (slot.kind === 'mem') return slot.mem;
         break;
       }
       case 'Map':
@@ -1339,8 +1400,7 @@ class UnitLowering {
         break;
     }
     const size = sizeOf(t);
-    const obj = this.b.obj(size, 8, describe(e));
-    const dst: Mem = { base: { obj }, off: 0 };
+    const dst = this.alloc(size, describe(e));
     this.valueInto(e, dst, t);
     return dst;
   }
@@ -1741,7 +1801,7 @@ class UnitLowering {
         }
         const key = this.mapKey(l, keys);
         const fd = this.mapFd(l);
-        b.emit({ op: 'call', helper: Helper.map_delete_elem, args: [{ reg: fd }, { obj: key, off: 0 }] });
+        b.emit({ op: 'call', helper: Helper.map_delete_elem, args: [{ reg: fd }, this.ref(key)] });
         return true;
       }
       case 'override': {

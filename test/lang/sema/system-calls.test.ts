@@ -149,3 +149,17 @@ describe('path() and debugf()', () => {
     assert.match(error('BEGIN { debugf("%d"); }'), /debugf: Not enough arguments for format string/);
   });
 });
+
+describe('long strings', () => {
+  it('objects over 256 bytes go to the per-CPU .scratch map, not the stack; small scripts do not get it', () => {
+    const src = 'tracepoint:syscalls:sys_enter_openat { $s = str(args->filename); @[$s] = count(); @v = $s; printf("%s\\n", $s); }';
+    const c = compile(src, { kernel: kernel(), strlen: 4096 });
+    const scratch = c.maps.find((m) => m.name === '.scratch')!;
+    assert.deepEqual([scratch.kind, scratch.keySize, scratch.maxEntries], ['percpu_array', 4, 1]);
+    // $s, the key of @, the value of @v (and its key's temporaries) — 4096 bytes each, 8-aligned.
+    assert.ok(scratch.valueSize >= 3 * 4096 && scratch.valueSize % 8 === 0, String(scratch.valueSize));
+    assert.equal(compile(src, { kernel: kernel() }).maps.some((m) => m.name === '.scratch'), false);
+    // Without the scratch map the same script needs far more than 512 bytes of stack.
+    assert.throws(() => compile(src.replace('printf', '$t = $s; printf'), { kernel: kernel(), strlen: 200 }), /needs \d+ bytes of stack, more than the 512/);
+  });
+});
