@@ -73,7 +73,8 @@ export function hasWildcard(s: string): boolean {
   return /[*?]/.test(s);
 }
 
-function globToRegExp(glob: string): RegExp {
+/** `*` and `?` wildcards as an anchored RegExp. */
+export function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
   return new RegExp(`^${body}$`);
 }

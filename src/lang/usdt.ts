@@ -16,6 +16,7 @@ import type { ExpandOptions, ProbeInstance } from './sema/probes.js';
 import type { FnBuilder } from './lower/builder.js';
 import type { VReg } from './ir.js';
 import { Helper } from '../asm/helpers.js';
+import { globToRegExp as glob, hasWildcard as wild } from './probe-spec.js';
 
 /** What a usdt attach point names: `usdt:path:provider:name`, `usdt:path:name`, `usdt:name` (-p). */
 export interface UsdtTargetSpec {
@@ -38,13 +39,6 @@ export class UsdtProbeError extends Error {
     super(message);
   }
 }
-
-function glob(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
-  return new RegExp(`^${body}$`);
-}
-
-const wild = (s: string): boolean => /[*?]/.test(s);
 
 /**
  * The probe instances of a usdt attach point: one per site of every matching probe, named as

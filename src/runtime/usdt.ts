@@ -12,13 +12,7 @@ import {
 import { hostPathOf } from '../elf/resolve.js';
 import { KernelViewError, type UsdtArgSpec, type UsdtFileInfo, type UsdtProbeInfo } from '../lang/kernel-view.js';
 import type { AttachDef } from '../lang/spec.js';
-
-const wild = (s: string): boolean => /[*?]/.test(s);
-
-function glob(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
-  return new RegExp(`^${body}$`);
-}
+import { globToRegExp as glob, hasWildcard as wild } from '../lang/probe-spec.js';
 
 /** The file a `usdt:`/`uprobe:` target names: a path, a program in PATH, or a library. */
 export function resolveUsdtTarget(target: string, pid?: number): string {
