@@ -14,6 +14,7 @@ import { biosnoopTool } from './biosnoop.js';
 import { runqlatTool } from './runqlat.js';
 import { profileTool } from './profile.js';
 import { offcputimeTool } from './offcputime.js';
+import { gethostlatencyTool } from './gethostlatency.js';
 
 export const TOOLS: readonly Tool[] = [
   opensnoopTool,
@@ -29,6 +30,7 @@ export const TOOLS: readonly Tool[] = [
   runqlatTool,
   profileTool,
   offcputimeTool,
+  gethostlatencyTool,
 ];
 
 export function findTool(name: string): Tool | undefined {
