@@ -309,7 +309,7 @@ class Analyzer {
 
   private plan(): void {
     const kernel = this.opts.kernel;
-    this.program.probes.forEach((probe, probeIndex) => {
+    const expanded = this.program.probes.map((probe) => {
       const instances: ProbeInstance[] = [];
       for (const ap of probe.attachPoints) {
         try {
@@ -319,6 +319,19 @@ class Analyzer {
           throw e;
         }
       }
+      return instances;
+    });
+    // Syscall tracepoints that more than one probe block attaches to: those blocks must run in
+    // source order on each event, which a raw sys_enter/sys_exit program cannot promise.
+    const blocks = new Map<string, number>();
+    for (const instances of expanded) {
+      for (const ev of new Set(instances.filter((i) => i.tracepoint?.category === 'syscalls').map((i) => i.tracepoint!.event))) {
+        blocks.set(ev, (blocks.get(ev) ?? 0) + 1);
+      }
+    }
+    const sharedSyscall = (event: string): boolean => (blocks.get(event) ?? 0) > 1;
+    this.program.probes.forEach((probe, probeIndex) => {
+      const instances = expanded[probeIndex]!;
       this.probeCount += instances.length;
       // One id per name: the sites of one USDT probe are instances of the same name.
       const idOf = new Map<string, number>();
@@ -336,7 +349,7 @@ class Analyzer {
       forEachExpr(probe, (e) => {
         if (e.kind === 'Call' && e.name === 'uaddr') split.add('probe');
       });
-      for (const plan of planUnits(instances, split, kernel)) {
+      for (const plan of planUnits(instances, split, kernel, sharedSyscall)) {
         const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.provider === 'usdt' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
         const unit: Unit = {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),

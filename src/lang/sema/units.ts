@@ -38,14 +38,19 @@ export interface UnitPlan {
   fields?: TracepointFieldInfo[];
 }
 
-export function planUnits(instances: ProbeInstance[], used: Set<string>, kernel: KernelView): UnitPlan[] {
+/**
+ * `shared(event)`: another probe block of the script attaches to this syscall tracepoint too; then
+ * no raw dispatch is planned for this block, which would run before or after the other block's
+ * tracepoint program regardless of their order in the source.
+ */
+export function planUnits(instances: ProbeInstance[], used: Set<string>, kernel: KernelView, shared: (event: string) => boolean = () => false): UnitPlan[] {
   const plans: UnitPlan[] = [];
   let rest = instances;
   if (!used.has('args') && kernel.syscallNumber) {
     for (const dir of ['enter', 'exit'] as const) {
       const prefix = `sys_${dir}_`;
       const cands = rest.filter((i) => i.tracepoint?.category === 'syscalls' && i.tracepoint.event.startsWith(prefix));
-      if (cands.length < RAW_SYSCALL_THRESHOLD) continue;
+      if (cands.length < RAW_SYSCALL_THRESHOLD || cands.some((i) => shared(i.tracepoint!.event))) continue;
       const entries: { nr: number; instance: ProbeInstance }[] = [];
       const seen = new Set<number>();
       for (const inst of cands) {

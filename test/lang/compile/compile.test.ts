@@ -55,6 +55,13 @@ describe('compile(): the CompiledScript', () => {
     assert.deepEqual(c.programs[1]!.attach, [{ kind: 'rawtracepoint', name: 'sys_enter' }]);
   });
 
+  it('keeps syscall tracepoints that another block also uses as tracepoints (blocks run in source order)', () => {
+    const c = compile('tracepoint:syscalls:sys_enter_* /@x[tid]/ { @[probe] = count(); } tracepoint:syscalls:sys_enter_read { @x[tid] = args->fd; }', { kernel: fixtureKernel() });
+    assert.ok(c.programs.every((p) => p.progKind === 'tracepoint'), c.programs.map((p) => p.name).join(' '));
+    const d = compile('tracepoint:syscalls:sys_enter_* { @[probe] = count(); } tracepoint:syscalls:sys_exit_read { @x[tid] = args->ret; }', { kernel: fixtureKernel() });
+    assert.equal(d.programs[0]!.name, 'sys_enter_all');
+  });
+
   it('is deterministic', () => {
     const src = readFileSync(join(goldenDir, '..', '..', 'lower', 'golden', 'strings.bt'), 'utf8');
     const strip = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
