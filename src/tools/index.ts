@@ -15,6 +15,7 @@ import { runqlatTool } from './runqlat.js';
 import { profileTool } from './profile.js';
 import { offcputimeTool } from './offcputime.js';
 import { gethostlatencyTool } from './gethostlatency.js';
+import { ext4slowerTool, fsslowerTool } from './fsslower.js';
 
 export const TOOLS: readonly Tool[] = [
   opensnoopTool,
@@ -31,6 +32,8 @@ export const TOOLS: readonly Tool[] = [
   profileTool,
   offcputimeTool,
   gethostlatencyTool,
+  ext4slowerTool,
+  fsslowerTool,
 ];
 
 export function findTool(name: string): Tool | undefined {
