@@ -79,7 +79,7 @@ export type ScriptEvent<V = Value, E = MapEntryValue> =
   | { type: 'system'; command: string; text: string; status: number | null }
   | { type: 'cat'; path: string; text: string }
   | { type: 'lost'; count: number; text: string }
-  /** exit() ran in a probe; also sent (reason 'signal', 'command', 'stop') when the run ends otherwise. */
+  /** exit() ran in a probe; also sent (reason 'signal', 'command' — the -c command or the -p process ended —, 'stop') when the run ends otherwise. */
   | { type: 'exit'; reason: StopReason };
 
 export type StopReason = 'exit' | 'signal' | 'command' | 'stop' | 'error';
@@ -172,6 +172,7 @@ export class ScriptRun<V = unknown, E = unknown> {
   private reason: StopReason | undefined;
   private lostReported = 0n;
   private lostTimer: NodeJS.Timeout | undefined;
+  private pidTimer: NodeJS.Timeout | undefined;
   private readonly onUsr1 = (): void => {
     if (this.ending) return;
     if (this.recorder) this.dumpRecorder('SIGUSR1');
@@ -385,6 +386,13 @@ export class ScriptRun<V = unknown, E = unknown> {
     const notify = o.notifyAttached ?? process.env['__BPFTRACE_NOTIFY_PROBES_ATTACHED'] !== undefined;
     if (notify) this.err('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
     if (o.command) void o.command.exited.then(() => this.stop('command'));
+    // -p: the run ends when that process does, as bpftrace's does.
+    if (o.pid !== undefined) {
+      const pid = o.pid;
+      this.pidTimer = setInterval(() => {
+        if (!processAlive(pid)) this.stop('command');
+      }, 200);
+    }
     if (this.reader) this.readerDone = this.reader.run();
     if (this.maps.has('.lost')) this.lostTimer = setInterval(() => this.reportLost(), 1000);
     void this.session.stopped.then((why) => {
@@ -405,6 +413,7 @@ export class ScriptRun<V = unknown, E = unknown> {
   private async finish(): Promise<number> {
     this.ending = true;
     clearInterval(this.lostTimer);
+    clearInterval(this.pidTimer);
     // Everything already in the buffer is still output (unless exit() said stop).
     this.reader?.stop();
     await this.readerDone;
@@ -606,4 +615,15 @@ export async function runScript<V, E>(script: CompiledScript, opts: ScriptOption
     throw e;
   }
   return run.done;
+}
+
+/** Is `pid` a running process (not gone, not a zombie waiting for its parent)? */
+function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) STATE …: comm may hold spaces and parentheses, so read after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
