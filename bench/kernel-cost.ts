@@ -1,15 +1,34 @@
-// In-kernel cost per event, sonde vs bpftrace, on the same events: both tracers run the same
-// script at the same time; kernel BPF run-time statistics (BPF_ENABLE_STATS) give each program's
-// run count and nanoseconds. Attach order changes the figure (the first program warms caches for
-// the second), so every script is measured in both orders.
-// Usage: node dist/bench/kernel-cost.js [--events=200000]   (root; bpftrace installed)
+// In-kernel cost per event, sonde vs bpftrace, from the kernel's BPF run-time statistics
+// (BPF_ENABLE_STATS: each program's run count and nanoseconds, on only while this runs).
+//
+// Three ways of measuring, each repeated in alternating rounds (medians are printed):
+// - alone: each tracer runs the script by itself on an identical workload (the same command with
+//   the same event count), sonde and bpftrace in turn, the order swapped every round. Nothing
+//   warms caches for anyone: the fairest figure.
+// - sonde-first / bpftrace-first: both tracers run the script at the same time on the same
+//   events. The program attached first runs first on every event and warms caches (the
+//   tracepoint's record, the map and helper code) for the second, so both orders are shown.
+//
+// Usage: node dist/bench/kernel-cost.js [--events=200000] [--rounds=5]
+//          [--modes=alone,sonde-first,bpftrace-first] [--only=SUBSTRING] [--tracers=sonde,bpftrace]
+//          [--verbose]   (root; bpftrace installed unless --tracers=sonde with --modes=alone)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { enableStats, close } from '../src/sys/index.js';
-import { listProgramIds, programById } from '../src/bpf/inspect.js';
+import { programById } from '../src/bpf/inspect.js';
 
 const SONDE = fileURLToPath(new URL('../../bin/sonde', import.meta.url));
-const events = Number(process.argv.find((a) => a.startsWith('--events='))?.slice(9) ?? 200000);
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const events = Number(arg('events') ?? 200000);
+const rounds = Number(arg('rounds') ?? 5);
+const only = arg('only');
+const verbose = process.argv.includes('--verbose');
+type TracerName = 'sonde' | 'bpftrace';
+type Mode = 'alone' | 'sonde-first' | 'bpftrace-first';
+const modes = (arg('modes') ?? 'alone,sonde-first,bpftrace-first').split(',') as Mode[];
+const tracers = (arg('tracers') ?? 'sonde,bpftrace').split(',') as TracerName[];
+for (const m of modes) if (!['alone', 'sonde-first', 'bpftrace-first'].includes(m)) throw new Error(`unknown mode ${m}`);
 
 interface Case { name: string; script: string; workload: string[] }
 const dd = ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=512', `count=${events}`];
@@ -26,30 +45,50 @@ const CASES: Case[] = [
   { name: '@ = lhist(args->count, 0, 4096, 256) on sys_enter_read', script: 'tracepoint:syscalls:sys_enter_read { @ = lhist(args->count, 0, 4096, 256); }', workload: dd },
 ];
 
-interface Tracer { name: string; proc: ChildProcess; progs: number[] }
+interface Tracer { name: TracerName; proc: ChildProcess; progs: number[] }
 
-async function start(name: 'sonde' | 'bpftrace', script: string): Promise<Tracer> {
-  const before = new Set(listProgramIds());
+/** Ids of the BPF programs a process holds open (its fds' fdinfo), so other users' programs never count. */
+function programsOf(pid: number): number[] {
+  const ids: number[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:bpf-prog') continue;
+      const m = /^prog_id:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+      if (m) ids.push(Number(m[1]));
+    } catch {
+      // The fd closed meanwhile.
+    }
+  }
+  return [...new Set(ids)];
+}
+
+async function start(name: TracerName, script: string): Promise<Tracer> {
   const cmd = name === 'sonde' ? SONDE : 'bpftrace';
-  const proc = spawn(cmd, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Both print this line on stderr once every probe is attached (bpftrace's own test protocol).
+  const proc = spawn(cmd, ['-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' },
+  });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
       out += d;
-      if (out.includes('Attaching')) resolve();
+      if (out.includes('__BPFTRACE_NOTIFY_PROBES_ATTACHED')) resolve();
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', onData);
     proc.on('exit', (c) => reject(new Error(`${name} exited (${c}) before attaching: ${out}`)));
   });
-  // Give the tracer time to finish attaching after it printed the line.
-  await new Promise((r) => setTimeout(r, 1500));
+  await new Promise((r) => setTimeout(r, 200));
   proc.stdout!.resume();
-  const progs = listProgramIds().filter((id) => !before.has(id));
+  proc.stderr!.resume();
+  const progs = programsOf(proc.pid!);
+  if (progs.length === 0) throw new Error(`${name} holds no BPF program after attaching`);
   return { name, proc, progs };
 }
 
-function stats(t: Tracer): { ns: bigint; cnt: bigint } {
+interface Stat { ns: bigint; cnt: bigint }
+function stats(t: Tracer): Stat {
   let ns = 0n;
   let cnt = 0n;
   for (const id of t.progs) {
@@ -60,35 +99,76 @@ function stats(t: Tracer): { ns: bigint; cnt: bigint } {
 }
 
 async function stop(t: Tracer): Promise<void> {
+  const exited = new Promise((r) => t.proc.on('exit', r));
   t.proc.kill('SIGINT');
-  await new Promise((r) => t.proc.on('exit', r));
+  await exited;
 }
 
-async function measure(c: Case, order: ['sonde' | 'bpftrace', 'sonde' | 'bpftrace']): Promise<Record<string, number>> {
-  const first = await start(order[0], c.script);
-  const second = await start(order[1], c.script);
-  const b1 = stats(first);
-  const b2 = stats(second);
+function runWorkload(c: Case): void {
   const r = spawnSync(c.workload[0]!, c.workload.slice(1), { stdio: 'ignore' });
   if (r.status !== 0) throw new Error(`workload failed: ${c.workload.join(' ')}`);
-  const a1 = stats(first);
-  const a2 = stats(second);
-  await stop(second);
-  await stop(first);
-  const per = (a: { ns: bigint; cnt: bigint }, b: { ns: bigint; cnt: bigint }) => Number(a.ns - b.ns) / Math.max(1, Number(a.cnt - b.cnt));
-  return { [first.name]: per(a1, b1), [second.name]: per(a2, b2) };
 }
+
+interface Sample { ns: number; runs: number }
+const per = (a: Stat, b: Stat): Sample => ({ ns: Number(a.ns - b.ns) / Math.max(1, Number(a.cnt - b.cnt)), runs: Number(a.cnt - b.cnt) });
+
+/** Tracers attached in this order, all at once, on one run of the workload. */
+async function measure(c: Case, order: TracerName[]): Promise<Partial<Record<TracerName, Sample>>> {
+  const ts: Tracer[] = [];
+  try {
+    for (const n of order) ts.push(await start(n, c.script));
+    const before = ts.map(stats);
+    runWorkload(c);
+    const after = ts.map(stats);
+    const out: Partial<Record<TracerName, Sample>> = {};
+    ts.forEach((t, i) => { out[t.name] = per(after[i]!, before[i]!); });
+    return out;
+  } finally {
+    for (const t of ts.reverse()) await stop(t);
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const load = () => spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' ');
 
 const statsFd = enableStats();
 try {
-  console.log(`events per workload: ~${events}; ns per program run from BPF run-time statistics`);
-  console.log('script | order | sonde ns/event | bpftrace ns/event | ratio');
+  console.log(`events per workload run: ~${events} reads or ~${Math.floor(events / 10)} openat; ${rounds} rounds, modes ${modes.join(', ')}; load ${load()}`);
+  console.log('ns per program run from BPF run-time statistics (all of a tracer\'s programs); medians over rounds');
+  console.log('script | mode | sonde ns/event | bpftrace ns/event | ratio (median of per-round ratios) | runs per round (sonde/bpftrace)');
   for (const c of CASES) {
-    for (const order of [['sonde', 'bpftrace'], ['bpftrace', 'sonde']] as const) {
-      const m = await measure(c, [order[0], order[1]]);
-      console.log(`${c.name} | ${order[0]} first | ${m['sonde']!.toFixed(0)} | ${m['bpftrace']!.toFixed(0)} | ${(m['sonde']! / m['bpftrace']!).toFixed(2)}`);
+    if (only && !c.name.includes(only)) continue;
+    const samples = new Map<Mode, { s: Sample[]; b: Sample[]; r: number[] }>();
+    for (const m of modes) samples.set(m, { s: [], b: [], r: [] });
+    for (let round = 0; round < rounds; round++) {
+      for (const m of modes) {
+        const acc = samples.get(m)!;
+        let got: Partial<Record<TracerName, Sample>> = {};
+        if (m === 'alone') {
+          const order = round % 2 === 0 ? tracers : [...tracers].reverse();
+          for (const t of order) Object.assign(got, await measure(c, [t]));
+        } else {
+          got = await measure(c, m === 'sonde-first' ? ['sonde', 'bpftrace'] : ['bpftrace', 'sonde']);
+        }
+        if (got.sonde) acc.s.push(got.sonde);
+        if (got.bpftrace) acc.b.push(got.bpftrace);
+        if (got.sonde && got.bpftrace) acc.r.push(got.sonde.ns / got.bpftrace.ns);
+        if (verbose) console.error(`  ${c.name} | ${m} | round ${round} | sonde ${got.sonde?.ns.toFixed(0)} (${got.sonde?.runs}) | bpftrace ${got.bpftrace?.ns.toFixed(0)} (${got.bpftrace?.runs})`);
+      }
+    }
+    for (const m of modes) {
+      const a = samples.get(m)!;
+      const f = (xs: Sample[]) => (xs.length ? median(xs.map((x) => x.ns)).toFixed(0) : '-');
+      const runs = (xs: Sample[]) => (xs.length ? String(Math.round(median(xs.map((x) => x.runs)))) : '-');
+      console.log(`${c.name} | ${m} | ${f(a.s)} | ${f(a.b)} | ${a.r.length ? median(a.r).toFixed(2) : '-'} | ${runs(a.s)}/${runs(a.b)}`);
     }
   }
+  console.log(`load at the end: ${load()}`);
 } finally {
   close(statsFd);
 }
