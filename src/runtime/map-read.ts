@@ -5,6 +5,7 @@
 import type { BpfMap } from '../bpf/map.js';
 import { isPerCpu } from '../bpf/map.js';
 import type { MapDef } from '../lang/spec.js';
+import { isBucketedAgg } from '../lang/types.js';
 import { mergeEntries, type MergedAgg, type MergedMapEntry } from '../output/index.js';
 
 /** An aggregation's merged value (hist/lhist: counts by bucket index). */
@@ -19,16 +20,49 @@ export type RawMapEntry = MergedMapEntry;
  */
 export function readMap(map: BpfMap, def: MapDef): RawMapEntry[] {
   const perCpu = isPerCpu(map.spec.kind);
-  return mergeEntries(def, map.entries().map(([key, v]) => ({ key, values: perCpu ? map.perCpu(v) : [v] })));
+  const entries = map.entries().map(([key, v]) => ({ key, values: perCpu ? map.perCpu(v) : [v] }));
+  return mergeEntries(def, isBucketArray(def) ? bucketArrayEntries(map, entries) : entries);
 }
+
+/**
+ * A keyless hist/lhist lives in a per-CPU array indexed by the bucket (src/lang/lower/maps.ts).
+ * Read, it looks like the per-CPU hash of a keyed one: a u64 bucket key per bucket that was hit,
+ * none for a bucket never hit. One thing an array cannot tell: a hist zero()ed after it was hit
+ * still exists (bpftrace prints `@h: ` and an empty line for it, not just an empty line), so
+ * zeroMap remembers that, until clear().
+ */
+function bucketArrayEntries(map: BpfMap, entries: { key: Uint8Array; values: Uint8Array[] }[]): { key: Uint8Array; values: Uint8Array[] }[] {
+  const out: { key: Uint8Array; values: Uint8Array[] }[] = [];
+  for (const e of entries) {
+    if (e.values.every((v) => v.every((byte) => byte === 0))) continue;
+    out.push({ key: bucketKey(new DataView(e.key.buffer, e.key.byteOffset, 4).getUint32(0, true)), values: e.values });
+  }
+  if (out.length === 0 && zeroedBucketArrays.has(map) && entries[0]) out.push({ key: bucketKey(0), values: entries[0].values });
+  return out;
+}
+
+function bucketKey(bucket: number): Uint8Array {
+  const k = new Uint8Array(8);
+  new DataView(k.buffer).setBigUint64(0, BigInt(bucket), true);
+  return k;
+}
+
+const isBucketArray = (def: MapDef) => def.kind === 'percpu_array' && def.value.kind === 'agg' && isBucketedAgg(def.value.fn);
+
+/** Bucket arrays zero()ed while they had counts: they print as existing, empty hists. */
+const zeroedBucketArrays = new WeakSet<BpfMap>();
 
 /** Empties a map the way clear() does: hash maps lose their keys, array slots become zero. */
 export function clearMap(map: BpfMap): void {
+  zeroedBucketArrays.delete(map);
   map.clear();
 }
 
 /** zero(): every value becomes zero; keys stay. */
-export function zeroMap(map: BpfMap): void {
+export function zeroMap(map: BpfMap, def?: MapDef): void {
+  if (def && isBucketArray(def) && map.entries().some(([, v]) => map.perCpu(v).some((s) => s.some((byte) => byte !== 0)))) {
+    zeroedBucketArrays.add(map);
+  }
   const zero = new Uint8Array(map.lookupSize);
   for (const k of [...map.keys()]) {
     try {

@@ -508,7 +508,7 @@ export class ScriptRun<V = unknown, E = unknown> {
       case 'clear_map':
       case 'zero_map': {
         const map = this.maps.get(def.map);
-        if (map) def.kind === 'clear_map' ? clearMap(map) : zeroMap(map);
+        if (map) def.kind === 'clear_map' ? clearMap(map) : zeroMap(map, this.script.maps.find((x) => x.name === def.map));
         this.emit({ type: def.kind === 'clear_map' ? 'clear' : 'zero', name: def.map });
         return;
       }

@@ -81,6 +81,9 @@ export function stackMapName(limit: number): string {
   return `.stacks_${limit}`;
 }
 
+/** Builtins whose value cannot change during one run of a program. */
+const INVARIANT_BUILTINS = new Set(['pid', 'tid', 'uid', 'gid', 'cpu', 'cgroup', 'comm']);
+
 const fitsImm = (v: bigint) => v >= -0x8000_0000n && v <= 0x7fff_ffffn;
 
 class UnitLowering {
@@ -97,6 +100,17 @@ class UnitLowering {
   private inPrologue = false;
   /** Next free byte of the '.scratch' value in this program. */
   private scratchTop = 0;
+  /**
+   * Integer map reads already made on every path to the current point, by map and key (see
+   * readKeyText), each in a register of its own: a second `@s[tid]` (the predicate's, read again
+   * in the body) reuses the value instead of a second lookup. Only reads made unconditionally
+   * (condDepth 0) are recorded; a write to the map by this program (assignment, aggregation,
+   * ++/--, delete, clear, zero) forgets that map's reads, and a loop forgets everything. Another
+   * CPU writing meanwhile is no different from it writing just after the first read.
+   */
+  private readonly reads = new Map<string, { map: string; reg: VReg }>();
+  /** > 0 while lowering code that runs only on some paths (branches, loop bodies, && / || right sides). */
+  private condDepth = 0;
 
   constructor(private readonly ctx: LowerContext, private readonly unit: Unit, private readonly name: string) {
     this.b = new FnBuilder(name);
@@ -281,11 +295,11 @@ class UnitLowering {
         const els = s.else ? b.newBlock() : join;
         this.cond(s.cond, then, els);
         b.setBlock(then);
-        this.block(s.then);
+        this.conditional(() => this.block(s.then));
         b.jmp(join);
         if (s.else) {
           b.setBlock(els);
-          this.stmt(s.else);
+          this.conditional(() => this.stmt(s.else!));
           b.jmp(join);
         }
         b.setBlock(join);
@@ -303,11 +317,15 @@ class UnitLowering {
         b.jmp(head);
         b.setBlock(head);
         b.span = s.cond.span;
-        this.cond(s.cond, body, exit);
-        b.setBlock(body);
-        this.loops.push({ brk: exit, cont: head });
-        this.block(s.body);
-        this.loops.pop();
+        // Code in the loop runs again after the body's writes: no read from before it is reused.
+        this.reads.clear();
+        this.conditional(() => {
+          this.cond(s.cond, body, exit);
+          b.setBlock(body);
+          this.loops.push({ brk: exit, cont: head });
+          this.block(s.body);
+          this.loops.pop();
+        });
         b.jmp(head);
         b.setBlock(exit);
         return;
@@ -340,10 +358,10 @@ class UnitLowering {
       const j = this.b.newBlock();
       this.cond(e.cond, t, f);
       this.b.setBlock(t);
-      this.exprStmt(e.then);
+      this.conditional(() => this.exprStmt(e.then));
       this.b.jmp(j);
       this.b.setBlock(f);
-      this.exprStmt(e.else);
+      this.conditional(() => this.exprStmt(e.else));
       this.b.jmp(j);
       this.b.setBlock(j);
       return;
@@ -354,6 +372,11 @@ class UnitLowering {
   }
 
   private assign(s: AssignStmt): void {
+    this.assignInner(s);
+    if (s.target.kind === 'Map') this.wrote(s.target.name);
+  }
+
+  private assignInner(s: AssignStmt): void {
     const target = s.target;
     if (target.kind === 'Variable') {
       if (s.op === '=') {
@@ -477,16 +500,24 @@ class UnitLowering {
   }
 
   private update(l: MapLayout, key: ObjId | Mem, val: ObjId | Mem): void {
+    this.wrote(l.def.name);
     const fd = this.mapFd(l);
     this.b.emit({ op: 'call', helper: Helper.map_update_elem, args: [{ reg: fd }, this.ref(key), this.ref(val), { imm: BPF_ANY }] });
   }
 
   /** Reads a map value; a missing entry reads as zero. */
   private mapReadInt(e: MapRef): VReg {
+    const b = this.b;
+    const id = this.readKeyText(e);
+    const known = id !== undefined ? this.reads.get(id) : undefined;
+    if (known) {
+      const r = b.reg();
+      b.emit({ op: 'mov', dst: r, src: known.reg });
+      return r;
+    }
     const l = this.layout(e.name);
     const key = this.mapKey(l, e.keys);
     const p = this.lookup(l, key);
-    const b = this.b;
     const r = b.reg();
     b.emit({ op: 'const', dst: r, value: 0n });
     const hit = b.newBlock();
@@ -496,7 +527,48 @@ class UnitLowering {
     b.emit({ op: 'load', dst: r, addr: { reg: p }, off: 0, size: 8 });
     b.jmp(done);
     b.setBlock(done);
+    if (id !== undefined && this.condDepth === 0) {
+      // A register of its own: callers may reuse the one they are given.
+      const keep = b.reg();
+      b.emit({ op: 'mov', dst: keep, src: r });
+      this.reads.set(id, { map: e.name, reg: keep });
+    }
     return r;
+  }
+
+  /**
+   * Identifies a map read whose key cannot change during one run of the program (literals,
+   * positional parameters, pid/tid/uid/gid/cpu/cgroup/comm, integer tracepoint arguments), so that
+   * equal texts mean equal keys; undefined for any other key (variables, expressions, memory reads).
+   */
+  private readKeyText(e: MapRef): string | undefined {
+    const parts: string[] = [];
+    for (const k of e.keys) {
+      if (k.kind === 'Integer') parts.push(`i${k.value}`);
+      else if (k.kind === 'String') parts.push(`s${JSON.stringify(k.value)}`);
+      else if (k.kind === 'Positional') parts.push(`p${k.index}`);
+      else if (k.kind === 'Builtin' && INVARIANT_BUILTINS.has(k.name)) parts.push(`b${k.name}`);
+      else if (
+        k.kind === 'FieldAccess' && k.object.kind === 'Builtin' && k.object.name === 'args' &&
+        !this.unit.fieldLocs.has(k) && this.type(k).kind === 'int'
+      ) parts.push(`a${k.field}`);
+      else return undefined;
+    }
+    return `${e.name}[${parts.join(',')}]`;
+  }
+
+  /** This program wrote `map`: reads of it made so far may be stale. */
+  private wrote(map: string): void {
+    for (const [id, r] of this.reads) if (r.map === map) this.reads.delete(id);
+  }
+
+  private conditional<T>(f: () => T): T {
+    this.condDepth++;
+    try {
+      return f();
+    } finally {
+      this.condDepth--;
+    }
   }
 
   private mapReadMem(e: MapRef): Mem {
@@ -529,7 +601,7 @@ class UnitLowering {
     if (isBucketedAgg(fn)) {
       const bucket = fn === 'hist' ? (agg.histBits ? this.log2k(v!, agg.histBits) : this.log2(v!))
         : fn === 'lhist' ? this.linear(v!, agg.lhist!) : this.bounded(v!, agg.bounds!);
-      b.emit({ op: 'store', addr: key.base, off: key.off + l.bucketOffset!, size: 8, value: bucket });
+      b.emit({ op: 'store', addr: key.base, off: key.off + l.bucketOffset!, size: l.bucketArray ? 4 : 8, value: bucket });
       fn = 'count';
     }
     const p = this.lookup(l, key);
@@ -823,10 +895,10 @@ class UnitLowering {
         // Both sides are extended with the ternary's signedness (the then-side's), as bpftrace does.
         const signed = t.kind === 'int' && t.signed;
         b.setBlock(then);
-        b.emit({ op: 'mov', dst: r, src: this.extendAs(this.int(e.then), this.type(e.then), signed) });
+        b.emit({ op: 'mov', dst: r, src: this.conditional(() => this.extendAs(this.int(e.then), this.type(e.then), signed)) });
         b.jmp(join);
         b.setBlock(els);
-        b.emit({ op: 'mov', dst: r, src: this.extendAs(this.int(e.else), this.type(e.else), signed) });
+        b.emit({ op: 'mov', dst: r, src: this.conditional(() => this.extendAs(this.int(e.else), this.type(e.else), signed)) });
         b.jmp(join);
         b.setBlock(join);
         return r;
@@ -1165,7 +1237,7 @@ class UnitLowering {
         if (e.op === '&&') this.cond(e.left, mid, f);
         else this.cond(e.left, t, mid);
         b.setBlock(mid);
-        this.cond(e.right, t, f);
+        this.conditional(() => this.cond(e.right, t, f));
         return;
       }
       const CMP: Record<string, [CmpOp, CmpOp]> = {
@@ -1284,6 +1356,7 @@ class UnitLowering {
       return old;
     }
     const l = this.layout(target.name);
+    this.wrote(target.name);
     const key = this.mapKey(l, target.keys);
     const p = this.lookup(l, key);
     const hit = b.newBlock();
@@ -1432,10 +1505,10 @@ class UnitLowering {
     const join = b.newBlock();
     this.cond(e.cond, then, els);
     b.setBlock(then);
-    this.valueInto(e.then, dst, dt);
+    this.conditional(() => this.valueInto(e.then, dst, dt));
     b.jmp(join);
     b.setBlock(els);
-    this.valueInto(e.else, dst, dt);
+    this.conditional(() => this.valueInto(e.else, dst, dt));
     b.jmp(join);
     b.setBlock(join);
   }
@@ -1471,7 +1544,9 @@ class UnitLowering {
         return;
       }
       if (e.kind === 'Builtin' && e.name === 'comm') {
-        this.zero(dst, dsize);
+        // bpf_get_current_comm fills all of its buffer (the name, then zeros; zeros on failure),
+        // and the verifier takes uninitialised memory for it: only bytes past 16 need zeroing.
+        this.zero({ base: dst.base, off: dst.off + 16 }, dsize - 16);
         b.emit({ op: 'call', helper: Helper.get_current_comm, args: [this.addr(dst), { imm: BigInt(Math.min(16, dsize)) }] });
         return;
       }
@@ -1767,6 +1842,7 @@ class UnitLowering {
       }
       case 'clear': case 'zero': {
         const m = (c.args[0] as MapRef).name;
+        this.wrote(m);
         this.emitRecord(this.ctx.events.add(c.name === 'clear' ? { kind: 'clear_map', map: m } : { kind: 'zero_map', map: m }), EVENT_HEADER, () => {});
         return true;
       }
@@ -1788,6 +1864,7 @@ class UnitLowering {
         return true;
       case 'delete': {
         const a0 = c.args[0] as MapRef;
+        this.wrote(a0.name);
         const keys = c.args.length === 2 ? (c.args[1]!.kind === 'Tuple' ? c.args[1]!.elements : [c.args[1]!]) : a0.keys;
         const l = this.layout(a0.name);
         if (l.array) {

@@ -1,13 +1,15 @@
 /**
  * How each script map lives in the kernel: map kind, key and value layout. Aggregations use
  * per-CPU maps so an update is a plain load/add/store on this CPU's slot (no atomics, no
- * lookup-copy-update race): a scalar aggregation is a one-entry per-CPU array, a keyed one (and
- * every hist/lhist, whose key carries the bucket) a per-CPU hash. Plain values (`@x = 5`) are
- * hash maps, so that "never assigned" and delete() keep bpftrace's meaning.
+ * lookup-copy-update race): a scalar aggregation is a one-entry per-CPU array, a keyed one a
+ * per-CPU hash. Histograms (hist, lhist, llhist, bhist) count per bucket: without a map key, in a
+ * per-CPU array indexed by the bucket (a lookup the kernel inlines as a bounds check and an add,
+ * and which never misses); with one, in a per-CPU hash keyed by the user key and the bucket. Plain
+ * values (`@x = 5`) are hash maps, so that "never assigned" and delete() keep bpftrace's meaning.
  */
 import type { MapInfo } from '../sema/analyze.js';
 import type { MapDef, MapKindName } from '../spec.js';
-import { AGG_LAYOUT, VOID, sizeOf, tupleType, isBucketedAgg, type SType } from '../types.js';
+import { AGG_LAYOUT, VOID, sizeOf, tupleType, isBucketedAgg, type AggType, type SType } from '../types.js';
 
 /** bpftrace's default BPFTRACE_MAP_KEYS_MAX. */
 export const MAP_KEYS_MAX = 4096;
@@ -19,8 +21,10 @@ export interface MapLayout {
   /** Key parts and where each starts in the key (empty for a scalar map). */
   keyParts: SType[];
   keyOffsets: number[];
-  /** Where the hist/lhist bucket index (u64) sits in the key. */
+  /** Where the hist/lhist bucket index (u64; u32 in a bucket array) sits in the key. */
   bucketOffset?: number;
+  /** A keyless histogram: a per-CPU array indexed by the bucket (see bucketCount). */
+  bucketArray: boolean;
   /** A scalar map keyed by a u32 0 (array and plain scalar maps). */
   scalarKey: boolean;
   perCpu: boolean;
@@ -51,7 +55,13 @@ export function layoutMap(m: MapInfo, kernelName: string): MapLayout {
   let keySize: number;
   let bucketOffset: number | undefined;
   let scalarKey = false;
-  if (bucketed) {
+  const buckets = agg ? bucketCount(agg) : undefined;
+  const bucketArray = keys.length === 0 && buckets !== undefined && buckets <= BUCKET_ARRAY_MAX;
+  if (bucketArray) {
+    kind = 'percpu_array';
+    bucketOffset = 0;
+    keySize = 4;
+  } else if (bucketed) {
     kind = 'percpu_hash';
     bucketOffset = round8(userKeySize);
     keySize = bucketOffset + 8;
@@ -64,16 +74,46 @@ export function layoutMap(m: MapInfo, kernelName: string): MapLayout {
     keySize = userKeySize;
   }
   const valueSize = agg ? AGG_LAYOUT[agg.fn].words * 8 : Math.max(1, sizeOf(value));
-  const maxEntries = kind === 'percpu_array' || (kind === 'hash' && scalarKey) ? 1 : MAP_KEYS_MAX;
+  const maxEntries = bucketArray ? buckets! : kind === 'percpu_array' || (kind === 'hash' && scalarKey) ? 1 : MAP_KEYS_MAX;
   const def: MapDef = {
     name: m.name, kernelName, kind, keySize, valueSize, maxEntries, key: keyType, value, user: true,
     span: m.valueSpan ?? m.firstSpan,
   };
   const out: MapLayout = {
-    def, keyParts: keys, keyOffsets, scalarKey, perCpu: kind.startsWith('percpu'), array: kind === 'percpu_array',
+    def, keyParts: keys, keyOffsets, scalarKey, perCpu: kind.startsWith('percpu'), array: kind === 'percpu_array', bucketArray,
   };
   if (bucketOffset !== undefined) out.bucketOffset = bucketOffset;
   return out;
+}
+
+/** Largest bucket array (entries × 8 bytes × CPUs); a finer histogram stays a per-CPU hash of the buckets it hit. */
+export const BUCKET_ARRAY_MAX = 1024;
+
+/**
+ * How many buckets a bucketed aggregation can fill (undefined for the others): one more than its
+ * largest bucket index. hist: 0 for negatives, 1 for 0, 2 + floor(log2 v) for v >= 1, at most
+ * 2 + 62 for a positive signed 64-bit value; hist(v, k): v + 1 below 2 << k, else
+ * ((2 + log2 v - 1 - k) << k | the k bits after the top one) + 1, at most (64 - k) << k;
+ * lhist: 0 below min, 1 + (v - min) / step, 1 + (max - min) / step at max and above;
+ * llhist/bhist: the number of bounds <= v.
+ */
+export function bucketCount(agg: AggType): number | undefined {
+  switch (agg.fn) {
+    case 'hist': {
+      const k = agg.histBits ?? 0;
+      return ((64 - k) << k) + 1;
+    }
+    case 'lhist': {
+      if (!agg.lhist || agg.lhist.step <= 0n) return undefined;
+      const n = 2n + (agg.lhist.max - agg.lhist.min) / agg.lhist.step;
+      return n > 0n ? Number(n) : undefined;
+    }
+    case 'llhist':
+    case 'bhist':
+      return agg.bounds ? agg.bounds.length + 1 : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** Kernel map names: ≤ 15 chars of [A-Za-z0-9_.], unique, recognisable (`AT_name` as bpftrace). */

@@ -113,12 +113,15 @@ describe('lowering: properties', () => {
     ]);
   });
 
-  it('map layouts: scalar aggregations are per-CPU arrays, keyed ones and histograms per-CPU hashes, values hashes', () => {
-    const c = ir('BEGIN { @c = count(); @k[1] = sum(2); @h = hist(3); @hk["a"] = lhist(1, 0, 10, 1); @v = 5; @s[comm] = "x"; }');
+  it('map layouts: scalar aggregations and keyless histograms are per-CPU arrays, keyed ones per-CPU hashes, values hashes', () => {
+    const c = ir('BEGIN { @c = count(); @k[1] = sum(2); @h = hist(3); @hk["a"] = lhist(1, 0, 10, 1); @v = 5; @s[comm] = "x"; ' +
+      '@l = lhist(1, 0, 4096, 256); @fine = lhist(1, 0, 1000, 1); }');
     const m = Object.fromEntries(c.maps.map((x) => [x.name, [x.kind, x.keySize, x.valueSize, x.maxEntries]]));
     assert.deepEqual(m, {
-      '@c': ['percpu_array', 4, 8, 1], '@k': ['percpu_hash', 8, 8, 4096], '@h': ['percpu_hash', 8, 8, 4096],
+      // hist: buckets 0 (negative), 1 (zero), 2 + log2(v) up to 2 + 62; lhist: 2 + (max - min) / step.
+      '@c': ['percpu_array', 4, 8, 1], '@k': ['percpu_hash', 8, 8, 4096], '@h': ['percpu_array', 4, 8, 65],
       '@hk': ['percpu_hash', 16, 8, 4096], '@v': ['hash', 4, 8, 1], '@s': ['hash', 16, 2, 4096],
+      '@l': ['percpu_array', 4, 8, 18], '@fine': ['percpu_array', 4, 8, 1002],
     });
   });
 

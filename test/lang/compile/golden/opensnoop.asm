@@ -17,47 +17,45 @@ event 0 printf "%-6d %-16s %s\n" args uint64@8 string[16]@16 string[64]@32 size 
    8: (b7) r3 = 0
    9: (85) call bpf_ringbuf_reserve#131
   10: (bf) r8 = r0
-  11: (15) if r8 == 0x0 goto pc+27 <t_sys_enter_ope.bb2>
+  11: (15) if r8 == 0x0 goto pc+25 <t_sys_enter_ope.bb2>
   12: (62) *(u32 *)(r8 +0) = 0
   13: (62) *(u32 *)(r8 +4) = 0
   14: (7b) *(u64 *)(r8 +8) = r7
 ; 2:71
-  15: (7a) *(u64 *)(r8 +16) = 0
-  16: (7a) *(u64 *)(r8 +24) = 0
-  17: (bf) r1 = r8
-  18: (07) r1 += 16
-  19: (b7) r2 = 16
-  20: (85) call bpf_get_current_comm#16
+  15: (bf) r1 = r8
+  16: (07) r1 += 16
+  17: (b7) r2 = 16
+  18: (85) call bpf_get_current_comm#16
 ; 2:40
-  21: (7a) *(u64 *)(r8 +32) = 0
-  22: (7a) *(u64 *)(r8 +40) = 0
-  23: (7a) *(u64 *)(r8 +48) = 0
-  24: (7a) *(u64 *)(r8 +56) = 0
-  25: (7a) *(u64 *)(r8 +64) = 0
-  26: (7a) *(u64 *)(r8 +72) = 0
-  27: (7a) *(u64 *)(r8 +80) = 0
-  28: (7a) *(u64 *)(r8 +88) = 0
-  29: (bf) r1 = r8
-  30: (07) r1 += 32
-  31: (bf) r3 = r6
-  32: (b7) r2 = 64
-  33: (85) call bpf_probe_read_user_str#114
-  34: (bf) r1 = r8
-  35: (b7) r2 = 0
-  36: (85) call bpf_ringbuf_submit#132
+  19: (7a) *(u64 *)(r8 +32) = 0
+  20: (7a) *(u64 *)(r8 +40) = 0
+  21: (7a) *(u64 *)(r8 +48) = 0
+  22: (7a) *(u64 *)(r8 +56) = 0
+  23: (7a) *(u64 *)(r8 +64) = 0
+  24: (7a) *(u64 *)(r8 +72) = 0
+  25: (7a) *(u64 *)(r8 +80) = 0
+  26: (7a) *(u64 *)(r8 +88) = 0
+  27: (bf) r1 = r8
+  28: (07) r1 += 32
+  29: (bf) r3 = r6
+  30: (b7) r2 = 64
+  31: (85) call bpf_probe_read_user_str#114
+  32: (bf) r1 = r8
+  33: (b7) r2 = 0
+  34: (85) call bpf_ringbuf_submit#132
 ; 2:38
 t_sys_enter_ope.bb3:
-  37: (b7) r0 = 0
-  38: (95) exit
+  35: (b7) r0 = 0
+  36: (95) exit
 ; 2:40
 t_sys_enter_ope.bb2:
-  39: (62) *(u32 *)(r10 -8) = 0
-  40: (18) r1 = map[.lost]
-  42: (bf) r2 = r10
-  43: (07) r2 += -8
-  44: (85) call bpf_map_lookup_elem#1
-  45: (15) if r0 == 0x0 goto pc-9 <t_sys_enter_ope.bb3>
-  46: (79) r1 = *(u64 *)(r0 +0)
-  47: (07) r1 += 1
-  48: (7b) *(u64 *)(r0 +0) = r1
-  49: (05) goto pc-13 <t_sys_enter_ope.bb3>
+  37: (62) *(u32 *)(r10 -8) = 0
+  38: (18) r1 = map[.lost]
+  40: (bf) r2 = r10
+  41: (07) r2 += -8
+  42: (85) call bpf_map_lookup_elem#1
+  43: (15) if r0 == 0x0 goto pc-9 <t_sys_enter_ope.bb3>
+  44: (79) r1 = *(u64 *)(r0 +0)
+  45: (07) r1 += 1
+  46: (7b) *(u64 *)(r0 +0) = r1
+  47: (05) goto pc-13 <t_sys_enter_ope.bb3>

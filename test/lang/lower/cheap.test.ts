@@ -1,0 +1,109 @@
+// What lowering does to make each event cheaper, and the cases where it must not: a map read
+// reused only while nothing can have changed it, comm written without zeroing first, keyless
+// histograms in per-CPU arrays. (What the programs print on real events: test/cli/cheap.test.ts.)
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { compileToIr } from '../../../src/lang/compile.js';
+import { formatIr } from '../../../src/lang/ir.js';
+import { Helper } from '../../../src/asm/helpers.js';
+import { fixtureKernel } from '../sema/fixture.js';
+
+const compile = (src: string) => compileToIr(src, { kernel: fixtureKernel(), file: 'test.bt' });
+
+/** The IR text of the program attached to `probe` (its probeName). */
+function irOf(src: string, probe: string): string {
+  const p = compile(src).programs.find((x) => x.probeName === probe);
+  assert.ok(p, `no program for ${probe}`);
+  return formatIr(p.ir);
+}
+
+/** How many times the program calls `helper` on `map` (its fd loaded just before the call). */
+function calls(ir: string, map: string, helper: number): number {
+  const re = new RegExp(`%(\\d+) = map ${map.replace(/[@.]/g, '\\$&')}\\n(?:.*\\n)*?\\s+(?:%\\d+ = )?call (\\d+)\\(%\\1[,)]`, 'g');
+  let n = 0;
+  for (const m of ir.matchAll(re)) if (Number(m[2]) === helper) n++;
+  return n;
+}
+const lookups = (ir: string, map: string) => calls(ir, map, Helper.map_lookup_elem);
+
+const EXIT = 'tracepoint:syscalls:sys_exit_read';
+/** Defines the maps the tests read (a map must be assigned somewhere), in a program of its own. */
+const DEFS = 'BEGIN { @s[tid] = 1; @t[tid] = 1; @u[tid] = 1; @m[1, "a"] = 1; @c[comm] = 1; @r[(int64)1] = 1; @n = 1; }';
+
+describe('a map read is reused only while nothing can have changed it', () => {
+  it('the latency pattern: the predicate\'s @s[tid] serves the body, then delete', () => {
+    const ir = irOf(`tracepoint:syscalls:sys_enter_read { @s[tid] = nsecs; }
+      ${EXIT} /@s[tid]/ { @ = hist(nsecs - @s[tid]); delete(@s[tid]); }`, EXIT);
+    assert.equal(lookups(ir, '@s'), 1, ir);
+    assert.equal(calls(ir, '@s', Helper.map_delete_elem), 1, ir);
+  });
+
+  it('a write between two reads (=, +=, ++, an aggregation, delete) makes the second read look again', () => {
+    for (const write of ['@s[tid] = 5;', '@s[tid] += 5;', '@s[tid]++;', 'delete(@s[tid]);', '@s[pid] = 1;']) {
+      const ir = irOf(`${DEFS} ${EXIT} /@s[tid]/ { ${write} @x = @s[tid]; }`, EXIT);
+      const reads = write.startsWith('@s[tid] +=') || write.startsWith('@s[tid]++') ? 3 : 2;
+      assert.equal(lookups(ir, '@s'), reads, `${write}\n${ir}`);
+    }
+    // The written map only: other maps' reads stay known.
+    const ir = irOf(`${DEFS} ${EXIT} /@s[tid] && @t[tid]/ { @u[tid] = 1; @x = @s[tid]; @y = @u[tid]; }`, EXIT);
+    assert.equal(lookups(ir, '@s'), 1, ir);
+    assert.equal(lookups(ir, '@u'), 1, ir);
+  });
+
+  it('a write in a branch counts after the branch', () => {
+    const ir = irOf(`${DEFS} ${EXIT} /@s[tid]/ { if (pid > 1) { delete(@s[tid]); } @x = @s[tid]; }`, EXIT);
+    assert.equal(lookups(ir, '@s'), 2, ir);
+  });
+
+  it('a read made on some paths only (&& / || right side, a branch, a ternary) is not reused', () => {
+    for (const [pred, body] of [
+      ['pid > 1 && @s[tid]', '@x = @s[tid];'],
+      ['pid > 1 || @s[tid]', '@x = @s[tid];'],
+      ['pid > 1', 'if (comm == "x") { @y = @s[tid]; } @x = @s[tid];'],
+      ['pid > 1', '@y = pid > 2 ? @s[tid] : 0; @x = @s[tid];'],
+    ]) {
+      const ir = irOf(`${DEFS} ${EXIT} /${pred}/ { ${body} }`, EXIT);
+      assert.equal(lookups(ir, '@s'), 2, `/${pred}/ { ${body} }\n${ir}`);
+    }
+  });
+
+  it('a loop reads again on every iteration (its body writes after an earlier iteration read)', () => {
+    const ir = irOf('BEGIN { @x = 1; $a = @x; $i = 0; while ($i < 3) { @y = @x; @x = @x * 2; $i++; } @z = @x; }', 'BEGIN');
+    // $a's read; @y's and @x * 2's in the body (the body's write ends @y's value's life); @z's after.
+    assert.equal(lookups(ir, '@x'), 4, ir);
+  });
+
+  it('keys must be the same invariant values: literals, pid/tid/comm, tracepoint arguments; not variables', () => {
+    assert.equal(lookups(irOf(`${DEFS} ${EXIT} /@m[1, "a"]/ { @x = @m[1, "a"]; @y = @m[2, "a"]; }`, EXIT), '@m'), 2);
+    assert.equal(lookups(irOf(`${DEFS} ${EXIT} /@c[comm]/ { @x = @c[comm]; }`, EXIT), '@c'), 1);
+    assert.equal(lookups(irOf(`${DEFS} ${EXIT} /@r[args->ret]/ { @x = @r[args->ret]; }`, EXIT), '@r'), 1);
+    assert.equal(lookups(irOf(`${DEFS} ${EXIT} { $k = 1; @x = @s[$k]; $k = 2; @y = @s[$k]; }`, EXIT), '@s'), 2);
+    assert.equal(lookups(irOf(`${DEFS} ${EXIT} /@n/ { @x = @n; }`, EXIT), '@n'), 1);
+  });
+});
+
+describe('no work a helper or the kernel already does', () => {
+  it('comm as a 16-byte key is written by bpf_get_current_comm alone (it fills all 16 bytes)', () => {
+    const ir = irOf('tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }', 'tracepoint:syscalls:sys_enter_openat');
+    assert.doesNotMatch(ir, /zero #/, ir);
+    assert.match(ir, /call 16\(&#0\+0, 16\)/);
+  });
+
+  it('comm in a wider buffer: only the bytes past 16 are zeroed', () => {
+    assert.doesNotMatch(irOf('BEGIN { @[comm, 1] = count(); }', 'BEGIN'), /zero #/);
+    const ir = irOf('BEGIN { @w[pid > 0 ? comm : "a string of thirty-one bytes..."] = 1; }', 'BEGIN');
+    assert.match(ir, /zero #(\d+)\+16, 16\n\s+call 16\(&#\1\+0, 16\)/, ir);
+  });
+
+  it('a keyless hist/lhist adds to its bucket in a per-CPU array: one lookup, never an update', () => {
+    for (const agg of ['hist(args->count)', 'lhist(args->count, 0, 4096, 256)']) {
+      const c = compile(`tracepoint:syscalls:sys_enter_read { @ = ${agg}; }`);
+      assert.deepEqual(c.maps.filter((m) => m.name === '@').map((m) => [m.kind, m.keySize]), [['percpu_array', 4]]);
+      const ir = formatIr(c.programs[0]!.ir);
+      assert.equal(lookups(ir, '@'), 1, ir);
+      assert.equal(calls(ir, '@', Helper.map_update_elem), 0, ir);
+      assert.match(ir, /store32 #\d+\+0, %\d+\n\s+%\d+ = map @\n/, 'the bucket is the u32 array index');
+    }
+  });
+});
