@@ -7,7 +7,7 @@ import { parse } from '../lang/parser.js';
 import { printAst } from '../lang/print.js';
 import { formatIr } from '../lang/ir.js';
 import { disassemble } from '../asm/disasm.js';
-import type { CompiledScript } from '../lang/spec.js';
+import type { AttachDef, CompiledScript, ProgramDef } from '../lang/spec.js';
 import { liveKernelView } from '../runtime/kernel-view.js';
 import { runScript } from '../runtime/script.js';
 import { PausedCommand } from '../runtime/child.js';
@@ -44,12 +44,15 @@ function processExists(pid: number): boolean {
 
 export function debugText(source: string, file: string, s: CompiledScript): string {
   let out = `AST\n---\n${printAst(parse(source, { file }))}\n`;
-  for (const p of s.programs) {
-    out += `${p.name}: ${p.probeName} (${p.progKind}; attach: ${p.attach.map(attachDefName).join(', ')})\n`;
+  const program = (p: ProgramDef, what = ''): void => {
+    const via = (a: AttachDef) => `${attachDefName(a)}${'fentryBtfId' in a && a.fentryBtfId !== undefined ? ` via ${a.kind === 'kretprobe' ? 'fexit' : 'fentry'} (BTF id ${a.fentryBtfId})` : ''}`;
+    out += `${p.name}: ${p.probeName} (${p.progKind}${what}; attach: ${p.attach.map(via).join(', ')})\n`;
     out += `${'-'.repeat(Math.min(78, p.name.length + p.probeName.length + 2))}\n`;
     if (p.ir) out += `IR\n${formatIr(p.ir).trimEnd()}\n\n`;
     out += `instructions\n${disassemble(p.insns).trimEnd()}\n\n`;
-  }
+    if (p.fallback) program(p.fallback, `; fallback of ${p.name} where the kernel refuses fentry`);
+  };
+  for (const p of s.programs) program(p);
   const maps = s.maps.map((m) => `  ${m.name} (${m.kernelName}): ${m.kind}, key ${m.keySize} B, value ${m.valueSize} B, ${m.maxEntries} entries`);
   out += `maps\n${maps.join('\n')}\n`;
   return out;

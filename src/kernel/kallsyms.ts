@@ -104,6 +104,24 @@ export class Kallsyms {
     return i === undefined ? undefined : (BigInt(this.hi[i]!) << 32n) | BigInt(this.lo[i]!);
   }
 
+  /**
+   * Every function once per (name, module), without the `__pfx_`/`__cfi_` padding symbols of
+   * kernels built with CALL_PADDING or CFI (they are not functions one can trace).
+   */
+  functions(): { name: string; module?: string }[] {
+    const seen = new Set<string>();
+    const out: { name: string; module?: string }[] = [];
+    this.names.forEach((name, i) => {
+      if (name.startsWith('__pfx_') || name.startsWith('__cfi_')) return;
+      const mod = this.modules[i];
+      const key = `${name}\t${mod ?? ''}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      out.push(mod ? { name, module: mod } : { name });
+    });
+    return out;
+  }
+
   /** Function names matching a glob (`vfs_*`), for `-l` and wildcard kprobes. */
   match(re: RegExp): string[] {
     return [...new Set(this.names.filter((n) => re.test(n)))].sort();

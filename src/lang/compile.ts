@@ -40,15 +40,18 @@ export interface CompileOptions {
   recorder?: boolean;
 }
 
+/** A program before the back end: its IR (and its fallback's). */
+export type IrProgramDef = Omit<ProgramDef, 'insns' | 'ir' | 'fallback'> & { ir: IrProgram; fallback?: IrProgramDef };
+
 /** Everything but the machine code: what compile() produces before the back end runs. */
 export interface CompiledIr extends Omit<CompiledScript, 'programs'> {
-  programs: (Omit<ProgramDef, 'insns' | 'ir'> & { ir: IrProgram })[];
+  programs: IrProgramDef[];
   analysis: Analysis;
 }
 
 export function compile(source: string, opts: CompileOptions): CompiledScript {
   const c = compileToIr(source, opts);
-  const programs: ProgramDef[] = c.programs.map((p) => {
+  const gen = (p: IrProgramDef): ProgramDef => {
     let insns: AsmItem[];
     try {
       insns = generate(p.ir);
@@ -65,8 +68,10 @@ export function compile(source: string, opts: CompileOptions): CompiledScript {
       }
       throw e;
     }
-    return { ...p, insns };
-  });
+    const { fallback, ...own } = p;
+    return { ...own, insns, ...(fallback ? { fallback: gen(fallback) } : {}) };
+  };
+  const programs: ProgramDef[] = c.programs.map(gen);
   const { analysis: _a, ...rest } = c;
   return { ...rest, programs };
 }
@@ -88,10 +93,18 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
   const written = new Map<CompiledIr['programs'][number], string[]>();
   // Programs of the same probe block that came out identical serve all their attach points.
   const byText = new Map<string, CompiledIr['programs'][number]>();
+  const programOf = new Map<Unit, IrProgramDef>();
   for (const unit of a.units) {
     const name = uniqueName(programName(unit), progNames);
     const ir = lowerUnit(ctx, unit, name);
     const attach = attachDefs(unit);
+    if (unit.fallbackOf) {
+      // The kprobe twin of an fentry program: kept with it, loaded only if fentry fails.
+      const main = programOf.get(unit.fallbackOf)!;
+      if (main.fallback) progNames.delete(name);
+      else main.fallback = { name, probeIndex: unit.probeIndex, probeName: probeName(unit), progKind: unit.plan.progKind, attach, ir };
+      continue;
+    }
     const key = `${unit.probeIndex}|${unit.plan.progKind}|${formatIr({ ...ir, name: '', main: { ...ir.main, name: '' } })}`;
     const same = byText.get(key);
     const raws = unit.plan.instances.map((i) => i.ap.raw);
@@ -99,9 +112,11 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
       same.attach.push(...attach);
       written.get(same)!.push(...raws);
       progNames.delete(name);
+      programOf.set(unit, same);
       continue;
     }
-    const p = { name, probeIndex: unit.probeIndex, probeName: probeName(unit), progKind: unit.plan.progKind, attach, ir };
+    const p: IrProgramDef = { name, probeIndex: unit.probeIndex, probeName: probeName(unit), progKind: unit.plan.progKind, attach, ir };
+    programOf.set(unit, p);
     byText.set(key, p);
     written.set(p, raws);
     programs.push(p);
@@ -153,7 +168,9 @@ function programName(unit: Unit): string {
     case 'end': base = 'END'; break;
     case 'tracepoint': base = `t_${i.attach.event}`; break;
     case 'rawtracepoint': base = `rt_${i.attach.name}`; break;
-    case 'kprobe': case 'kretprobe': base = `${PREFIX[i.attach.kind]}_${i.attach.func}`; break;
+    case 'kprobe': case 'kretprobe':
+      base = `${unit.plan.progKind === 'tracing' ? (i.attach.kind === 'kprobe' ? 'f' : 'fr') : PREFIX[i.attach.kind]}_${i.attach.func}`;
+      break;
     case 'uprobe': case 'uretprobe': base = `${PREFIX[i.attach.kind]}_${i.attach.func || 'addr'}`; break;
     case 'usdt': base = `usdt_${i.attach.name}`; break;
     default: base = `${PREFIX[i.provider] ?? 'p'}_${i.ap.parts.join('_')}`;

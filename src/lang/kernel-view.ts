@@ -36,6 +36,25 @@ export interface UserSymbolInfo {
   size: number;
 }
 
+/** A kernel function a kprobe can name; `module` is absent for vmlinux. */
+export interface KernelFunctionInfo {
+  name: string;
+  module?: string;
+}
+
+/**
+ * What the kernel offers for `kprobe:`/`kretprobe:` probes, as found by feature probing (never
+ * guessed from the kernel's version or name): the compiler prefers fentry/fexit where it can.
+ */
+export interface ProbeMechanismFacts {
+  /** kprobes can be created (kprobe PMU or tracefs kprobe_events). */
+  kprobe: boolean;
+  /** fentry/fexit programs load (BPF trampolines, kernel BTF). */
+  fentry: boolean;
+  /** bpf_get_func_ip() in fentry programs (Linux 5.15+), for `func`. */
+  fentryFuncIp: boolean;
+}
+
 export interface KernelView {
   /** Tracepoints matching glob patterns (`*`, `?`), sorted, as [category, event]. */
   listTracepoints(categoryGlob: string, eventGlob: string): [string, string][];
@@ -47,6 +66,20 @@ export interface KernelView {
   possibleCpus: number;
   /** Syscall number by name (for raw_syscalls switching), when known. */
   syscallNumber?(name: string): number | undefined;
+  /**
+   * Traceable kernel functions whose name matches a glob (`*`, `?`), sorted by name, and when
+   * `module` is given only that module's (`vmlinux` for the kernel's own). Undefined (or a view
+   * without the method) when the kernel offers no list.
+   */
+  kernelFunctions?(nameGlob: string, module?: string): KernelFunctionInfo[] | undefined;
+  /**
+   * Function names in a binary or library as a uprobe names it (`/bin/bash`, `bash`, `libc`)
+   * matching a glob, sorted; one name per address. Throws an Error with a plain message when
+   * the file cannot be found or read. `pid` picks libraries as mapped by that process.
+   */
+  userFunctions?(path: string, nameGlob: string, pid?: number): string[];
+  /** The kprobe/fentry facts of this kernel; absent means kprobes only (no fentry policy). */
+  probeMechanisms?(): ProbeMechanismFacts;
   /**
    * USDT probes of the files a `usdt:` target names: a path, or a name resolved as for uprobes
    * (with `pid`, through the libraries that process maps); with `target` null, or a wildcard

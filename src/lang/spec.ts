@@ -44,13 +44,27 @@ export interface MapDef {
   span?: Span;
 }
 
-/** Where and how a program attaches. One per expanded attach point. */
+/**
+ * Where and how a program attaches. One per expanded attach point. `optional`: a kprobe or
+ * uprobe that a wildcard expanded to, or one of several attach points of a block; when its
+ * function cannot be probed the runtime warns and skips it, as bpftrace 0.17 does.
+ */
 export type AttachDef =
   | { kind: 'begin' | 'end' }
   | { kind: 'tracepoint'; category: string; event: string }
   | { kind: 'rawtracepoint'; name: string }
-  | { kind: 'kprobe' | 'kretprobe'; func: string; offset?: number; module?: string }
-  | { kind: 'uprobe' | 'uretprobe'; path: string; func: string; address?: bigint; offset?: number }
+  | {
+      kind: 'kprobe' | 'kretprobe'; func: string; offset?: number; module?: string; optional?: boolean;
+      /**
+       * Compiled for fentry (kprobe) / fexit (kretprobe): the function's BTF id in vmlinux, which
+       * the program is loaded against. The runtime falls back to a kprobe (the program's
+       * `fallback`) when the kernel refuses the fentry program or its attachment.
+       */
+      fentryBtfId?: number;
+      /** Why a kprobe rather than fentry (for -v), when the kernel has fentry. */
+      kprobeReason?: string;
+    }
+  | { kind: 'uprobe' | 'uretprobe'; path: string; func: string; address?: bigint; offset?: number; optional?: boolean }
   /** `sites`: the locations this program serves (file offsets, semaphore offsets); absent: every location of provider:name in the file. */
   | { kind: 'usdt'; path: string; provider: string; name: string; sites?: { offset: number; semaphore?: number }[] }
   | { kind: 'fentry' | 'fexit'; func: string; module?: string }
@@ -71,6 +85,12 @@ export interface ProgramDef {
   insns: AsmItem[];
   /** The IR it came from (for -d). */
   ir?: IrProgram;
+  /**
+   * A kprobe program compiled as fentry/fexit (progKind 'tracing', attach points with
+   * fentryBtfId) carries the same probe compiled for kprobes: the runtime loads and attaches it
+   * for every attach point whose fentry program the kernel refuses.
+   */
+  fallback?: ProgramDef;
 }
 
 /** One argument of an event record: where it is and how to read it. */

@@ -16,6 +16,7 @@ import { dynamicPmu } from '../attach/pmu.js';
 import { kprobeMechanism } from '../attach/kprobe.js';
 import { fentryTarget } from '../attach/fentry.js';
 import { runOnce } from '../attach/once.js';
+import type { ProbeMechanismFacts } from '../lang/kernel-view.js';
 
 export interface Feature {
   ok: boolean;
@@ -117,6 +118,43 @@ function fentryFeature(): Feature {
   }
   prog.close();
   return yes('BPF trampolines');
+}
+
+/** bpf_get_func_ip() in an fentry program (Linux 5.15+): what `func` compiles to under fentry. */
+function fentryFuncIpFeature(): boolean {
+  let target;
+  try {
+    target = fentryTarget('do_sys_openat2', false);
+  } catch {
+    try {
+      target = fentryTarget('vfs_read', false);
+    } catch {
+      return false;
+    }
+  }
+  try {
+    tryLoad('tracing', [Mov.reg(1, 1), Call.helper(Helper.get_func_ip)], { expectedAttachType: AttachType.TRACE_FENTRY, attachBtfId: target.btfId }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let mechanisms: ProbeMechanismFacts | undefined;
+
+/**
+ * What the compiler needs to choose between kprobes and fentry (src/lang/kernel-view.ts): found
+ * by trying, cached, and cheaper than probeFeatures() (a script start-up pays for it only when
+ * the script has kprobe probes).
+ */
+export function probeMechanismFacts(): ProbeMechanismFacts {
+  if (mechanisms) return mechanisms;
+  if (cached) {
+    const f = cached.probes;
+    return (mechanisms = { kprobe: f.kprobe.ok, fentry: f.fentry.ok, fentryFuncIp: f.fentry.ok && fentryFuncIpFeature() });
+  }
+  const fentry = fentryFeature().ok;
+  return (mechanisms = { kprobe: typeof kprobeMechanism() === 'string', fentry, fentryFuncIp: fentry && fentryFuncIpFeature() });
 }
 
 function kprobeMultiFeature(kprobe: Feature): Feature {

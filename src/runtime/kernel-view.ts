@@ -1,14 +1,18 @@
 // The compiler's window on the running kernel (src/lang/kernel-view.ts), implemented for the live
 // system: tracepoints from tracefs, types from the kernel's BTF, CPUs from sysfs, syscall numbers
-// from the installed kernel headers. Everything is read lazily and cached: compiling a script that
+// from the installed kernel headers, kernel functions from tracefs (or kallsyms), a binary's
+// functions from its ELF symbols, kprobe/fentry facts from feature probing. Everything is read lazily and cached: compiling a script that
 // uses no BTF type never parses BTF.
 import { existsSync, readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import type { KernelAddressLookup, KernelView, TracepointFieldInfo, UsdtFileInfo, UserSymbolInfo } from '../lang/kernel-view.js';
+import type { KernelAddressLookup, KernelFunctionInfo, KernelView, ProbeMechanismFacts, TracepointFieldInfo, UsdtFileInfo, UserSymbolInfo } from '../lang/kernel-view.js';
 import { usdtFiles } from './usdt.js';
 import { kernelAddresses } from '../kernel/kernel-address.js';
-import { ElfFile, isDefined, resolveBinary, resolveLibrary } from '../elf/index.js';
-import { listTracepoints, tracepointFormat, TracepointNotFoundError } from '../kernel/tracefs.js';
+import { ElfFile, isDefined, matchFunctions, resolveBinary, resolveLibrary } from '../elf/index.js';
+import { globToRegExp, listTracepoints, tracepointFormat, TracepointNotFoundError } from '../kernel/tracefs.js';
+import { kernelFunctions } from '../kernel/functions.js';
+import { resolveBinaryOrLib } from './probes.js';
+import { probeMechanismFacts } from './features.js';
 import { nrPossibleCpus } from '../kernel/cpus.js';
 import { loadKernelBtf, BtfError, type Btf } from '../btf/index.js';
 import { syscallNumber as builtinSyscallNumber } from '../kernel/syscalls.js';
@@ -75,6 +79,20 @@ export class LiveKernelView implements KernelView {
     return usdtFiles(target, pid);
   }
 
+  kernelFunctions(nameGlob: string, module?: string): KernelFunctionInfo[] {
+    return matchKernelFunctions(nameGlob, module);
+  }
+
+  userFunctions(path: string, nameGlob: string, pid?: number): string[] {
+    const elf = ElfFile.open(path.startsWith('/') ? path : resolveBinaryOrLib(path, pid));
+    const names = matchFunctions(elf, nameGlob).map((f) => f.symbol.name);
+    return [...new Set(names)].sort();
+  }
+
+  probeMechanisms(): ProbeMechanismFacts {
+    return probeMechanismFacts();
+  }
+
   syscallNumber(name: string): number | undefined {
     // The built-in table needs no headers; the installed uapi header covers other architectures.
     const n = builtinSyscallNumber(name);
@@ -107,6 +125,25 @@ function resolveUserFile(binary: string): string {
       throw e;
     }
   }
+}
+
+/** The live view's kernel functions: every one matching the glob (and module, when given). */
+function matchKernelFunctions(nameGlob: string, module?: string): KernelFunctionInfo[] {
+  const list = kernelFunctions();
+  const re = globToRegExp(nameGlob);
+  const wanted = module === undefined ? undefined : module === 'vmlinux' ? '' : module;
+  const out: KernelFunctionInfo[] = [];
+  if (!/[*?]/.test(nameGlob)) {
+    for (const m of list.byName.get(nameGlob) ?? []) {
+      if (wanted === undefined || wanted === m) out.push(m ? { name: nameGlob, module: m } : { name: nameGlob });
+    }
+    return out;
+  }
+  for (const f of list.functions) {
+    if (wanted !== undefined && (f.module ?? '') !== wanted) continue;
+    if (re.test(f.name)) out.push(f);
+  }
+  return out;
 }
 
 /** `__NR_openat 257` lines of the installed uapi header; empty when the headers are not installed. */

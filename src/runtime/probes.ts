@@ -126,7 +126,8 @@ function findFunctionOrSayWhere(elf: ElfFile, func: string, pid?: number): Retur
   }
 }
 
-function resolveBinaryOrLib(file: string, pid?: number): string {
+/** A uprobe's file as written: a path, a program on PATH, or a library name (`libc`). */
+export function resolveBinaryOrLib(file: string, pid?: number): string {
   try {
     return resolveBinary(file);
   } catch (e) {

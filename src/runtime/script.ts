@@ -19,9 +19,11 @@ import { EventReader } from '../bpf/events.js';
 import { assemble } from '../asm/encode.js';
 import { runOnce } from '../attach/once.js';
 import { detachAll } from '../attach/link.js';
-import { enableStats, close } from '../sys/index.js';
+import { enableStats, close, AttachType, UnsupportedError } from '../sys/index.js';
+import { attachFentry, fentryLoadError } from '../attach/fentry.js';
+import { kprobeMechanism } from '../attach/kprobe.js';
 import { onlineCpus } from '../kernel/cpus.js';
-import type { CompiledScript, EventDef, MapDef, ProgramDef } from '../lang/spec.js';
+import type { AttachDef, CompiledScript, EventDef, MapDef, ProgramDef } from '../lang/spec.js';
 import { Session } from './session.js';
 import { attachDef, attachDefName, loadTargetFor, type ProbeTarget } from './probes.js';
 import { readMap, clearMap, zeroMap, type RawMapEntry } from './map-read.js';
@@ -144,6 +146,26 @@ const stderrOut = (text: string): void => {
 interface LoadedProgram {
   def: ProgramDef;
   prog: Program;
+  /** The attach points this loaded program serves (an fentry program serves exactly one). */
+  attach: AttachDef[];
+}
+
+type KprobeDef = Extract<AttachDef, { kind: 'kprobe' | 'kretprobe' }>;
+
+/** A kprobe attach point compiled for fentry/fexit (see AttachDef.fentryBtfId). */
+function isFentryDef(a: AttachDef): a is KprobeDef & { fentryBtfId: number } {
+  return (a.kind === 'kprobe' || a.kind === 'kretprobe') && a.fentryBtfId !== undefined;
+}
+
+/** The kprobe an fentry attach point stands for. */
+function asKprobe(a: KprobeDef): KprobeDef {
+  const { fentryBtfId: _id, kprobeReason: _why, ...k } = a;
+  return k;
+}
+
+function reasonOf(e: unknown): string {
+  if (e instanceof VerifierError) return `the verifier refused it: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
 }
 
 /**
@@ -170,6 +192,8 @@ export class ScriptRun<V = unknown, E = unknown> {
   private exited = false;
   private ending = false;
   private reason: StopReason | undefined;
+  /** Probes are being attached (BEGIN has run). */
+  private attaching = false;
   private lostReported = 0n;
   private lostTimer: NodeJS.Timeout | undefined;
   private pidTimer: NodeJS.Timeout | undefined;
@@ -297,18 +321,60 @@ export class ScriptRun<V = unknown, E = unknown> {
         }
       }
     }
-    for (const p of this.programs) {
-      for (const a of p.def.attach) {
+    this.attaching = true;
+    for (const p of [...this.programs]) {
+      for (const a of [...p.attach]) {
         if (a.kind === 'begin' || a.kind === 'end') continue;
-        try {
-          this.session.link(attachDef(p.prog.fd, a, {
-            ...(this.targetPid() !== undefined ? { pid: this.targetPid()! } : {}),
-          }));
-        } catch (e) {
-          throw probeReport(s, `cannot attach ${attachDefName(a)}`, e);
+        if (isFentryDef(a)) {
+          try {
+            const kind = a.kind === 'kretprobe' ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY;
+            this.session.link(attachFentry(p.prog.fd, { func: a.func, btfId: a.fentryBtfId, btfObjFd: 0, expectedAttachType: kind }));
+          } catch (e) {
+            this.fallBack(p.def, a, `attaching it failed: ${reasonOf(e)}`);
+          }
+          continue;
         }
+        this.attachOne(p.prog.fd, a);
       }
     }
+  }
+
+  /** Attaches one (non-fentry) attach point; an optional one that cannot be probed is skipped. */
+  private attachOne(progFd: number, a: AttachDef): void {
+    try {
+      this.session.link(attachDef(progFd, a, {
+        ...(this.targetPid() !== undefined ? { pid: this.targetPid()! } : {}),
+      }));
+    } catch (e) {
+      // As bpftrace 0.17: a wildcard's expansion (or one of several attach points of a block)
+      // that cannot be attached is skipped with a warning. A kernel that cannot do the kind of
+      // probe at all is an error whatever the attach point.
+      if ('optional' in a && a.optional && !(e instanceof UnsupportedError)) {
+        this.err(`WARNING: could not attach probe ${attachDefName(a)}, skipping.\n`);
+        if (this.opts.verbose) this.err(`  (${reasonOf(e)})\n`);
+        return;
+      }
+      throw probeReport(this.script, `cannot attach ${attachDefName(a)}`, e);
+    }
+  }
+
+  /**
+   * The kernel refused an fentry program or its attachment: the attach point becomes a kprobe,
+   * run by the program's kprobe twin (loaded once, the first time it is needed).
+   */
+  private fallBack(def: ProgramDef, a: KprobeDef, why: string): void {
+    const name = attachDefName(a);
+    if (!def.fallback) throw probeReport(this.script, `cannot attach ${name} with fentry`, new Error(why));
+    if (this.opts.verbose) this.err(`${name}: fentry failed (${why}); falling back to kprobe\n`);
+    let twin = this.programs.find((p) => p.def === def.fallback);
+    if (!twin) {
+      twin = this.loadProgram(def.fallback, undefined);
+      this.programs.push(twin);
+    }
+    const k = asKprobe(a);
+    // While loading, the attach pass (after BEGIN) attaches it with the rest; later, now.
+    if (this.attaching) this.attachOne(twin.prog.fd, k);
+    else twin.attach.push(k);
   }
 
   /**
@@ -352,6 +418,38 @@ export class ScriptRun<V = unknown, E = unknown> {
   }
 
   private load(def: ProgramDef): void {
+    if (def.progKind === 'tracing' && def.attach.length > 0 && def.attach.every(isFentryDef)) {
+      // A kprobe compiled as fentry: one program per function (each is verified against its
+      // own BTF prototype); a function whose program the kernel refuses falls back to kprobe.
+      const kprobeToo = this.opts.verbose ? typeof kprobeMechanism() === 'string' : false;
+      for (const a of def.attach) {
+        let loaded: LoadedProgram;
+        try {
+          loaded = this.loadProgram(def, a, true);
+        } catch (e) {
+          this.fallBack(def, a, e instanceof VerifierError ? reasonOf(e) : reasonOf(fentryLoadError(e)));
+          continue;
+        }
+        this.programs.push(loaded);
+        if (this.opts.verbose) {
+          this.err(`${attachDefName(a)}: using ${a.kind === 'kretprobe' ? 'fexit' : 'fentry'} (BTF id ${a.fentryBtfId})${kprobeToo ? '; kprobe also available' : ''}\n`);
+        }
+      }
+      return;
+    }
+    if (this.opts.verbose) {
+      for (const a of def.attach) {
+        if ((a.kind === 'kprobe' || a.kind === 'kretprobe') && a.kprobeReason) this.err(`${attachDefName(a)}: using kprobe (${a.kprobeReason})\n`);
+      }
+    }
+    this.programs.push(this.loadProgram(def, undefined));
+  }
+
+  /**
+   * Assembles and loads one program. `fentry`: load it as fentry/fexit against that attach
+   * point's function; `raw` then lets the error through (the caller falls back to kprobe).
+   */
+  private loadProgram(def: ProgramDef, fentry: (KprobeDef & { fentryBtfId: number }) | undefined, raw = false): LoadedProgram {
     const a = (() => {
       try {
         return assemble(def.insns, { mapFd: (name) => this.maps.get(name)?.fd });
@@ -361,20 +459,23 @@ export class ScriptRun<V = unknown, E = unknown> {
     })();
     const first = def.attach[0];
     // fentry/fexit programs are verified against their target function's BTF.
-    const fentry = first && (first.kind === 'fentry' || first.kind === 'fexit') ? loadTargetFor(first as ProbeTarget) : undefined;
+    const target = fentry
+      ? { expectedAttachType: fentry.kind === 'kretprobe' ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY, btfId: fentry.fentryBtfId, btfObjFd: 0 }
+      : first && (first.kind === 'fentry' || first.kind === 'fexit') ? loadTargetFor(first as ProbeTarget) : undefined;
     let prog: Program;
     try {
       prog = Program.load({
         name: def.name, kind: def.progKind as ProgKind, bytes: a.bytes, spans: a.spans,
-        ...(fentry ? { expectedAttachType: fentry.expectedAttachType, attachBtfId: fentry.btfId, attachBtfObjFd: fentry.btfObjFd } : {}),
+        ...(target ? { expectedAttachType: target.expectedAttachType, attachBtfId: target.btfId, attachBtfObjFd: target.btfObjFd } : {}),
       }, { logLevel: this.opts.verbose ? 1 : 0 });
     } catch (e) {
+      if (raw) throw e;
       if (e instanceof VerifierError) throw verifierReport(this.script, def, e, !!this.opts.verbose);
       throw probeReport(this.script, `cannot load ${def.probeName}`, e);
     }
     this.session.program(prog);
-    this.programs.push({ def, prog });
     if (this.opts.verbose && prog.log) this.err(`verifier log for ${def.name} (${def.probeName}):\n${prog.log.trimEnd()}\n\n`);
+    return { def, prog, attach: fentry ? [fentry] : [...def.attach] };
   }
 
   /** Attached: start the command, say so, read events until asked to stop, then end. */

@@ -1104,15 +1104,22 @@ class UnitLowering {
         }
         return this.constReg(BigInt(this.unit.probeIds[0]!));
       }
-      case 'retval': return this.ctxLoad(PT_REGS.ax!);
-      case 'func': return this.ctxLoad(PT_REGS.ip!);
+      case 'retval': {
+        // fexit: the return value follows the function's arguments in the context.
+        const fentry = this.unit.plan.progKind === 'tracing' ? this.unit.plan.instances[0]!.fentry : undefined;
+        return fentry ? this.ctxLoad(8 * fentry.nargs) : this.ctxLoad(PT_REGS.ax!);
+      }
+      case 'func':
+        if (this.unit.plan.progKind === 'tracing') return this.funcIp();
+        return this.ctxLoad(PT_REGS.ip!);
       case 'args': return this.ctxReg();
       case 'kstack': return this.stackId(this.type(e) as StackType);
     }
     const m = /^arg([0-9]+)$/.exec(name);
     if (m) {
       const n = Number(m[1]);
-      if (this.unit.plan.provider === 'rawtracepoint') return this.ctxLoad(8 * n);
+      // raw tracepoints and fentry: the context is the array of arguments.
+      if (this.unit.plan.provider === 'rawtracepoint' || this.unit.plan.progKind === 'tracing') return this.ctxLoad(8 * n);
       if (this.unit.plan.provider === 'usdt') {
         const site = this.unit.plan.instances[0]!.usdt!.site;
         return lowerUsdtArg(b, () => this.ctxReg(), site.args[n]!, site.pc, e.span);
@@ -1129,6 +1136,13 @@ class UnitLowering {
     const fd = this.mapFd(stackMapName(t.limit));
     const r = b.reg();
     b.emit({ op: 'call', helper: Helper.get_stackid, args: [{ reg: c }, { reg: fd }, { imm: t.space === 'user' ? BPF_F_USER_STACK : 0n }], dst: r });
+    return r;
+  }
+
+  /** bpf_get_func_ip(ctx): the traced function's address in an fentry/fexit program. */
+  private funcIp(): VReg {
+    const r = this.b.reg();
+    this.b.emit({ op: 'call', helper: Helper.get_func_ip, args: [{ reg: this.ctxReg() }], dst: r });
     return r;
   }
 

@@ -23,7 +23,7 @@ import {
 } from '../types.js';
 import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
 import { parseFormat, checkArgs, FormatError } from '../../output/printf.js';
-import { expandAttachPoint, ProbeError, type ProbeInstance } from './probes.js';
+import { choosePrograms, expandAttachPoint, ProbeError, type ProbeInstance } from './probes.js';
 import { planUnits, type UnitPlan } from './units.js';
 import { builtinsUsed, forEachExpr } from './walk.js';
 import { usdtArgProblem } from '../usdt.js';
@@ -78,6 +78,8 @@ export interface Unit {
   fieldLocs: Map<FieldAccess, FieldLoc>;
   /** Values fixed at compile time: kaddr()/uaddr() addresses, cgroupid() ids (sema/system-calls.ts). */
   addresses: Map<Call, bigint>;
+  /** The kprobe twin of an fentry unit (the run-time fallback): compiled, not attached by itself. */
+  fallbackOf?: Unit;
 }
 
 export interface FieldLoc extends FieldHit {
@@ -313,7 +315,7 @@ class Analyzer {
       const instances: ProbeInstance[] = [];
       for (const ap of probe.attachPoints) {
         try {
-          instances.push(...expandAttachPoint(ap, { kernel, params: this.params, ...(this.opts.pid !== undefined ? { pid: this.opts.pid } : {}) }));
+          instances.push(...expandAttachPoint(ap, { kernel, params: this.params, multi: probe.attachPoints.length > 1, ...(this.opts.pid !== undefined ? { pid: this.opts.pid } : {}) }));
         } catch (e) {
           if (e instanceof ProbeError) this.fail(e.message, e.span, e.hint);
           throw e;
@@ -349,13 +351,23 @@ class Analyzer {
       forEachExpr(probe, (e) => {
         if (e.kind === 'Call' && e.name === 'uaddr') split.add('probe');
       });
-      for (const plan of planUnits(instances, split, kernel, sharedSyscall)) {
+      // kprobes become fentry where the kernel and the script allow; each keeps its kprobe twin.
+      const chosen = choosePrograms(instances, probe, kernel);
+      const idOfInstance = new Map<ProbeInstance, number>();
+      chosen.forEach((inst, i) => {
+        idOfInstance.set(inst, ids[i]!);
+        if (inst.fentry) idOfInstance.set(inst.fentry.fallback, ids[i]!);
+      });
+      const makeUnit = (plan: UnitPlan): Unit => {
         const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.provider === 'usdt' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
-        const unit: Unit = {
+        return {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
           fieldLocs: new Map(), addresses: new Map(),
-          probeIds: plan.instances.map((i) => ids[instances.indexOf(i)]!),
+          probeIds: plan.instances.map((i) => idOfInstance.get(i)!),
         };
+      };
+      for (const plan of planUnits(chosen, split, kernel, sharedSyscall)) {
+        const unit = makeUnit(plan);
         if (plan.fields && plan.instances[0]?.tracepoint) {
           const tp = plan.instances[0].tracepoint;
           unit.args = tracepointRecord(tp.category, tp.event, plan.fields, tp.category === 'syscalls' ? 'user' : 'kernel');
@@ -367,6 +379,11 @@ class Analyzer {
           for (let nr = 0; nr <= max; nr++) this.probeNames.push(byNr.get(nr) ?? '');
         }
         this.units.push(unit);
+        if (plan.progKind === 'tracing' && plan.instances.every((i) => i.fentry)) {
+          const twin = makeUnit({ provider: plan.provider, progKind: 'kprobe', instances: plan.instances.map((i) => i.fentry!.fallback) });
+          twin.fallbackOf = unit;
+          this.units.push(twin);
+        }
       }
     });
   }

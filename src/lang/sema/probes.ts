@@ -3,16 +3,23 @@
  * positional parameters substituted, each instance with the program type it needs and the
  * AttachDef the runtime will use.
  */
-import type { AttachPoint, ProviderName } from '../ast.js';
+import type { AttachPoint, Probe, ProviderName } from '../ast.js';
 import type { KernelView, TracepointFieldInfo } from '../kernel-view.js';
 import { decodeTarget, TargetError, type ProbeTarget } from '../probe-target.js';
 import { hasWildcard } from '../probe-spec.js';
 import type { AttachDef, ProgKindName } from '../spec.js';
 import type { Span } from '../source.js';
 import { expandUsdt, UsdtProbeError, type UsdtInstanceInfo } from '../usdt.js';
+import { forEachExpr } from './walk.js';
 
 export interface ProbeInstance {
   provider: ProviderName;
+  /**
+   * A kprobe/kretprobe compiled as fentry/fexit (progKind 'tracing'): the function's argument
+   * count (fexit's return value follows the arguments in the context) and the kprobe instance
+   * it stands for, compiled too as the run-time fallback.
+   */
+  fentry?: { nargs: number; btfId: number; fallback: ProbeInstance };
   /** The full name, as the `probe` builtin prints it: `tracepoint:syscalls:sys_enter_openat`. */
   name: string;
   attach: AttachDef;
@@ -60,6 +67,12 @@ export interface ExpandOptions {
   kernel: KernelView;
   params: string[];
   pid?: number;
+  /**
+   * The probe block lists several attach points. As in bpftrace 0.17 (whose "original name" of
+   * such a probe is the whole list), a kprobe of it that cannot be attached is skipped with a
+   * warning instead of failing the run, as is any kprobe or uprobe a wildcard expanded to.
+   */
+  multi?: boolean;
 }
 
 /** Expands one attach point. Throws ProbeError. */
@@ -105,12 +118,28 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
     case 'kprobe':
     case 'kretprobe': {
       if (t.kind !== 'kprobe') break;
-      if (hasWildcard(t.func) || (t.module !== null && hasWildcard(t.module))) {
-        throw new ProbeError(`${provider} wildcards are not supported yet`, ap.partSpans[ap.parts.length - 1] ?? ap.span);
+      const funcSpan = ap.partSpans[ap.parts.length - 1] ?? ap.span;
+      if (t.module !== null && hasWildcard(t.module)) {
+        throw new ProbeError(`${provider} module wildcards are not supported yet`, ap.partSpans[0] ?? ap.span, 'name the module, or leave it out');
+      }
+      if (hasWildcard(t.func)) {
+        const mod = t.module ?? undefined;
+        const found = o.kernel.kernelFunctions?.(t.func, mod);
+        if (found === undefined) {
+          throw new ProbeError(`cannot expand ${provider}:${ap.parts.join(':')}: this kernel lists no functions (tracefs available_filter_functions and /proc/kallsyms are unreadable)`, funcSpan);
+        }
+        const names = [...new Set(found.map((f) => f.name))];
+        if (names.length === 0) throw new ProbeError(`no kernel function matches ${provider}:${ap.parts.join(':')}`, funcSpan);
+        return names.map((func) => {
+          const attach: AttachDef = { kind: provider, func, optional: true };
+          if (t.module !== null) attach.module = t.module;
+          return { provider, name: `${provider}:${t.module !== null ? `${t.module}:` : ''}${func}`, attach, progKind: 'kprobe' as const, ap };
+        });
       }
       const attach: AttachDef = { kind: provider, func: t.func };
       if (t.offset !== null) attach.offset = Number(t.offset);
       if (t.module !== null) attach.module = t.module;
+      if (o.multi) attach.optional = true;
       const name = `${provider}:${t.module !== null ? `${t.module}:` : ''}${t.func}${t.offset !== null ? `+${t.offset}` : ''}`;
       return one(attach, 'kprobe', name);
     }
@@ -122,9 +151,8 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
         if (o.pid === undefined) throw new ProbeError(`${provider} needs a binary path (or -p PID)`, ap.span, `write it as ${provider}:/path/to/binary:function`);
         path = `/proc/${o.pid}/exe`;
       }
-      if (hasWildcard(path) || (t.func !== null && hasWildcard(t.func))) {
-        throw new ProbeError(`${provider} wildcards are not supported yet`, ap.span);
-      }
+      if (hasWildcard(path)) throw new ProbeError(`${provider} path wildcards are not supported yet`, ap.partSpans[0] ?? ap.span);
+      if (t.func !== null && hasWildcard(t.func)) return uprobeWildcard(ap, provider, path, t.func, t.lang, o);
       const attach: AttachDef = { kind: provider, path, func: t.func ?? '' };
       if (t.address !== null) attach.address = t.address;
       if (t.offset !== null) attach.offset = Number(t.offset);
@@ -166,6 +194,23 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
   throw new ProbeError(`invalid ${provider} probe`, ap.span);
 }
 
+/** `uprobe:/bin/bash:read*`: one instance per function of the file whose name matches. */
+function uprobeWildcard(ap: AttachPoint, provider: 'uprobe' | 'uretprobe', path: string, glob: string, lang: string | null, o: ExpandOptions): ProbeInstance[] {
+  const span = ap.partSpans[ap.parts.length - 1] ?? ap.span;
+  if (lang !== null) throw new ProbeError(`${provider} wildcards with a symbol language (${lang}) are not supported yet`, span);
+  if (!o.kernel.userFunctions) throw new ProbeError(`cannot expand ${provider} wildcards: no symbol reader was given to the compiler`, span);
+  let names: string[];
+  try {
+    names = o.kernel.userFunctions(path, glob, o.pid);
+  } catch (e) {
+    throw new ProbeError(e instanceof Error ? e.message : String(e), ap.partSpans[0] ?? ap.span);
+  }
+  if (names.length === 0) throw new ProbeError(`no function in ${path} matches ${glob}`, span);
+  return names.map((func) => ({
+    provider, name: `${provider}:${path}:${func}`, attach: { kind: provider, path, func, optional: true }, progKind: 'kprobe' as const, ap,
+  }));
+}
+
 function tracepointInstance(ap: AttachPoint, category: string, event: string, fields: TracepointFieldInfo[]): ProbeInstance {
   return {
     provider: 'tracepoint',
@@ -175,4 +220,96 @@ function tracepointInstance(ap: AttachPoint, category: string, event: string, fi
     tracepoint: { category, event, fields },
     ap,
   };
+}
+
+/**
+ * Wildcards matching more functions than this stay kprobes: each fentry function needs its own
+ * program load and trampoline, which costs far more to set up than a kprobe.
+ */
+export const FENTRY_MAX_EXPANSION = 32;
+
+/** x86-64 BPF trampolines before Linux 6.6 take up to six arguments, all in registers. */
+const FENTRY_MAX_ARGS = 6;
+
+/**
+ * The mechanism policy for `kprobe:`/`kretprobe:`: where the kernel runs fentry/fexit programs
+ * and the function has a BTF FUNC whose arguments are all integers or pointers, a kprobe is
+ * compiled as fentry (kretprobe as fexit): cheaper to run, and arguments come from the
+ * trampoline's context instead of pt_regs. What only a kprobe can do keeps the kprobe: reg(),
+ * override(), an offset, module functions, functions without BTF or not traceable, arguments
+ * past the function's own, kernel stacks (they would start in the trampoline), `func` where
+ * fentry programs lack bpf_get_func_ip. The decision rests on the feature facts the KernelView
+ * gives (feature probing), never on the kernel's version or name.
+ */
+export function choosePrograms(instances: ProbeInstance[], probe: Probe, kernel: KernelView): ProbeInstance[] {
+  const kprobes = instances.filter((i) => i.attach.kind === 'kprobe' || i.attach.kind === 'kretprobe');
+  if (kprobes.length === 0 || !kernel.probeMechanisms) return instances;
+  const facts = kernel.probeMechanisms();
+  if (!facts.fentry) {
+    const why = 'this kernel does not run fentry programs';
+    return instances.map((i) => (i.attach.kind === 'kprobe' || i.attach.kind === 'kretprobe' ? { ...i, attach: { ...i.attach, kprobeReason: why } } : i));
+  }
+  const needs = scriptNeeds(probe);
+  const btf = kernel.btf();
+  const perAp = new Map<AttachPoint, number>();
+  for (const i of kprobes) perAp.set(i.ap, (perAp.get(i.ap) ?? 0) + 1);
+  return instances.map((inst) => {
+    const a = inst.attach;
+    if (a.kind !== 'kprobe' && a.kind !== 'kretprobe') return inst;
+    const decide = (): string | { nargs: number; btfId: number } => {
+      if (needs.reg) return 'reg() reads pt_regs';
+      if (needs.override) return 'override() needs a kprobe';
+      if (needs.kstack) return 'kstack is taken as a kprobe sees it (under fentry it would start in the trampoline)';
+      if (a.offset !== undefined) return 'an offset (+N) needs a kprobe';
+      if (a.module !== undefined && a.module !== 'vmlinux') return 'module functions use kprobes';
+      if (needs.func && !facts.fentryFuncIp) return 'func needs bpf_get_func_ip() in fentry programs (Linux 5.15+)';
+      const n = perAp.get(inst.ap) ?? 1;
+      if (n > FENTRY_MAX_EXPANSION) return `the wildcard matched ${n} functions (more than ${FENTRY_MAX_EXPANSION}: kprobes attach faster)`;
+      if (!btf) return 'the kernel has no BTF';
+      const ids = btf.find(a.func, 'func');
+      if (ids.length === 0) return `${a.func} has no BTF FUNC`;
+      const traceable = kernel.kernelFunctions?.(a.func, 'vmlinux');
+      if (traceable !== undefined && traceable.length === 0) return `${a.func} is not in the kernel's traceable functions`;
+      const info = btf.funcProto(a.func);
+      if (info.variadic) return `${a.func} is variadic`;
+      if (info.params.length > FENTRY_MAX_ARGS) return `${a.func} has more than ${FENTRY_MAX_ARGS} arguments`;
+      for (const p of info.params) {
+        const t = btf.typeById(btf.resolve(p.type));
+        if ((t.kind !== 'int' && t.kind !== 'ptr' && t.kind !== 'enum' && t.kind !== 'enum64') || btf.sizeof(t.id) > 8) {
+          return `${a.func} takes a ${t.kind} argument (fentry reads integers and pointers)`;
+        }
+      }
+      if (needs.maxArg >= info.params.length) return `the script reads arg${needs.maxArg} and ${a.func} has ${info.params.length} argument${info.params.length === 1 ? '' : 's'}`;
+      return { nargs: info.params.length, btfId: ids[0]! };
+    };
+    const d = decide();
+    if (typeof d === 'string') return { ...inst, attach: { ...a, kprobeReason: d } };
+    return { ...inst, progKind: 'tracing', attach: { ...a, fentryBtfId: d.btfId }, fentry: { ...d, fallback: inst } };
+  });
+}
+
+interface ScriptNeeds {
+  reg: boolean;
+  override: boolean;
+  kstack: boolean;
+  func: boolean;
+  /** Highest argN read (-1: none). */
+  maxArg: number;
+}
+
+function scriptNeeds(probe: Probe): ScriptNeeds {
+  const n: ScriptNeeds = { reg: false, override: false, kstack: false, func: false, maxArg: -1 };
+  forEachExpr(probe, (e) => {
+    if (e.kind === 'Call') {
+      if (e.name === 'reg') n.reg = true;
+      if (e.name === 'override') n.override = true;
+      if (e.name === 'kstack') n.kstack = true;
+    } else if (e.kind === 'Builtin') {
+      if (e.name === 'kstack') n.kstack = true;
+      if (e.name === 'func') n.func = true;
+      const m = /^arg([0-9]+)$/.exec(e.name);
+      if (m) n.maxArg = Math.max(n.maxArg, Number(m[1]));
+    }
+  });
+  return n;
 }

@@ -71,6 +71,8 @@ export function planUnits(instances: ProbeInstance[], used: Set<string>, kernel:
   const groups = new Map<string, UnitPlan>();
   for (const inst of rest) {
     let key = `${inst.provider}|${inst.progKind}`;
+    // fexit's return value sits after the arguments: programs reading it differ by argument count.
+    if (inst.fentry && used.has('retval')) key += `|n${inst.fentry.nargs}`;
     if (used.has('probe')) key += `|${inst.name}`;
     if (inst.groupKey !== undefined && [...used].some((b) => /^arg[0-9]+$/.test(b))) key += `|${inst.groupKey}`;
     if (used.has('args') && inst.tracepoint) {
