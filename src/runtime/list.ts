@@ -1,9 +1,9 @@
 // `-l [pattern]`: the probes this machine offers, one full name a line, as bpftrace lists them:
 // tracepoints from tracefs, kernel functions (when kprobes exist), software and hardware events,
 // functions and USDT probes of a binary (`uprobe:/bin/bash:*`, `usdt:/path:*`).
-import { existsSync, readFileSync } from 'node:fs';
 import { PROVIDERS } from '../lang/probe-spec.js';
-import { globToRegExp, listTracepoints, tracefsRoot, tracepointFormat } from '../kernel/tracefs.js';
+import { globToRegExp, listTracepoints, tracepointFormat } from '../kernel/tracefs.js';
+import { kernelFunctions } from '../kernel/functions.js';
 import { kprobeMechanism } from '../attach/kprobe.js';
 import { ElfFile, matchFunctions, resolveBinary, resolveLibrary } from '../elf/index.js';
 import { KernelViewError, type UsdtFileInfo } from '../lang/kernel-view.js';
@@ -36,22 +36,10 @@ function splitFirst(s: string): [string, string | undefined] {
   return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
 }
 
-function kernelFunctions(): string[] {
+/** Kernel functions a kprobe can name (none on a kernel without kprobes), sorted, once each. */
+function kprobeFunctions(): string[] {
   if (typeof kprobeMechanism() !== 'string') return [];
-  const path = `${tracefsRoot()}/available_filter_functions`;
-  if (!existsSync(path)) return [];
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return [];
-  }
-  const names = new Set<string>();
-  for (const line of text.split('\n')) {
-    const name = line.split(/\s/)[0];
-    if (name) names.add(name);
-  }
-  return [...names].sort();
+  return [...new Set(kernelFunctions().functions.map((f) => f.name))];
 }
 
 function resolveFile(file: string): string {
@@ -105,7 +93,7 @@ export function listProbes(pattern?: string, opts: { verbose?: boolean; pid?: nu
   const out: ListedProbe[] = [];
   if (!provider || provider === 'kprobe' || provider === 'kretprobe') {
     const kinds = provider ? [provider] : ['kprobe'];
-    for (const f of kernelFunctions()) for (const k of kinds) if (re.test(`${k}:${f}`)) out.push({ name: `${k}:${f}` });
+    for (const f of kprobeFunctions()) for (const k of kinds) if (re.test(`${k}:${f}`)) out.push({ name: `${k}:${f}` });
   }
   if (!provider) out.push(...tracepointProbes('*', '*', verbose).filter((p) => re.test(p.name)));
   if (!provider || provider === 'software') {
