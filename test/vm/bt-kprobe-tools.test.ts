@@ -96,8 +96,11 @@ test('biolatency.bt: the latency of 64 direct writes to the disk, or bpftrace\'s
     return t.skip(`no ${DISK} to write to`);
   }
   const N = 64;
+  const writes = () => Number(readFileSync(`/sys/block/${DISK.slice(5)}/stat`, 'utf8').trim().split(/\s+/)[4]);
+  const before = writes();
   const r = await runTool('biolatency', () => run('dd', ['if=/dev/zero', `of=${DISK}`, 'bs=4096', `count=${N}`, 'oflag=direct']));
   assert.equal(r.code, 0, r.err);
+  assert.equal(writes() - before, N, 'the disk completed exactly the 64 writes');
   assert.match(r.out, /^Attaching 6 probes\.\.\.\nTracing block device I\/O\.\.\. Hit Ctrl-C to end\.\n/);
   // Which of the functions this kernel has decides what bpftrace does: the missing ones are
   // skipped with a warning (a block of several attach points), the others traced. A kprobe
@@ -108,10 +111,17 @@ test('biolatency.bt: the latency of 64 direct writes to the disk, or bpftrace\'s
   for (const f of missing) assert.match(r.err, new RegExp(`^WARNING: could not attach probe kprobe:${f}, skipping\\.$`, 'm'));
   const starts = ['blk_account_io_start', '__blk_account_io_start'].filter(has);
   const dones = ['blk_account_io_done', '__blk_account_io_done'].filter(has);
+  for (const f of [...starts, ...dones]) assert.doesNotMatch(r.err, new RegExp(`kprobe:${f}\\b`), `${f} attaches`);
   const buckets = [...r.out.matchAll(/^\[[^\]]+\)\s+(\d+) \|@*\s*\|$/gm)].map((m) => Number(m[1]));
-  if (starts.length === 0 || dones.length === 0) {
-    // 6.1 inlined blk_account_io_start into blk-mq (and has no __blk_account_io_*): nothing
-    // starts a measurement, so, as with bpftrace, the histogram stays empty.
+  // The kernel's `inline` implies notrace: a function present in kallsyms but missing from
+  // ftrace's available_filter_functions is the out-of-line copy of an inline function, which
+  // the compiler inlined on blk-mq's own path. 6.1 inlined blk_account_io_start entirely (it
+  // has no __blk_account_io_* either); 6.12 keeps copies of blk_account_io_start and _done that
+  // the request path never calls. Either way nothing pairs a start with a done, and, as with
+  // bpftrace, the histogram stays empty although the disk did the 64 writes.
+  const ftrace = kernelFunctions().byName;
+  const reached = (fs: string[]) => fs.some((f) => ftrace.has(f));
+  if (!reached(starts) || !reached(dones)) {
     assert.deepEqual(buckets, [], r.out);
     return;
   }
@@ -180,7 +190,8 @@ test('vfsstat.bt: per-second counts of the vfs functions, with a known read/writ
   const fns = kernelFunctions().functions.map((f) => f.name);
   const traced = new Set([...fns.filter((f) => /^vfs_(read|write)/.test(f)), ...['vfs_fsync', 'vfs_open', 'vfs_create'].filter((f) => fns.includes(f))]);
   assert.match(r.out, new RegExp(`^Attaching ${traced.size + 3} probes\\.\\.\\.\\nTracing key VFS calls\\.\\.\\. Hit Ctrl-C to end\\.\\n`));
-  const blocks = [...r.out.matchAll(/^\d\d:\d\d:\d\d\n((?:@\[\w+\]: \d+\n)*)\n/gm)];
+  // time() and print(@) once a second (bpftrace 0.17 prints no blank line after a map).
+  const blocks = [...r.out.matchAll(/^\d\d:\d\d:\d\d\n((?:@\[\w+\]: \d+\n)*)/gm)];
   assert.ok(blocks.length >= 1, r.out);
   const total = new Map<string, number>();
   for (const b of blocks) {
