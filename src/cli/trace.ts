@@ -88,6 +88,7 @@ export async function trace(o: CliOptions): Promise<number> {
     }
     throw e;
   }
+  if (!o.noWarnings) for (const w of compiled.warnings ?? []) process.stderr.write(`${w}\n`);
   if (o.debug > 0) {
     process.stdout.write(debugText(script.source, script.file, compiled));
     return 0;

@@ -138,6 +138,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
     params: a.params, probeNames: a.probeNames, analysis: a,
     ...(a.strftimeFormats.length > 0 ? { strftimeFormats: a.strftimeFormats } : {}),
     ...(a.cgroupPathFilters.length > 0 ? { cgroupPathFilters: a.cgroupPathFilters } : {}),
+    ...(a.warnings.length > 0 ? { warnings: a.warnings } : {}),
   };
 }
 

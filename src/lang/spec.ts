@@ -141,6 +141,8 @@ export interface CompiledScript {
   strftimeFormats?: string[];
   /** cgroup_path() values carry an index into this list of hierarchy filters ('*' when none). */
   cgroupPathFilters?: string[];
+  /** Compile-time warnings (debugf()), formatted like errors; the CLI prints them unless --no-warnings. */
+  warnings?: string[];
 }
 
 /** An aggregation map's value, for the runtime's decoder. */

@@ -172,4 +172,12 @@ test('debugf() goes to trace_pipe; --trace-pipe copies its lines to the output',
   // Without the flag the line stays in the kernel's pipe: nothing of it on stdout.
   const quiet = sonde(['-e', `BEGIN { debugf("${tag}-2\\n"); exit(); }`]);
   assert.equal(quiet.stdout, 'Attaching 1 probe...\n\n\n');
+  // bpftrace's warning, at the call; --no-warnings drops it.
+  assert.equal(quiet.stderr, [
+    'stdin:1:9: warning: The debugf() builtin is not recommended for production use. For more information see bpf_trace_printk in bpf-helpers(7).',
+    `BEGIN { debugf("${tag}-2\\n"); exit(); }`,
+    `        ^${'~'.repeat(`debugf("${tag}-2\\n")`.length - 1)}`,
+    '',
+  ].join('\n'));
+  assert.equal(sonde(['--no-warnings', '-e', `BEGIN { debugf("${tag}-3\\n"); exit(); }`]).stderr, '');
 });

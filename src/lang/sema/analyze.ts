@@ -14,7 +14,7 @@ import type {
 import { readFileSync } from 'node:fs';
 import { BtfTypes, BUILTIN_CONSTANTS, fieldNames, findField, layoutRecord, type DeclaredField, type FieldHit } from './records.js';
 import { isType } from '../ast.js';
-import { LangError } from '../diagnostic.js';
+import { LangError, formatDiagnostic } from '../diagnostic.js';
 import type { KernelView } from '../kernel-view.js';
 import { SourceFile, joinSpans, type Span } from '../source.js';
 import {
@@ -103,6 +103,8 @@ export interface Analysis {
   /** strftime() formats and cgroup_path() filters; values carry their index here. */
   strftimeFormats: string[];
   cgroupPathFilters: string[];
+  /** Warnings, formatted as errors are (file:line:col: warning: …, the line, a caret). */
+  warnings: string[];
   params: string[];
   /** Compile-time value of an integer expression (literals, $N, #define, enum, folded operators). */
   constInt(e: Expr): bigint | undefined;
@@ -153,6 +155,7 @@ class Analyzer {
   private readonly headerDefines = new Map<string, bigint>();
   private readonly strftimeFormats: string[] = [];
   private readonly cgroupPathFilters: string[] = [];
+  private readonly warnings: string[] = [];
   // Per-unit state while typing.
   private unit!: Unit;
   private loopDepth = 0;
@@ -186,6 +189,7 @@ class Analyzer {
       probeNames: this.probeNames, probeCount: this.probeCount, unsafe: this.unsafeUsed,
       strlen: this.strlen, uses: this.uses, params: this.params, constInt: (e) => this.constInt(e),
       stackLimits: this.stackLimits, strftimeFormats: this.strftimeFormats, cgroupPathFilters: this.cgroupPathFilters,
+      warnings: this.warnings,
     };
   }
 
@@ -1743,6 +1747,11 @@ class Analyzer {
       instances: this.unit.plan.instances, providerWord: this.providerWord(),
       expr: (e) => this.expr(e),
       error: (m, span, hint) => this.error(m, span, hint),
+      warn: (message, span) => {
+        if (!this.final) return;
+        const text = formatDiagnostic({ severity: 'warning', message, file: this.file, span }, this.source);
+        if (!this.warnings.includes(text)) this.warnings.push(text);
+      },
       nargs: (c, min, max) => this.nargs(c, min, max),
       constInt: (e) => this.constInt(e),
       btf: () => this.opts.kernel.btf(),

@@ -23,6 +23,8 @@ export interface CallContext {
   providerWord: string;
   expr(e: Expr): SType;
   error(message: string, span: Span, hint?: string): void;
+  /** A warning (kept once, in the final pass). */
+  warn(message: string, span: Span): void;
   nargs(c: Call, min: number, max?: number): boolean;
   constInt(e: Expr): bigint | undefined;
   btf(): Btf | undefined;
@@ -198,6 +200,7 @@ export function typeSystemCall(x: CallContext, c: Call): SType {
         x.error(`debugf() expects a string literal (${argWord(ts[0]!)} provided)`, c.span);
         return VOID;
       }
+      x.warn('The debugf() builtin is not recommended for production use. For more information see bpf_trace_printk in bpf-helpers(7).', c.span);
       if (ts.length - 1 > PRINTK_MAX_ARGS) {
         x.error(`cannot use more than ${PRINTK_MAX_ARGS} conversion specifiers`, c.span, 'debugf() prints with bpf_trace_printk, which takes at most 3 arguments; printf() has no such limit');
         return VOID;

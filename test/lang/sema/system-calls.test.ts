@@ -141,6 +141,12 @@ describe('path() and debugf()', () => {
     const c = compile('BEGIN { debugf("%d %s %lx\\n", 1, "abc", 2); }', { kernel: kernel() });
     assert.match(disassemble(c.programs[0]!.insns), /call bpf_trace_printk#6\n/);
     assert.equal(c.events.length, 0);
+    assert.deepEqual(c.warnings, [[
+      'stdin:1:9: warning: The debugf() builtin is not recommended for production use. For more information see bpf_trace_printk in bpf-helpers(7).',
+      'BEGIN { debugf("%d %s %lx\\n", 1, "abc", 2); }',
+      '        ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
+    ].join('\n')]);
+    assert.equal(compile('BEGIN { printf("x"); }', { kernel: kernel() }).warnings, undefined);
     assert.match(error('BEGIN { debugf("%d %d %d %d", 1, 2, 3, 4); }'), /error: cannot use more than 3 conversion specifiers/);
     assert.match(error('BEGIN { debugf("%c", 1); }'), /Invalid format specifier for `debugf`: c/);
     assert.match(error('BEGIN { debugf("%s", 1); }'), /Type does not match format specifier: s/);
