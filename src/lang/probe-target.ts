@@ -159,10 +159,12 @@ export function decodeTarget(provider: ProviderName, parts: string[], quoted: bo
     case 'usdt':
       count(1, 3);
       if (n === 1) return { kind: 'usdt', path: null, namespace: null, name: nonEmpty(0, 'probe name') };
+      // As in bpftrace, an empty path means the files of the -p process (`usdt::provider:name`)
+      // and an empty provider any provider (`usdt:/bin/x::name`).
       return {
         kind: 'usdt',
-        path: nonEmpty(0, 'binary path'),
-        namespace: n === 3 ? nonEmpty(1, 'provider name') : null,
+        path: parts[0] === '' ? null : parts[0]!,
+        namespace: n === 3 ? (parts[1] === '' ? '*' : parts[1]!) : null,
         name: nonEmpty(n - 1, 'probe name'),
       };
 

@@ -50,9 +50,6 @@ export function expandUsdt(ap: AttachPoint, t: UsdtTargetSpec, o: ExpandOptions)
   if (t.path === null && o.pid === undefined) {
     throw new UsdtProbeError('usdt probe needs a binary path (or -p PID)', null, 'write it as usdt:/path/to/binary:provider:name');
   }
-  if (t.path !== null && wild(t.path) && o.pid === undefined) {
-    throw new UsdtProbeError('a wildcard in the binary path of a usdt probe needs -p PID (the files that process maps)', pathPart);
-  }
   if (!o.kernel.usdtFiles) throw new UsdtProbeError('usdt probes cannot be resolved here (no view of user-space files)', null);
   let files: UsdtFileInfo[];
   try {
@@ -76,8 +73,11 @@ export function expandUsdt(ap: AttachPoint, t: UsdtTargetSpec, o: ExpandOptions)
         );
       }
     }
-    // As written when the path was given plainly (bpftrace's probe names), else the file found.
-    const shown = t.path !== null && !wild(t.path) ? t.path : file.path;
+    // As written when the path was given plainly (bpftrace's probe names); for a wildcard file
+    // name on disk, the directory as written and the name found; else the file found.
+    const shown = t.path === null ? file.path
+      : !wild(t.path) ? t.path
+        : o.pid === undefined && t.path.includes('/') ? sameDir(t.path, file.path) : file.path;
     for (const p of matches) {
       const name = `usdt:${shown}:${p.provider}:${p.name}`;
       for (const site of p.sites) {
@@ -101,6 +101,11 @@ export function expandUsdt(ap: AttachPoint, t: UsdtTargetSpec, o: ExpandOptions)
     throw new UsdtProbeError(`no USDT probe matches ${what} in ${where}`, namePart, hint);
   }
   return out;
+}
+
+/** `dir/pattern*` and `/abs/dir/name` → `dir/name`. */
+function sameDir(pattern: string, found: string): string {
+  return pattern.slice(0, pattern.lastIndexOf('/') + 1) + found.slice(found.lastIndexOf('/') + 1);
 }
 
 /**

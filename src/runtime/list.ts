@@ -102,6 +102,8 @@ export function listProbes(pattern?: string, opts: { verbose?: boolean; pid?: nu
   if (!provider || provider === 'hardware') {
     for (const e of HARDWARE_EVENTS) if (re.test(`hardware:${e}:`) || re.test(`hardware:${e}`)) out.push({ name: `hardware:${e}:` });
   }
+  // -p: the USDT probes of every file the process maps too (bpftrace's `-l -p PID`).
+  if (!provider && opts.pid !== undefined) out.push(...listUsdt('*', opts.pid).filter((p) => re.test(p.name)));
   if (provider === 'rawtracepoint') {
     const seen = new Set<string>();
     for (const [, e] of listTracepoints('*', '*')) {
@@ -124,14 +126,16 @@ function listUsdt(rest: string, pid?: number): ListedProbe[] {
   const re = globToRegExp(what ?? '*');
   let files: UsdtFileInfo[];
   try {
-    files = pid !== undefined && /[*?]/.test(file) ? usdtFiles(file === '*' ? null : file, pid) : [usdtFileInfo(resolveFile(file))];
+    files = /[*?]/.test(file) ? usdtFiles(file === '*' && pid !== undefined ? null : file, pid) : [usdtFileInfo(resolveFile(file))];
   } catch (e) {
     if (e instanceof KernelViewError) throw new ListError(e.message);
     throw e;
   }
   const names = new Set<string>();
   for (const f of files) {
-    const shown = /[*?]/.test(file) ? f.path : file;
+    // bpftrace's names: the file as written; a wildcard file name on disk keeps the directory as written.
+    const shown = !/[*?]/.test(file) ? file
+      : pid === undefined && file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) + f.path.slice(f.path.lastIndexOf('/') + 1) : f.path;
     for (const p of f.probes) if (re.test(`${p.provider}:${p.name}`) || re.test(p.name)) names.add(`usdt:${shown}:${p.provider}:${p.name}`);
   }
   return [...names].sort().map((name) => ({ name }));

@@ -3,13 +3,14 @@
 // from `.note.stapsdt`, and attaching one uprobe per site with its semaphore as the uprobe's
 // ref_ctr_offset, so the kernel itself raises the semaphore in every process that maps the file
 // (including processes started after the attach, such as -c's child).
-import { realpathSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { attachUprobe } from '../attach/uprobe.js';
 import { detach, type Link } from '../attach/link.js';
 import {
   ElfError, ElfFile, isFileBacked, readProcMaps, resolveBinary, resolveLibrary,
 } from '../elf/index.js';
-import { hostPathOf } from '../elf/resolve.js';
+import { hostPathOf, isElf64 } from '../elf/resolve.js';
 import { KernelViewError, type UsdtArgSpec, type UsdtFileInfo, type UsdtProbeInfo } from '../lang/kernel-view.js';
 import type { AttachDef } from '../lang/spec.js';
 import { globToRegExp as glob, hasWildcard as wild } from '../lang/probe-spec.js';
@@ -42,24 +43,60 @@ export function mappedFiles(pid: number): string[] {
   return out;
 }
 
+/** Files mapped executable by any process (`usdt:*:provider:name` without -p), as bpftrace scans them. */
+export function mappedFilesOfAllProcesses(): string[] {
+  const seen = new Set<string>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      for (const f of mappedFiles(Number(d))) seen.add(f);
+    } catch {
+      // gone, or a kernel thread without maps
+    }
+  }
+  return [...seen].sort();
+}
+
+/** `dir/name*`: the ELF files of dir whose names match (wildcards in the last component only). */
+export function globFiles(pattern: string): string[] {
+  const dir = dirname(pattern);
+  if (wild(dir)) throw new KernelViewError(`${pattern}: wildcards are supported in the file name only, not in directories`);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    throw new KernelViewError(`${pattern}: cannot read directory ${dir}`);
+  }
+  const re = glob(basename(pattern));
+  return names.filter((n) => re.test(n)).map((n) => resolve(dir, n)).filter((p) => isElf64(p)).sort();
+}
+
 /** The KernelView's `usdtFiles`: see src/lang/kernel-view.ts. */
 export function usdtFiles(target: string | null, pid?: number): UsdtFileInfo[] {
   try {
     if (target !== null && !wild(target)) return [usdtFileInfo(resolveUsdtTarget(target, pid))];
-    if (pid === undefined) throw new KernelViewError('listing the files of a process needs -p PID');
-    const re = target !== null ? glob(target) : undefined;
+    if (target === null && pid === undefined) throw new KernelViewError('a usdt probe without a file needs -p PID');
+    // A wildcard: among the files the process maps (-p), else files on disk (a path) or the
+    // files every process maps (a bare pattern such as `*`).
+    const onDisk = pid === undefined && target!.includes('/');
+    const candidates = pid !== undefined ? mappedFiles(pid) : onDisk ? globFiles(target!) : mappedFilesOfAllProcesses();
+    // Mapped files are matched by their whole path (a `*` spans directories).
+    const re = target !== null && !onDisk ? glob(target) : undefined;
     const out: UsdtFileInfo[] = [];
-    for (const path of mappedFiles(pid)) {
+    for (const path of candidates) {
       if (re !== undefined && !re.test(path)) continue;
       let info: UsdtFileInfo;
       try {
         info = usdtFileInfo(path);
       } catch {
-        continue; // a mapped file we cannot read as ELF has no probes for us
+        continue; // a file we cannot read as ELF has no probes for us
       }
       if (info.probes.length > 0) out.push(info);
     }
-    if (out.length === 0 && target !== null) throw new KernelViewError(`no file mapped by process ${pid} matches ${target} and has USDT probes`);
+    if (out.length === 0 && target !== null) {
+      const where = pid !== undefined ? `mapped by process ${pid}` : target.includes('/') ? 'on disk' : 'mapped by any process';
+      throw new KernelViewError(`no file ${where} matches ${target} and has USDT probes`);
+    }
     return out;
   } catch (e) {
     if (e instanceof KernelViewError) throw e;

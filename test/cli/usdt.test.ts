@@ -124,11 +124,18 @@ test('-l lists USDT probes as bpftrace does: usdt:PATH:provider:name, sorted', n
   assert.equal(sonde(['-l', `usdt:${bin}:*`]).stdout, ['global', 'guarded', 'plain', 'twice'].map((n) => `usdt:${bin}:sonde_args:${n}\n`).join(''));
   assert.equal(sonde(['-l', `usdt:${bin}:sonde_args:g*`]).stdout, ['global', 'guarded'].map((n) => `usdt:${bin}:sonde_args:${n}\n`).join(''));
   assert.equal(sonde(['-l', `usdt:${lib}:*`]).stdout, `usdt:${lib}:sonde_lib:call\n`);
+  // A wildcard file name: the directory as written, the names found (bpftrace's listing).
+  const rel = './test/fixtures/bin';
+  const r = spawnSync(SONDE, ['-l', `usdt:${rel}/usdt_a*:sonde_args:g*`], { encoding: 'utf8', cwd: bin.slice(0, bin.lastIndexOf('/test/fixtures/bin')) });
+  assert.equal(r.stdout, ['global', 'guarded'].map((n) => `usdt:${rel}/usdt_args:sonde_args:${n}\n`).join(''));
   const child = spawn(bin, ['--wait', '1'], { stdio: ['pipe', 'ignore', 'ignore'] });
   try {
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(sonde(['-l', 'usdt:*', '-p', String(child.pid)]).stdout,
-      [...['global', 'guarded', 'plain', 'twice'].map((n) => `usdt:${bin}:sonde_args:${n}\n`), `usdt:${lib}:sonde_lib:call\n`].sort().join(''));
+    const all = [...['global', 'guarded', 'plain', 'twice'].map((n) => `usdt:${bin}:sonde_args:${n}\n`), `usdt:${lib}:sonde_lib:call\n`].sort().join('');
+    assert.equal(sonde(['-l', 'usdt:*', '-p', String(child.pid)]).stdout, all);
+    assert.equal(sonde(['-l', 'usdt:*:sonde_lib:*', '-p', String(child.pid)]).stdout, `usdt:${lib}:sonde_lib:call\n`);
+    // -l -p without a pattern: everything, the process's USDT probes among it.
+    assert.equal(sonde(['-l', '-p', String(child.pid)]).stdout.split('\n').filter((l) => l.startsWith('usdt:')).map((l) => `${l}\n`).join(''), all);
   } finally {
     child.stdin!.end('x');
   }

@@ -41,6 +41,11 @@ function kernel(): KernelView {
   return {
     ...fixtureKernel(),
     usdtFiles(target, pid) {
+      if (target !== null && /[*?]/.test(target) && pid === undefined) {
+        // Files on disk matching the pattern.
+        const re = new RegExp(`^${target.replaceAll('*', '.*')}$`);
+        return Object.values(FILES).filter((f) => re.test(f.path));
+      }
       if (target === null || /[*?]/.test(target)) {
         if (pid !== 42) throw new KernelViewError(`no such process: ${pid}`);
         return Object.values(FILES);
@@ -86,10 +91,16 @@ describe('usdt probes: expansion and programs', () => {
       ['usdt:/opt/app:app:start', 'usdt:/opt/app:app:done', 'usdt:/opt/app:app:odd']);
     assert.deepEqual(compile('usdt:/opt/app:*:done { @[probe] = count(); }', { kernel: kernel() }).probeNames,
       ['usdt:/opt/app:app:done', 'usdt:/opt/app:other:done']);
+    assert.deepEqual(compile('usdt:/opt/app::done { @[probe] = count(); }', { kernel: kernel() }).probeNames,
+      ['usdt:/opt/app:app:done', 'usdt:/opt/app:other:done'], 'an empty provider is any provider');
+    assert.deepEqual(compile('usdt:/opt/a*:app:start { @[probe] = count(); }', { kernel: kernel() }).probeNames,
+      ['usdt:/opt/app:app:start'], 'a wildcard file name: the files on disk it matches');
   });
 
   it('-p: no path means every file the process maps; a library by name', () => {
     assert.deepEqual(compile('usdt:call { @ = count(); }', { kernel: kernel(), pid: 42 }).probeNames, ['usdt:/usr/lib/libx.so.1:libx:call']);
+    assert.deepEqual(compile('usdt::libx:call { @ = count(); }', { kernel: kernel(), pid: 42 }).probeNames, ['usdt:/usr/lib/libx.so.1:libx:call'], 'an empty path, as bpftrace allows with -p');
+    assert.deepEqual(compile('usdt:::call { @ = count(); }', { kernel: kernel(), pid: 42 }).probeNames, ['usdt:/usr/lib/libx.so.1:libx:call'], 'and an empty provider');
     assert.deepEqual(compile('usdt:libx:libx:call { @ = count(); }', { kernel: kernel(), pid: 42 }).probeNames, ['usdt:libx:libx:call']);
   });
 
@@ -106,7 +117,7 @@ describe('usdt probes: expansion and programs', () => {
     assert.equal(errorOf('usdt:/opt/app:done { @ = count(); }'), "USDT probe name 'done' is in several providers of /opt/app: app, other");
     assert.equal(errorOf('usdt:/nowhere:p:n { @ = count(); }'), 'cannot find /nowhere');
     assert.equal(errorOf('usdt:start { @ = count(); }'), 'usdt probe needs a binary path (or -p PID)');
-    assert.equal(errorOf('usdt:/opt/*:app:start { @ = count(); }'), 'a wildcard in the binary path of a usdt probe needs -p PID (the files that process maps)');
+    assert.equal(errorOf('usdt::app:start { @ = count(); }'), 'usdt probe needs a binary path (or -p PID)');
   });
 
   it('str(argN) reads user memory', () => {

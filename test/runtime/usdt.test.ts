@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { buildFixture, buildSharedFixture, sdtHeader } from '../fixtures/build.js';
 import { ElfFile } from '../../src/elf/index.js';
-import { mappedFiles, usdtFileInfo, usdtFiles } from '../../src/runtime/usdt.js';
+import { globFiles, mappedFiles, mappedFilesOfAllProcesses, usdtFileInfo, usdtFiles } from '../../src/runtime/usdt.js';
 import { liveKernelView } from '../../src/runtime/kernel-view.js';
 import { compile } from '../../src/lang/compile.js';
 import { LangError } from '../../src/lang/diagnostic.js';
@@ -71,6 +71,26 @@ test('usdt with a pid: the library through the process maps, all mapped files, w
     assert.deepEqual(usdtFiles(null, child.pid).map((f) => f.path).sort(), [bin, lib].sort(), 'only files with probes');
     assert.deepEqual(usdtFiles('*usdt_lib*', child.pid).map((f) => f.path), [lib]);
     assert.throws(() => usdtFiles('*nothing*', child.pid), (e: unknown) => e instanceof KernelViewError && /no file mapped by process \d+ matches \*nothing\*/.test(e.message));
+  } finally {
+    child.stdin!.end('x');
+    await once(child, 'exit');
+  }
+});
+
+test('usdt: a wildcard file name matches ELF files on disk; a bare pattern the files of every process', async (t) => {
+  if (!needSdt(t)) return;
+  const bin = await buildFixture('usdt_args');
+  const lib = await buildSharedFixture('usdt_lib');
+  const dir = bin.slice(0, bin.lastIndexOf('/'));
+  assert.deepEqual(globFiles(`${dir}/usdt_a*`), [bin]);
+  assert.deepEqual(usdtFiles(`${dir}/*usdt_*`).map((f) => f.path).filter((p) => p === bin || p === lib), [lib, bin]);
+  assert.throws(() => globFiles(`${dir}/*/x`), /wildcards are supported in the file name only/);
+  assert.throws(() => usdtFiles(`${dir}/nothing*`), (e: unknown) => e instanceof KernelViewError && e.message === `no file on disk matches ${dir}/nothing* and has USDT probes`);
+  const child = spawn(bin, ['--wait', '1'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  try {
+    for (let i = 0; i < 200 && !mappedFiles(child.pid!).includes(lib); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(mappedFilesOfAllProcesses().includes(bin));
+    assert.deepEqual(usdtFiles('*usdt_lib*').map((f) => f.path), [lib], 'no -p: every process is searched');
   } finally {
     child.stdin!.end('x');
     await once(child, 'exit');
