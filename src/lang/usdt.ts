@@ -73,9 +73,9 @@ export function expandUsdt(ap: AttachPoint, t: UsdtTargetSpec, o: ExpandOptions)
         );
       }
     }
-    // As written when the path was given plainly (bpftrace's probe names); for a wildcard file
-    // name on disk, the directory as written and the name found; else the file found.
-    const shown = t.path === null ? file.path
+    // bpftrace's probe names: a path as written; for a wildcard file name on disk, the directory
+    // as written and the name found; else (a name looked up, a process's files) the file found.
+    const shown = t.path === null || !t.path.includes('/') ? file.path
       : !wild(t.path) ? t.path
         : o.pid === undefined && t.path.includes('/') ? sameDir(t.path, file.path) : file.path;
     for (const p of matches) {

@@ -133,9 +133,11 @@ function listUsdt(rest: string, pid?: number): ListedProbe[] {
   }
   const names = new Set<string>();
   for (const f of files) {
-    // bpftrace's names: the file as written; a wildcard file name on disk keeps the directory as written.
-    const shown = !/[*?]/.test(file) ? file
-      : pid === undefined && file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) + f.path.slice(f.path.lastIndexOf('/') + 1) : f.path;
+    // bpftrace's names: a path as written (a wildcard file name on disk keeps the directory as
+    // written); a name looked up, or a process's files, as the file found.
+    const shown = !file.includes('/') ? f.path
+      : !/[*?]/.test(file) ? file
+        : pid === undefined ? file.slice(0, file.lastIndexOf('/') + 1) + f.path.slice(f.path.lastIndexOf('/') + 1) : f.path;
     for (const p of f.probes) if (re.test(`${p.provider}:${p.name}`) || re.test(p.name)) names.add(`usdt:${shown}:${p.provider}:${p.name}`);
   }
   return [...names].sort().map((name) => ({ name }));

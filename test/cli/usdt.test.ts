@@ -114,7 +114,7 @@ test('usdt with -p: a running process, probes found through its maps, semaphores
   }
   assert.match(out, /^Attaching 2 probes\.\.\.\n/);
   assert.ok(out.includes('@guarded: 50\n'), out);
-  assert.ok(out.includes(`@lib[usdt:libusdt_lib:sonde_lib:call]: 1225\n`), out);
+  assert.ok(out.includes(`@lib[usdt:${lib}:sonde_lib:call]: 1225\n`), out);
 });
 
 test('-l lists USDT probes as bpftrace does: usdt:PATH:provider:name, sorted', needsRoot, async (t) => {
