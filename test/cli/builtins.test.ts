@@ -181,3 +181,20 @@ test('debugf() goes to trace_pipe; --trace-pipe copies its lines to the output',
   ].join('\n'));
   assert.equal(sonde(['--no-warnings', '-e', `BEGIN { debugf("${tag}-3\\n"); exit(); }`]).stderr, '');
 });
+
+test('-f json: strftime() and cgroup_path() values are JSON strings (bpftrace 0.17 leaves them unquoted), kaddr() a number', needsRoot, () => {
+  const r = sonde(['-f', 'json', '-e', 'BEGIN { @t = strftime("%Y", nsecs); @c = cgroup_path(1, "unified"); @k = kaddr("vfs_read"); print(strftime("%Y", nsecs)); exit(); }'], { env: { ...process.env, TZ: 'UTC' } });
+  assert.equal(r.status, 0, r.stderr);
+  const year = String(new Date().getUTCFullYear());
+  const lines = r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { type: string; data: unknown });
+  const unified = cgroupRoots().some((x) => x.name === 'unified');
+  assert.deepEqual(lines, [
+    { type: 'attached_probes', data: { probes: 1 } },
+    { type: 'value', data: year },
+    { type: 'map', data: { '@c': unified ? 'unified:/' : '' } },
+    { type: 'map', data: { '@k': Number(kallsymsAddress('vfs_read')!) } },
+    { type: 'map', data: { '@t': year } },
+  ]);
+  // Exactly, not through a float: the address is printed as a bare 64-bit integer.
+  assert.ok(r.stdout.includes(`{"type": "map", "data": {"@k": ${kallsymsAddress('vfs_read')}}}\n`), r.stdout);
+});

@@ -45,6 +45,12 @@ export const TIMESTAMP: SType = { kind: 'symbol', what: 'timestamp', size: 16 };
 /** A cgroup_path() value: u64 cgroup id, u64 index of the filter. */
 export const CGROUP_PATH: SType = { kind: 'symbol', what: 'cgroup_path', size: 16 };
 
+/**
+ * strcontains() is unrolled: one byte comparison per (haystack byte, needle byte) pair. Beyond
+ * this many the program outgrows what the verifier will walk (bpftrace warns past ~2000).
+ */
+export const STRCONTAINS_MAX_COMPARISONS = 16384;
+
 /** Largest number of arguments bpf_trace_printk takes (bpf-helpers(7)). */
 export const PRINTK_MAX_ARGS = 3;
 /** Conversions bpf_trace_printk understands, as bpftrace allows them in debugf(). */
@@ -160,6 +166,14 @@ export function typeSystemCall(x: CallContext, c: Call): SType {
           x.error(`strcontains() only supports string arguments (${argWord(t)} provided)`, c.span);
           return UINT64;
         }
+      }
+      const [h, n] = ts as [SType, SType];
+      const needle = c.args[1]!;
+      const nBytes = needle.kind === 'String' ? needle.bytes.length : n.kind === 'string' ? n.size : 0;
+      const hBytes = h.kind === 'string' ? h.size : 0;
+      if (hBytes * nBytes > STRCONTAINS_MAX_COMPARISONS) {
+        x.error(`strcontains() of a ${hBytes}-byte string and a ${nBytes}-byte one needs ${hBytes * nBytes} byte comparisons, more than the ${STRCONTAINS_MAX_COMPARISONS} sonde unrolls`, c.span,
+          'clamp the strings, e.g. str($ptr, 16), or search for a literal');
       }
       return UINT64;
     }

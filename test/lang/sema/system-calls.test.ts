@@ -126,6 +126,11 @@ describe('cgroupid(), cgroup_path(), strftime(), strcontains()', () => {
     const c = compile('BEGIN { @ = strcontains("hello", "ll"); }', { kernel: kernel() });
     assert.equal(typeName(c.maps.find((m) => m.name === '@')!.value), 'uint64');
     assert.match(error('BEGIN { @ = strcontains("a", 1); }'), /strcontains\(\) only supports string arguments \(integer provided\)/);
+    // 64-byte strings: 4096 comparisons, fine; with BPFTRACE_STRLEN=1000 two str() are too many.
+    compile('kprobe:f { @ = strcontains(str(arg0), str(arg1)); }', { kernel: kernel() });
+    compile('kprobe:f { @ = strcontains(str(arg0), "abcd"); }', { kernel: kernel(), strlen: 4096 });
+    assert.throws(() => compile('kprobe:f { @ = strcontains(str(arg0), str(arg1)); }', { kernel: kernel(), strlen: 1000 }),
+      /strcontains\(\) of a 1000-byte string and a 1000-byte one needs 1000000 byte comparisons, more than the 16384 sonde unrolls/);
   });
 });
 
