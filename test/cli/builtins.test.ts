@@ -198,3 +198,12 @@ test('-f json: strftime() and cgroup_path() values are JSON strings (bpftrace 0.
   // Exactly, not through a float: the address is printed as a bare 64-bit integer.
   assert.ok(r.stdout.includes(`{"type": "map", "data": {"@k": ${kallsymsAddress('vfs_read')}}}\n`), r.stdout);
 });
+
+test('cgroup_path(cgroup) in BEGIN names sonde\'s own cgroup2 group, as /proc/self/cgroup does', needsRoot, (t) => {
+  if (!cgroupRoots().some((x) => x.name === 'unified')) return t.skip('no cgroup2 mount');
+  // sonde inherits this process's cgroup; its "0::/path" line is the cgroup2 one.
+  const own = /^0::(\S+)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))![1]!;
+  const r = sonde(['-e', 'BEGIN { printf("%s\\n", cgroup_path(cgroup, "unified")); exit(); }']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `Attaching 1 probe...\nunified:${own}\n\n\n`);
+});
