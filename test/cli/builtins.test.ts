@@ -207,3 +207,10 @@ test('cgroup_path(cgroup) in BEGIN names sonde\'s own cgroup2 group, as /proc/se
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `Attaching 1 probe...\nunified:${own}\n\n\n`);
 });
+
+test('uaddr() in a usdt probe: the probe\'s own semaphore reads 1 while sonde is attached (a 2-byte variable)', needsRoot, async () => {
+  const bin = await buildFixture('usdt_target-nopie');
+  const r = sonde(['-e', `usdt:${bin}:sonde:tick { printf("%d %d %d\\n", arg0, *uaddr("sonde_tick_semaphore"), sizeof(*uaddr("sonde_tick_semaphore"))); }`, '-c', `${bin} 3`]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.split('\n').sort(), ['', '', '', '0 1 2', '1 1 2', '2 1 2', 'Attaching 1 probe...', 'enabled=3'].sort());
+});
