@@ -94,6 +94,25 @@ test('mysqld_qslower PID 100: only the queries of 100 ms or more, with text, thr
   assert.ok(rows[1]!.time >= 0.18 && rows[1]!.time < 10, `second query starts after the first (${rows[1]!.time} s)`);
 });
 
+test('mysqld_qslower: overlapping queries on several threads are timed each on its own thread', needsRoot, async (t) => {
+  if (!needSdt(t)) return;
+  // All started at once: fast queries begin and end while the slow ones are in flight.
+  const s = await server(['--threads', '250:SELECT slow_a', '0:SELECT fast_1', '0:SELECT fast_2', '150:SELECT slow_b', '2:SELECT fast_3']);
+  let serverOut = '';
+  const r = await runToolAround('mysqld_qslower', [String(s.pid), '100'], async () => {
+    serverOut = await s.go();
+  });
+  assert.equal(r.code, 0, r.err);
+  const tids = /^tids=(.*)$/m.exec(serverOut)![1]!.split(',').map(Number);
+  const rows = r.lines.slice(1).map((line) => line.split(/\s+/));
+  const byQuery = new Map(rows.map((f) => [f.slice(3).join(' '), { tid: Number(f[1]), ms: Number(f[2]) }]));
+  assert.deepEqual([...byQuery.keys()].sort(), ['SELECT slow_a', 'SELECT slow_b'], r.out);
+  assert.equal(byQuery.get('SELECT slow_a')!.tid, tids[0]);
+  assert.equal(byQuery.get('SELECT slow_b')!.tid, tids[3]);
+  assert.ok(byQuery.get('SELECT slow_a')!.ms >= 250, r.out);
+  assert.ok(byQuery.get('SELECT slow_b')!.ms >= 150 && byQuery.get('SELECT slow_b')!.ms < byQuery.get('SELECT slow_a')!.ms + 5000, r.out);
+});
+
 test('mysqld_qslower -j PID 0: every query, as JSON lines', needsRoot, async (t) => {
   if (!needSdt(t)) return;
   const s = await server(['0:SELECT 1', '3:SELECT 2']);
