@@ -29,7 +29,7 @@ export interface CompileOptions {
   kernel: KernelView;
   /** Bytes of str() buffers, NUL included (BPFTRACE_STRLEN; default 64). */
   strlen?: number;
-  /** -p PID: `uprobe:func` without a path probes this process's executable. */
+  /** -p PID: `uprobe:func` without a path probes this process's executable; `usdt:name` searches the files it maps. */
   pid?: number;
   /** --unsafe: allow system(), signal(). */
   unsafe?: boolean;

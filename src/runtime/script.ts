@@ -105,7 +105,7 @@ export interface ScriptOptions<V = Value, E = MapEntryValue> {
   verbose?: boolean;
   /** Allow system() and other unsafe actions (--unsafe). */
   unsafe?: boolean;
-  /** -p PID: uprobes and USDT probes only in this process. */
+  /** -p PID: uprobes and USDT probes only in this process; the run ends when the process does. */
   pid?: number;
   /** -c CMD: started once the probes are attached; the run ends when it exits. */
   command?: PausedCommand;
