@@ -90,7 +90,10 @@ test('usdt: a wildcard file name matches ELF files on disk; a bare pattern the f
   try {
     for (let i = 0; i < 200 && !mappedFiles(child.pid!).includes(lib); i++) await new Promise((r) => setTimeout(r, 10));
     assert.ok(mappedFilesOfAllProcesses().includes(bin));
-    assert.deepEqual(usdtFiles('*usdt_lib*').map((f) => f.path), [lib], 'no -p: every process is searched');
+    // No -p: every process is searched (other checkouts' copies may be mapped by their tests too).
+    const found = usdtFiles('*usdt_lib*').map((f) => f.path);
+    assert.ok(found.includes(lib), found.join(' '));
+    assert.ok(found.every((p) => p.includes('usdt_lib')), found.join(' '));
   } finally {
     child.stdin!.end('x');
     await once(child, 'exit');
