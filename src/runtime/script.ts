@@ -683,11 +683,13 @@ export class ScriptRun<V = unknown, E = unknown> {
   }
 
   private printStats(): void {
-    for (const { def, prog } of this.programs) {
+    for (const { def, prog, attach } of this.programs) {
       try {
         const inf = prog.info();
         const per = inf.runCnt > 0n ? `, ${inf.runTimeNs / inf.runCnt} ns/run` : '';
-        this.err(`${def.name} (${def.probeName}): ${inf.runCnt} runs${per}\n`);
+        // An fentry program serves one function of its probe: name that function.
+        const what = def.progKind === 'tracing' && attach.length === 1 ? attachDefName(attach[0]!) : def.probeName;
+        this.err(`${def.name} (${what}): ${inf.runCnt} runs${per}\n`);
       } catch {
         // Statistics are best effort: a program that cannot be queried is skipped.
       }
