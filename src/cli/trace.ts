@@ -71,12 +71,21 @@ export async function trace(o: CliOptions): Promise<number> {
     }
     throw e;
   }
-  const strlen = Number(process.env['BPFTRACE_STRLEN'] ?? '');
+  // bpftrace 0.17's names and newer ones (BPFTRACE_MAX_STRLEN…); they win over a config block.
+  const env = (...names: string[]): string | undefined => names.map((n) => process.env[n]).find((v) => v !== undefined && v !== '');
+  const strlen = Number(env('BPFTRACE_MAX_STRLEN', 'BPFTRACE_STRLEN') ?? '');
+  const maxMapKeys = Number(env('BPFTRACE_MAX_MAP_KEYS', 'BPFTRACE_MAP_KEYS_MAX') ?? '');
+  const stackMode = env('BPFTRACE_STACK_MODE');
+  if (stackMode !== undefined && stackMode !== 'bpftrace' && stackMode !== 'perf' && stackMode !== 'raw') {
+    throw new Error(`BPFTRACE_STACK_MODE: expected bpftrace, perf or raw, not '${stackMode}'`);
+  }
   let compiled: CompiledScript;
   try {
     compiled = compile(script.source, {
       file: script.file, params: o.params, kernel: liveKernelView(),
       ...(strlen > 0 ? { strlen } : {}),
+      ...(maxMapKeys > 0 ? { maxMapKeys } : {}),
+      ...(stackMode !== undefined ? { stackMode } : {}),
       ...(o.pid !== undefined ? { pid: o.pid } : {}),
       ...(o.unsafe ? { unsafe: true } : {}),
       ...(o.recorder ? { recorder: true } : {}),

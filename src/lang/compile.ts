@@ -38,6 +38,10 @@ export interface CompileOptions {
    * ('.recorder') that user space reads only when asked (SIGUSR1, end of the run).
    */
   recorder?: boolean;
+  /** Entries of each map (BPFTRACE_MAX_MAP_KEYS; default 4096, or the script's config block). */
+  maxMapKeys?: number;
+  /** Default kstack/ustack mode (BPFTRACE_STACK_MODE; default bpftrace, or the config block). */
+  stackMode?: 'bpftrace' | 'perf' | 'raw';
 }
 
 /** A program before the back end: its IR (and its fallback's). */
@@ -83,7 +87,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
   const a = analyze(program, { ...opts, file });
   const names = kernelMapNames([...a.maps.keys()]);
   const layouts = new Map<string, MapLayout>();
-  for (const m of a.maps.values()) layouts.set(m.name, layoutMap(m, names.get(m.name)!));
+  for (const m of a.maps.values()) layouts.set(m.name, layoutMap(m, names.get(m.name)!, a.config.maxMapKeys));
   const events = new EventTable();
   const ctx: LowerContext = { analysis: a, layouts, events, ...(opts.recorder ? { recorder: { maxRecord: 0 } } : {}) };
 
@@ -139,6 +143,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
     ...(a.strftimeFormats.length > 0 ? { strftimeFormats: a.strftimeFormats } : {}),
     ...(a.cgroupPathFilters.length > 0 ? { cgroupPathFilters: a.cgroupPathFilters } : {}),
     ...(a.warnings.length > 0 ? { warnings: a.warnings } : {}),
+    ...(a.config.printMapsOnExit !== undefined ? { printMapsOnExit: a.config.printMapsOnExit } : {}),
   };
 }
 

@@ -26,7 +26,7 @@ export type ProbeTarget =
   | { kind: 'usdt'; path: string | null; namespace: string | null; name: string }
   | { kind: 'tracepoint'; category: string; event: string }
   | { kind: 'rawtracepoint'; module: string | null; event: string }
-  /** profile and interval. `interval:1s` has unit 'ns' and value 1e9. */
+  /** profile and interval. `interval:1s` has unit 'us' and value 1e6 (newer bpftrace counts the one-field form in µs). */
   | { kind: 'timer'; unit: TimerUnit; value: bigint }
   /** software and hardware events; count null means the default. */
   | { kind: 'perf'; event: string; count: bigint | null }
@@ -185,7 +185,15 @@ export function decodeTarget(provider: ProviderName, parts: string[], quoted: bo
     case 'profile':
     case 'interval': {
       count(1, 2);
-      if (n === 1) return { kind: 'timer', unit: 'ns', value: number(0, 'period') };
+      if (n === 1) {
+        // Newer bpftrace: `interval:1s`, `profile:100ms`, `interval:1000000` (nanoseconds), counted in
+        // microseconds, at least 1 µs.
+        const ns = number(0, 'period');
+        if (ns < 1000n) {
+          throw new TargetError(`Invalid rate of ${provider} probe. Minimum is 1000 or 1us. Found: ${ns} nanoseconds`, 0, `write ${provider}:hz:N for a rate, e.g. ${provider}:hz:99`);
+        }
+        return { kind: 'timer', unit: 'us', value: ns / 1000n };
+      }
       const unit = nonEmpty(0, 'unit');
       if (!TIMER_UNITS.has(unit)) {
         throw new TargetError(`invalid unit '${unit}' in ${provider} probe`, 0, 'units are hz, s, ms and us');

@@ -114,8 +114,9 @@ export type EventDef =
   | { kind: 'zero_map'; map: string }
   /** time(fmt): the runtime prints the current local time with strftime-style `format`. */
   | { kind: 'time'; format: string }
-  /** exit(): stop; END runs, then maps are printed. */
-  | { kind: 'exit' }
+  /** exit() / exit(code): stop; END runs, then maps are printed. With `code`, the record holds an
+   *  i64 exit status after the header and sonde exits with it (newer bpftrace). */
+  | { kind: 'exit'; code?: true }
   /** system(fmt, args…) and cat(fmt, args…): need --unsafe (system) / read a file (cat). */
   | { kind: 'system' | 'cat'; format: string; args: EventArg[]; size: number };
 
@@ -143,6 +144,8 @@ export interface CompiledScript {
   cgroupPathFilters?: string[];
   /** Compile-time warnings (debugf()), formatted like errors; the CLI prints them unless --no-warnings. */
   warnings?: string[];
+  /** `config = { print_maps_on_exit = false }`: the maps are not printed at exit. */
+  printMapsOnExit?: boolean;
 }
 
 /** An aggregation map's value, for the runtime's decoder. */

@@ -194,7 +194,8 @@ export function attachProbe(progFd: number, t: ProbeTarget, o: AttachOptions = {
     case 'software': case 'hardware':
       return attachPerfEvent(progFd, { type: t.kind, event: t.event, period: t.period ?? (t.kind === 'software' ? 1000 : 1_000_000), ...(o.pid !== undefined ? { pid: o.pid } : {}) });
     case 'profile':
-      return attachPerfEvent(progFd, { type: 'software', event: 'cpu-clock', freq: t.hz, ...(o.pid !== undefined ? { pid: o.pid } : {}) });
+      // A period in time units (profile:us:3) is not a whole rate: sample by period instead.
+      return attachPerfEvent(progFd, { type: 'software', event: 'cpu-clock', ...(Number.isInteger(t.hz) ? { freq: t.hz } : { period: Math.round(1e9 / t.hz) }), ...(o.pid !== undefined ? { pid: o.pid } : {}) });
     case 'interval':
       // One CPU only: an interval fires once per period, not once per CPU.
       return attachPerfEvent(progFd, { type: 'software', event: 'cpu-clock', period: t.periodNs, cpus: [0] });

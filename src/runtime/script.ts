@@ -194,6 +194,8 @@ export class ScriptRun<V = unknown, E = unknown> {
   private reason: StopReason | undefined;
   /** Probes are being attached (BEGIN has run). */
   private attaching = false;
+  /** exit(code): the status the run ends with (newer bpftrace). */
+  private exitCode: number | undefined;
   private lostReported = 0n;
   private lostTimer: NodeJS.Timeout | undefined;
   private pidTimer: NodeJS.Timeout | undefined;
@@ -496,6 +498,9 @@ export class ScriptRun<V = unknown, E = unknown> {
     }
     if (this.reader) this.readerDone = this.reader.run();
     if (this.maps.has('.lost')) this.lostTimer = setInterval(() => this.reportLost(), 1000);
+    // Newer bpftrace (0.20+) ends a script that has only BEGIN/END probes once BEGIN has run;
+    // 0.17 waited for Ctrl-C.
+    if (this.programs.every((p) => p.def.attach.every((a) => a.kind === 'begin' || a.kind === 'end'))) this.stop('stop');
     void this.session.stopped.then((why) => {
       this.reason ??= why === 'signal' ? 'signal' : (why as StopReason);
       return this.finish();
@@ -535,7 +540,7 @@ export class ScriptRun<V = unknown, E = unknown> {
     }
     if (this.recorder) this.dumpRecorder('end of run');
     this.reportLost();
-    if (this.opts.printMapsAtExit !== false) {
+    if ((this.opts.printMapsAtExit ?? this.script.printMapsOnExit) !== false) {
       this.out.flush();
       if (!this.opts.silent) {
         this.stdout.write('\n\n');
@@ -547,7 +552,7 @@ export class ScriptRun<V = unknown, E = unknown> {
     if (this.opts.verbose) this.printStats();
     await this.release();
     if (this.opts.command?.running) this.opts.command.kill('SIGTERM');
-    return 0;
+    return this.exitCode ?? 0;
   }
 
   /** Prints what the flight recorder kept since its last dump, oldest first. */
@@ -626,6 +631,7 @@ export class ScriptRun<V = unknown, E = unknown> {
         return;
       }
       case 'exit':
+        if (def.code && !this.exited && this.exitCode === undefined) this.exitCode = Number(BigInt.asUintN(8, rec.view.getBigInt64(rec.offset + EVENT_HEADER_SIZE, true)));
         this.exited = true;
         this.reason ??= 'exit';
         this.emit({ type: 'exit', reason: 'exit' });

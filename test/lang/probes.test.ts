@@ -99,8 +99,11 @@ describe('probe specifications', () => {
     assert.deepEqual(decode('interval:s:1').target, { kind: 'timer', unit: 's', value: 1n });
     assert.deepEqual(decode('interval:ms:100').target, { kind: 'timer', unit: 'ms', value: 100n });
     assert.deepEqual(decode('i:us:500').target, { kind: 'timer', unit: 'us', value: 500n });
-    assert.deepEqual(decode('interval:1s').target, { kind: 'timer', unit: 'ns', value: 1_000_000_000n });
-    assert.deepEqual(decode('interval:100ms').target, { kind: 'timer', unit: 'ns', value: 100_000_000n });
+    // The one-field form is nanoseconds (duration suffixes allowed), counted in µs as newer bpftrace does.
+    assert.deepEqual(decode('interval:1s').target, { kind: 'timer', unit: 'us', value: 1_000_000n });
+    assert.deepEqual(decode('interval:100ms').target, { kind: 'timer', unit: 'us', value: 100_000n });
+    assert.deepEqual(decode('profile:1000').target, { kind: 'timer', unit: 'us', value: 1n });
+    assert.deepEqual(decode('profile:2500').target, { kind: 'timer', unit: 'us', value: 2n });
     assert.equal(ap('i:s:1').provider, 'interval');
     assert.equal(ap('p:hz:1').provider, 'profile');
   });
@@ -181,6 +184,7 @@ describe('probe specifications', () => {
       ['profile:ms:nan', "invalid count 'nan' in profile probe", 12],
       ['profile:min:1', "invalid unit 'min' in profile probe", 9],
       ['interval:s:1b', "invalid count '1b' in interval probe", 12],
+      ['profile:99', 'Invalid rate of profile probe. Minimum is 1000 or 1us. Found: 99 nanoseconds', 9],
       ['watchpoint:1:8a:w', "invalid length '8a' in watchpoint probe", 14],
       ['watchpoint:+arg0:8:rw', "invalid watchpoint target '+arg0'", 12],
       ['watchpoint:0x1:8:q', "invalid watchpoint mode 'q'", 18],

@@ -332,7 +332,7 @@ class UnitLowering {
       }
       case 'Jump': {
         if (s.jump === 'return') {
-          b.terminate({ op: 'ret', value: 0n });
+          this.returnFromProbe();
           return;
         }
         const loop = this.loops[this.loops.length - 1]!;
@@ -342,6 +342,11 @@ class UnitLowering {
       case 'For':
         throw new Error('for loops are rejected by sema');
     }
+  }
+
+  /** `return`, and the end of exit(): leaves the probe (from a loop body, through every enclosing loop). */
+  private returnFromProbe(): void {
+    this.b.terminate({ op: 'ret', value: 0n });
   }
 
   private exprStmt(e: Expr): void {
@@ -1872,10 +1877,18 @@ class UnitLowering {
       case 'debugf':
         this.debugf(c);
         return true;
-      case 'exit':
-        this.emitRecord(this.ctx.events.add({ kind: 'exit' }), EVENT_HEADER, () => {});
-        b.terminate({ op: 'ret', value: 0n });
+      case 'exit': {
+        if (c.args.length === 1) {
+          const code = this.int(c.args[0]!);
+          this.emitRecord(this.ctx.events.add({ kind: 'exit', code: true }), EVENT_HEADER + 8, (rec) => {
+            b.emit({ op: 'store', addr: rec.base, off: rec.off + EVENT_HEADER, size: 8, value: code });
+          });
+        } else {
+          this.emitRecord(this.ctx.events.add({ kind: 'exit' }), EVENT_HEADER, () => {});
+        }
+        this.returnFromProbe();
         return true;
+      }
       case 'delete': {
         const a0 = c.args[0] as MapRef;
         this.wrote(a0.name);

@@ -33,7 +33,7 @@ export interface MapLayout {
 
 const round8 = (n: number) => (n + 7) & ~7;
 
-export function layoutMap(m: MapInfo, kernelName: string): MapLayout {
+export function layoutMap(m: MapInfo, kernelName: string, maxKeys = MAP_KEYS_MAX): MapLayout {
   const keys = m.keys ?? [];
   const value = m.value ?? VOID;
   const agg = value.kind === 'agg' ? value : undefined;
@@ -74,7 +74,7 @@ export function layoutMap(m: MapInfo, kernelName: string): MapLayout {
     keySize = userKeySize;
   }
   const valueSize = agg ? AGG_LAYOUT[agg.fn].words * 8 : Math.max(1, sizeOf(value));
-  const maxEntries = bucketArray ? buckets! : kind === 'percpu_array' || (kind === 'hash' && scalarKey) ? 1 : MAP_KEYS_MAX;
+  const maxEntries = bucketArray ? buckets! : kind === 'percpu_array' || (kind === 'hash' && scalarKey) ? 1 : maxKeys;
   const def: MapDef = {
     name: m.name, kernelName, kind, keySize, valueSize, maxEntries, key: keyType, value, user: true,
     span: m.valueSpan ?? m.firstSpan,

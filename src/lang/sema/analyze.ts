@@ -9,7 +9,7 @@
  */
 import type {
   Program, Probe, Expr, Stmt, Block, Call, Binary, Unary, MapRef, Variable, Builtin, Cast, CType,
-  FieldAccess, IndexAccess, AssignStmt, IncDec, Ternary, CStructDef, Include,
+  FieldAccess, IndexAccess, AssignStmt, IncDec, Ternary, CStructDef, Include, ConfigBlock,
 } from '../ast.js';
 import { readFileSync } from 'node:fs';
 import { BtfTypes, BUILTIN_CONSTANTS, fieldNames, findField, layoutRecord, type DeclaredField, type FieldHit } from './records.js';
@@ -36,6 +36,16 @@ export interface SemaOptions {
   strlen?: number;
   pid?: number;
   unsafe?: boolean;
+  /** Maximum entries of a map (BPFTRACE_MAX_MAP_KEYS); wins over the script's config block. */
+  maxMapKeys?: number;
+  /** Default stack mode of kstack/ustack (BPFTRACE_STACK_MODE); wins over the config block. */
+  stackMode?: StackType['mode'];
+}
+
+/** What a `config = { … }` block set (newer bpftrace), after the environment's overrides. */
+export interface ScriptConfig {
+  maxMapKeys?: number;
+  printMapsOnExit?: boolean;
 }
 
 export interface MapInfo {
@@ -106,6 +116,7 @@ export interface Analysis {
   /** Warnings, formatted as errors are (file:line:col: warning: …, the line, a caret). */
   warnings: string[];
   params: string[];
+  config: ScriptConfig;
   /** Compile-time value of an integer expression (literals, $N, #define, enum, folded operators). */
   constInt(e: Expr): bigint | undefined;
 }
@@ -113,6 +124,16 @@ export interface Analysis {
 /** bpftrace's default and largest kstack/ustack frame counts. */
 export const DEFAULT_STACK_LIMIT = 127;
 export const MAX_STACK_LIMIT = 1024;
+
+/** Old names of configuration options bpftrace still takes (with a warning). */
+const CONFIG_RENAMED: Record<string, string> = { strlen: 'max_strlen', map_keys_max: 'max_map_keys', cat_bytes_max: 'max_cat_bytes' };
+/** bpftrace's configuration options (src/config.cpp) that sonde does not take. */
+const BPFTRACE_CONFIG_KEYS = new Set([
+  'cache_user_symbols', 'cpp_demangle', 'lazy_symbolication', 'license', 'log_size', 'max_bpf_progs', 'max_cat_bytes',
+  'max_probes', 'on_stack_limit', 'perf_rb_pages', 'str_trunc_trailer', 'missing_probes', 'use_blazesym',
+  'show_debug_info', 'unstable_macro', 'unstable_map_decl', 'unstable_import', 'unstable_tseries', 'unstable_typeinfo',
+  'unstable_dw_ustack', 'symbol_source',
+]);
 
 const AGG_FUNCS = new Set(['count', 'sum', 'avg', 'min', 'max', 'stats', 'hist', 'lhist', 'llhist', 'bhist']);
 const UNSAFE_FUNCS = new Set(['system', 'signal', 'override']);
@@ -137,7 +158,9 @@ class Analyzer {
   private readonly file: string;
   private readonly source: SourceFile;
   private readonly params: string[];
-  private readonly strlen: number;
+  private strlen: number;
+  private stackMode: StackType['mode'] = 'bpftrace';
+  private readonly config: ScriptConfig = {};
   private final = false;
   private readonly maps = new Map<string, MapInfo>();
   private readonly units: Unit[] = [];
@@ -188,8 +211,7 @@ class Analyzer {
       program: this.program, source: this.source, units: this.units, maps: this.maps,
       probeNames: this.probeNames, probeCount: this.probeCount, unsafe: this.unsafeUsed,
       strlen: this.strlen, uses: this.uses, params: this.params, constInt: (e) => this.constInt(e),
-      stackLimits: this.stackLimits, strftimeFormats: this.strftimeFormats, cgroupPathFilters: this.cgroupPathFilters,
-      warnings: this.warnings,
+      stackLimits: this.stackLimits, strftimeFormats: this.strftimeFormats, cgroupPathFilters: this.cgroupPathFilters, warnings: this.warnings, config: this.config,
     };
   }
 
@@ -234,8 +256,56 @@ class Analyzer {
         }
       }
     }
-    if (this.program.config) this.fail('config blocks are not supported yet', this.program.config.span);
+    if (this.program.config) this.configBlock(this.program.config);
+    if (this.opts.strlen !== undefined) this.strlen = this.opts.strlen;
+    if (this.opts.maxMapKeys !== undefined) this.config.maxMapKeys = this.opts.maxMapKeys;
+    if (this.opts.stackMode !== undefined) this.stackMode = this.opts.stackMode;
     if (this.program.maps.length > 0) this.fail('map declarations are not supported yet', this.program.maps[0]!.span);
+  }
+
+  /**
+   * `config = { max_strlen = 128; stack_mode = perf }`: names as bpftrace takes them (any case, with
+   * or without BPFTRACE_). The environment (options here) wins, as in bpftrace.
+   */
+  private configBlock(block: ConfigBlock): void {
+    for (const set of block.settings) {
+      let key = set.name.toLowerCase();
+      if (key.startsWith('bpftrace_')) key = key.slice('bpftrace_'.length);
+      key = CONFIG_RENAMED[key] ?? key;
+      const v = set.value;
+      const int = (min: bigint): number => {
+        if (v.kind !== 'Integer') this.fail(`${set.name}: expects an integer`, v.span);
+        if (v.value < min) this.fail(`${set.name}: must be at least ${min}`, v.span);
+        return Number(v.value);
+      };
+      switch (key) {
+        case 'max_strlen':
+          this.strlen = int(1n);
+          break;
+        case 'max_map_keys':
+          this.config.maxMapKeys = int(1n);
+          break;
+        case 'stack_mode': {
+          const mode = v.kind === 'Identifier' || v.kind === 'String' ? (v.kind === 'String' ? v.value : v.name) : '';
+          if (mode !== 'bpftrace' && mode !== 'perf' && mode !== 'raw') this.fail(`${set.name}: Invalid value for stack_mode: expected bpftrace, perf or raw`, v.span);
+          this.stackMode = mode;
+          break;
+        }
+        case 'print_maps_on_exit': {
+          const text = v.kind === 'Bool' ? String(v.value) : v.kind === 'Integer' ? String(v.value) : v.kind === 'String' ? v.value : v.name;
+          if (/^(true|1|yes|on)$/i.test(text)) this.config.printMapsOnExit = true;
+          else if (/^(false|0|no|off)$/i.test(text)) this.config.printMapsOnExit = false;
+          else this.fail(`${set.name}: expects true or false`, v.span);
+          break;
+        }
+        case 'btf': case 'kernel_build': case 'kernel_source': case 'vmlinux':
+          this.fail(`${set.name}: can only be set as an environment variable`, set.span);
+          break;
+        default:
+          if (BPFTRACE_CONFIG_KEYS.has(key)) this.fail(`${set.name}: this bpftrace configuration option is not supported by sonde`, set.span, 'sonde takes max_strlen, max_map_keys, stack_mode and print_maps_on_exit');
+          this.fail(`${set.name}: not a known configuration option`, set.span, 'known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit');
+      }
+    }
   }
 
   /**
@@ -864,7 +934,7 @@ class Analyzer {
       this.error(`The ${name} builtin can only be used with 'kprobes', 'uprobes', 'usdt' and 'rawtracepoint' probes`, e.span);
       return VOID;
     }
-    if (name === 'kstack' || name === 'ustack') return this.stack(name, 'bpftrace', DEFAULT_STACK_LIMIT);
+    if (name === 'kstack' || name === 'ustack') return this.stack(name, this.stackMode, DEFAULT_STACK_LIMIT);
     this.error(`${name} is not supported yet`, e.span);
     return VOID;
   }
@@ -878,7 +948,7 @@ class Analyzer {
   private stackCall(c: Call): SType {
     const name = c.name as 'kstack' | 'ustack';
     if (!this.nargs(c, 0, 2)) return VOID;
-    let mode: StackType['mode'] = 'bpftrace';
+    let mode: StackType['mode'] = this.stackMode;
     let limit = DEFAULT_STACK_LIMIT;
     const args = [...c.args];
     if (args[0] && args[0].kind === 'Identifier') {
@@ -1458,10 +1528,13 @@ class Analyzer {
         if (c.args[1] && c.args[1].kind !== 'String') this.error('join() expects a string literal as its delimiter', c.args[1].span);
         return VOID;
       }
-      case 'exit':
-        this.nargs(c, 0);
-        this.args(c);
+      case 'exit': {
+        // exit(code) is newer bpftrace: the code becomes sonde's exit status.
+        if (!this.nargs(c, 0, 1)) return VOID;
+        const [t] = this.args(c);
+        if (t && t.kind !== 'int' && t.kind !== 'void') this.error(`exit() only supports integer arguments (${argWord(t)} provided)`, c.span);
         return VOID;
+      }
       case 'print': {
         if (!this.nargs(c, 1, 3)) return VOID;
         const a0 = c.args[0]!;

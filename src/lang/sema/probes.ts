@@ -163,7 +163,7 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
     case 'interval': {
       if (t.kind !== 'timer') break;
       if (t.value <= 0n) throw new ProbeError(`${provider} ${t.unit === 'hz' ? 'frequency' : 'period'} should be a positive integer`, ap.partSpans[ap.parts.length - 1] ?? ap.span);
-      const name = `${provider}:${ap.parts.join(':')}`;
+      const name = ap.parts.length === 1 ? `${provider}:${t.unit}:${t.value}` : `${provider}:${ap.parts.join(':')}`;
       if (provider === 'profile') {
         const hz = t.unit === 'hz' ? Number(t.value) : 1e9 / Number(t.value * UNIT_NS[t.unit]!);
         return one({ kind: 'profile', hz }, 'perf_event', name);
