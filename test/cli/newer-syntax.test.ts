@@ -55,3 +55,14 @@ test('config block: max_strlen, print_maps_on_exit, stack_mode; unknown keys are
   assert.equal(bad.status, 1);
   assert.equal(bad.stderr, 'stdin:1:12: error: foo: not a known configuration option\nconfig = { foo = 1 } BEGIN { }\n           ^~~~~~~\nhint: known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit\n');
 });
+
+test('count/sum/min/max values read as integers in probes, every CPU\'s part combined', needsRoot, () => {
+  // The interval probe fires on CPU 0 and the openat calls of `true` on any CPU: the sum is exact.
+  assert.equal(out('BEGIN { @c = count(); @c = count(); @s = sum(5); @s = sum(-8); @mn = min(4); @mn = min(9); @mx[1] = max(-2); @mx[1] = max(-7); ' +
+    'printf("%d %d %d %d %d\\n", @c, @s, @mn, @mx[1], @mx[2]); if (@c > 1) { printf("more than one\\n"); } $v = @s; @copy = @c + 10; }'),
+  'Attaching 1 probe...\n2 -3 4 -2 0\nmore than one\n\n\n@c: 2\n@copy: 12\n@mn: 4\n@mx[1]: -2\n@s: -3\n');
+  const r = out('tracepoint:syscalls:sys_enter_openat /pid == cpid/ { @n[cpu] = count(); @all = count(); } END { printf("%d\\n", @all); $t = 0; $t += @n[0]; $t += @n[1]; $t += @n[2]; $t += @n[3]; printf("%d\\n", $t); clear(@n); }', { args: ['-c', '/bin/true'] });
+  const [, a, b] = r.split('\n');
+  assert.ok(Number(a) >= 1, r);
+  assert.equal(a, b, r);
+});

@@ -522,6 +522,7 @@ class UnitLowering {
     }
     const l = this.layout(e.name);
     const key = this.mapKey(l, e.keys);
+    if (l.def.value.kind === 'agg') return this.aggValue(l, l.def.value, this.ref(key));
     const p = this.lookup(l, key);
     const r = b.reg();
     b.emit({ op: 'const', dst: r, value: 0n });
@@ -595,6 +596,62 @@ class UnitLowering {
     b.jmp(done);
     b.setBlock(done);
     return outMem;
+  }
+
+  /**
+   * The value of a count/sum/min/max entry as one integer (newer bpftrace's reads of per-CPU
+   * maps): every CPU's slot through bpf_map_lookup_percpu_elem, summed (count, sum) or compared
+   * among the CPUs that have a value (min, max). A missing entry reads as 0. The loop runs over
+   * the possible CPUs (a constant), stopping at the first NULL (a missing key, or the end).
+   */
+  private aggValue(l: MapLayout, agg: AggType, key: Value): VReg {
+    const b = this.b;
+    const acc = b.reg();
+    b.emit({ op: 'const', dst: acc, value: 0n });
+    const seen = b.reg();
+    b.emit({ op: 'const', dst: seen, value: 0n });
+    const cpu = b.reg();
+    b.emit({ op: 'const', dst: cpu, value: 0n });
+    const head = b.newBlock();
+    const body = b.newBlock();
+    const done = b.newBlock();
+    b.jmp(head);
+    b.setBlock(head);
+    b.terminate({ op: 'br', cmp: 'ge', a: cpu, b: BigInt(Math.max(1, this.a.possibleCpus)), then: done.id, else: body.id });
+    b.setBlock(body);
+    const fd = this.mapFd(l);
+    const p = b.reg();
+    b.emit({ op: 'call', helper: Helper.map_lookup_percpu_elem, args: [{ reg: fd }, key, { reg: cpu }], dst: p });
+    const hit = b.newBlock();
+    const next = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: done.id, else: hit.id });
+    b.setBlock(hit);
+    const v = b.reg();
+    b.emit({ op: 'load', dst: v, addr: { reg: p }, off: 0, size: 8 });
+    if (agg.fn === 'min' || agg.fn === 'max') {
+      const set = b.reg();
+      b.emit({ op: 'load', dst: set, addr: { reg: p }, off: 8, size: 8 });
+      const check = b.newBlock();
+      const take = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'eq', a: set, b: 0n, then: next.id, else: check.id });
+      b.setBlock(check);
+      const first = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'eq', a: seen, b: 0n, then: take.id, else: first.id });
+      b.setBlock(first);
+      const cmp: CmpOp = agg.fn === 'max' ? (agg.signed ? 'sgt' : 'gt') : agg.signed ? 'slt' : 'lt';
+      b.terminate({ op: 'br', cmp, a: v, b: acc, then: take.id, else: next.id });
+      b.setBlock(take);
+      b.emit({ op: 'mov', dst: acc, src: v });
+      b.emit({ op: 'const', dst: seen, value: 1n });
+    } else {
+      b.emit({ op: 'alu', alu: 'add', dst: acc, a: acc, b: v });
+    }
+    b.jmp(next);
+    b.setBlock(next);
+    b.emit({ op: 'alu', alu: 'add', dst: cpu, a: cpu, b: 1n });
+    b.jmp(head);
+    b.setBlock(done);
+    return acc;
   }
 
   /** count/sum/min/max/avg/stats/hist/lhist: this CPU's slot, updated in place. */

@@ -117,6 +117,8 @@ export interface Analysis {
   warnings: string[];
   params: string[];
   config: ScriptConfig;
+  /** Possible CPUs of the kernel (reads of per-CPU aggregations loop over them). */
+  possibleCpus: number;
   /** Compile-time value of an integer expression (literals, $N, #define, enum, folded operators). */
   constInt(e: Expr): bigint | undefined;
 }
@@ -135,6 +137,8 @@ const BPFTRACE_CONFIG_KEYS = new Set([
   'unstable_dw_ustack', 'symbol_source',
 ]);
 
+/** Aggregations whose value a probe may read as an integer (summed / compared across CPUs). */
+const CASTABLE_AGGS = new Set(['count', 'sum', 'min', 'max']);
 const AGG_FUNCS = new Set(['count', 'sum', 'avg', 'min', 'max', 'stats', 'hist', 'lhist', 'llhist', 'bhist']);
 const UNSAFE_FUNCS = new Set(['system', 'signal', 'override']);
 /** x86-64 pt_regs offsets of the argument registers and friends. */
@@ -211,7 +215,7 @@ class Analyzer {
       program: this.program, source: this.source, units: this.units, maps: this.maps,
       probeNames: this.probeNames, probeCount: this.probeCount, unsafe: this.unsafeUsed,
       strlen: this.strlen, uses: this.uses, params: this.params, constInt: (e) => this.constInt(e),
-      stackLimits: this.stackLimits, strftimeFormats: this.strftimeFormats, cgroupPathFilters: this.cgroupPathFilters, warnings: this.warnings, config: this.config,
+      stackLimits: this.stackLimits, strftimeFormats: this.strftimeFormats, cgroupPathFilters: this.cgroupPathFilters, warnings: this.warnings, config: this.config, possibleCpus: this.opts.kernel.possibleCpus,
     };
   }
 
@@ -654,7 +658,7 @@ class Analyzer {
   /** Aggregations live per CPU; a program only sees its own CPU's part, so reading one is refused. */
   private aggRead(t: AggType, value: Expr): void {
     const what = value.kind === 'Map' ? `${value.name} is a ${t.fn}() map: its` : `the ${t.fn}()`;
-    this.error(`${what} value cannot be read in a probe`, value.span, 'print the map, or keep the value in a map of its own (@x = @x + v)');
+    this.error(`${what} value cannot be read in a probe`, value.span, 'count, sum, min and max values can be; print the map, or keep the value in a map of its own (@x = @x + v)');
   }
 
   private assignMap(target: MapRef, t: SType, span: Span): void {
@@ -995,6 +999,10 @@ class Analyzer {
     if (!m.value) {
       this.error(`Undefined map: ${e.name}`, e.span);
       return VOID;
+    }
+    // Newer bpftrace: a count/sum/min/max value reads as an integer, every CPU's part combined.
+    if (m.value.kind === 'agg' && CASTABLE_AGGS.has(m.value.fn)) {
+      return m.value.fn === 'count' ? UINT64 : { kind: 'int', size: 8, signed: m.value.signed };
     }
     return m.value;
   }

@@ -77,3 +77,16 @@ describe('sema: exit(code)', () => {
     assert.deepEqual(c.events, [{ kind: 'exit', code: true }, { kind: 'exit' }]);
   });
 });
+
+describe('sema: reading aggregations (newer bpftrace)', () => {
+  it('count reads as uint64, sum/min/max with the sign of their values', () => {
+    assert.deepEqual(vars('BEGIN { @c = count(); @s = sum(-1); @u = sum((uint32)1); @m = min(-1); @x[1] = max(2); $c = @c; $s = @s; $u = @u; $m = @m; $x = @x[1]; }'),
+      { $c: 'uint64', $s: 'int64', $u: 'uint64', $m: 'int64', $x: 'int64' });
+    sema('BEGIN { @c = count(); if (@c > 10) { exit(); } @d = @c * 2; }');
+  });
+
+  it('avg, stats, hist and lhist still cannot be read', () => {
+    assert.match(error('BEGIN { @h = hist(1); $x = @h; }'), /@h is a hist\(\) map: its value cannot be read in a probe/);
+    assert.match(error('BEGIN { @h = stats(1); $x = @h; }'), /@h is a stats\(\) map: its value cannot be read in a probe/);
+  });
+});

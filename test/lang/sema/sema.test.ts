@@ -276,12 +276,12 @@ hint: @x was first used at test.bt:1:9`],
 BEGIN { @x = count(); @x = 1; }
                       ^~
 hint: @x was first assigned at test.bt:1:9`],
-    ['BEGIN { @c = count(); @x = @c; }', `test.bt:1:28: error: @c is a count() map: its value cannot be read in a probe
-BEGIN { @c = count(); @x = @c; }
-                           ^~
-hint: print the map, or keep the value in a map of its own (@x = @x + v)`],
-    ['BEGIN { @c = count(); if (@c > 5) { } }', `test.bt:1:27: error: Type mismatch for '>': comparing 'count' with 'int64'
-BEGIN { @c = count(); if (@c > 5) { } }
+    ['BEGIN { @c = avg(1); @x = @c; }', `test.bt:1:27: error: @c is a avg() map: its value cannot be read in a probe
+BEGIN { @c = avg(1); @x = @c; }
+                          ^~
+hint: count, sum, min and max values can be; print the map, or keep the value in a map of its own (@x = @x + v)`],
+    ['BEGIN { @c = hist(1); if (@c > 5) { } }', `test.bt:1:27: error: Type mismatch for '>': comparing 'hist' with 'int64'
+BEGIN { @c = hist(1); if (@c > 5) { } }
                           ^~~~~~`],
     ['tracepoint:syscalls:sys_enter_openat { printf("%s\\n", str(args->fname)); }', `test.bt:1:59: error: tracepoint syscalls:sys_enter_openat has no field 'fname'
 tracepoint:syscalls:sys_enter_openat { printf("%s\\n", str(args->fname)); }
