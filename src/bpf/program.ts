@@ -1,7 +1,7 @@
 // Loading programs: first without a log (fast path), then, only if the kernel refused, again with a
 // verifier log that grows on ENOSPC, so the error can say what the verifier said.
 import {
-  Mem, progLoad, progTestRun, objGetInfoByFd, close, SysError, Errno, ProgType, AttachType,
+  Mem, progLoad, progTestRun, objGetInfoByFd, close, SysError, Errno, ProgType, AttachType, btfLoad,
 } from '../sys/index.js';
 import type { SourceSpan } from '../asm/insn.js';
 import { VerifierError } from './verifier.js';
@@ -64,7 +64,17 @@ export class Program {
       throw new Error(`program ${spec.name}: instruction bytes must be a non-empty multiple of 8 (got ${spec.bytes.length})`);
     }
     const insns = Mem.from(spec.bytes);
+    const funcs = funcInfo(spec.name, spec.bytes);
+    try {
+      return Program.loadWith(spec, opts, insns, funcs);
+    } finally {
+      if (funcs) close(funcs.btfFd);
+    }
+  }
+
+  private static loadWith(spec: ProgramSpec, opts: LoadOptions, insns: Mem, funcs: FuncInfo | undefined): Program {
     const base = {
+      ...(funcs ? { progBtfFd: funcs.btfFd, funcInfo: { mem: funcs.records, recSize: 8, count: funcs.count } } : {}),
       type: KIND_TYPE[spec.kind], insns, insnCount: spec.bytes.length / 8, license: spec.license ?? 'GPL',
       name: spec.name,
       ...(spec.expectedAttachType !== undefined ? { expectedAttachType: spec.expectedAttachType } : {}),
@@ -158,3 +168,78 @@ function cstr(b: Uint8Array): string {
 }
 
 export { AttachType, ProgType };
+
+interface FuncInfo {
+  btfFd: number;
+  /** bpf_func_info records: u32 insn_off, u32 type_id. */
+  records: Mem;
+  count: number;
+}
+
+/**
+ * Callbacks (bpf_loop, bpf_for_each_map_elem: an ld_imm64 of a function's address) need BTF
+ * func_info: the kernel wants every function's start and a BTF FUNC for it ("missing btf
+ * func_info" otherwise). Functions are found from the code itself — the targets of bpf-to-bpf
+ * calls and of function addresses — and described minimally: `static int name(void)` (the
+ * kernel checks argument types only for global functions). Programs without callbacks load
+ * without BTF, as before.
+ */
+function funcInfo(name: string, bytes: Uint8Array): FuncInfo | undefined {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.length / 8;
+  const starts = new Set<number>([0]);
+  let callbacks = false;
+  for (let i = 0; i < n; i++) {
+    const code = v.getUint8(i * 8);
+    const src = v.getUint8(i * 8 + 1) >> 4;
+    const imm = v.getInt32(i * 8 + 4, true);
+    if (code === 0x18 && src === 4) {
+      // BPF_PSEUDO_FUNC: imm is relative to the next instruction.
+      starts.add(i + imm + 1);
+      callbacks = true;
+    }
+    if (code === 0x85 && src === 1) starts.add(i + imm + 1);
+    if (code === 0x18) i++;
+  }
+  if (!callbacks) return undefined;
+  const offs = [...starts].sort((a, b) => a - b);
+  const ident = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=[0-9])/, '_') || 'prog';
+  const names = offs.map((o) => (o === 0 ? ident(name) : `${ident(name)}_f${o}`));
+  // Strings: "\0int\0name…".
+  const enc = new TextEncoder();
+  const strs: number[] = [0];
+  const addStr = (t: string): number => {
+    const off = strs.length;
+    strs.push(...enc.encode(t), 0);
+    return off;
+  };
+  const intName = addStr('int');
+  const nameOffs = names.map(addStr);
+  const types: number[] = [];
+  // [1] INT int: size 4, signed, 32 bits.
+  types.push(intName, (1 << 24) >>> 0, 4, ((1 << 24) | 32) >>> 0);
+  // [2] FUNC_PROTO int (void).
+  types.push(0, (13 << 24) >>> 0, 1);
+  // [3…] FUNC name, static, of type [2].
+  for (const off of nameOffs) types.push(off, (12 << 24) >>> 0, 2);
+  const typeLen = types.length * 4;
+  const blob = new Uint8Array(24 + typeLen + strs.length);
+  const b = new DataView(blob.buffer);
+  b.setUint16(0, 0xeb9f, true);
+  b.setUint8(2, 1);
+  b.setUint8(3, 0);
+  b.setUint32(4, 24, true);
+  b.setUint32(8, 0, true);
+  b.setUint32(12, typeLen, true);
+  b.setUint32(16, typeLen, true);
+  b.setUint32(20, strs.length, true);
+  types.forEach((x, i) => b.setUint32(24 + i * 4, x, true));
+  blob.set(strs, 24 + typeLen);
+  const btfFd = btfLoad(Mem.from(blob));
+  const records = new Mem(offs.length * 8);
+  offs.forEach((o, i) => {
+    records.view.setUint32(i * 8, o, true);
+    records.view.setUint32(i * 8 + 4, 3 + i, true);
+  });
+  return { btfFd, records, count: offs.length };
+}
