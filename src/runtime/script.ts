@@ -496,11 +496,13 @@ export class ScriptRun<V = unknown, E = unknown> {
         if (!processAlive(pid)) this.stop('command');
       }, 200);
     }
+    // Newer bpftrace (0.20+) ends a script that has only BEGIN/END probes once BEGIN has run
+    // (0.17 waited for Ctrl-C). What BEGIN sent is read first: an exit() there is the reason.
+    const onlyBeginEnd = this.programs.every((p) => p.def.attach.every((a) => a.kind === 'begin' || a.kind === 'end'));
+    if (onlyBeginEnd) this.drain();
     if (this.reader) this.readerDone = this.reader.run();
     if (this.maps.has('.lost')) this.lostTimer = setInterval(() => this.reportLost(), 1000);
-    // Newer bpftrace (0.20+) ends a script that has only BEGIN/END probes once BEGIN has run;
-    // 0.17 waited for Ctrl-C.
-    if (this.programs.every((p) => p.def.attach.every((a) => a.kind === 'begin' || a.kind === 'end'))) this.stop('stop');
+    if (onlyBeginEnd && this.reason === undefined) this.stop('stop');
     void this.session.stopped.then((why) => {
       this.reason ??= why === 'signal' ? 'signal' : (why as StopReason);
       return this.finish();

@@ -15,10 +15,12 @@
 import { Helper } from '../../asm/helpers.js';
 import type {
   Block, Call, Expr, MapRef, Stmt, AssignStmt, IncDec, Binary, FieldAccess, IndexAccess, Builtin, Probe, Ternary,
+  ForStmt, Variable,
 } from '../ast.js';
-import { forEachExpr } from '../sema/walk.js';
+import { forEachExpr, forEachExprIn, forEachStmt } from '../sema/walk.js';
+import type { IrFunction } from '../ir.js';
 import type { AluOp, CmpOp, IrBlock, IrProgram, ObjId, Value, VReg } from '../ir.js';
-import type { Analysis, Unit } from '../sema/analyze.js';
+import type { Analysis, Unit, VarInfo } from '../sema/analyze.js';
 import type { Span } from '../source.js';
 import { ARG_REGS, PT_REGS, signalNumber } from '../sema/analyze.js';
 import type { EventDef } from '../spec.js';
@@ -59,7 +61,19 @@ interface Mem {
   off: number;
 }
 
+/** A scratch variable: a register, or memory (a stack object, or a pointer into the probe's frame
+ *  that a loop body's callback received in its context). */
 type VarSlot = { kind: 'reg'; reg: VReg; type: SType } | { kind: 'mem'; mem: Mem; type: SType };
+
+/** What a loop body's callback knows about its loop (see forLoop). */
+interface LoopFrame {
+  /** The callback's context pointer (a struct in the caller's frame). */
+  ctxp: VReg;
+  /** Shared variables: where each is in the context (the value of a register one, a pointer to a memory one). */
+  shared: { info: VarInfo; off: number }[];
+  /** Offset of the "return from the probe" flag, when the body returns. */
+  flagOff?: number;
+}
 
 /** A printf/print argument: either already a value, or a write deferred until the record exists. */
 type Pending = { kind: 'reg'; reg: VReg } | { kind: 'write'; write: (dst: Mem) => void };
@@ -87,14 +101,19 @@ const INVARIANT_BUILTINS = new Set(['pid', 'tid', 'uid', 'gid', 'cpu', 'cgroup',
 const fitsImm = (v: bigint) => v >= -0x8000_0000n && v <= 0x7fff_ffffn;
 
 class UnitLowering {
-  private readonly b: FnBuilder;
+  /** The function being built: the program, or a loop body's callback. */
+  private b: FnBuilder;
   private readonly a: Analysis;
-  private readonly vars = new Map<string, VarSlot>();
-  private readonly loops: { brk: IrBlock; cont: IrBlock }[] = [];
+  private vars = new Map<VarInfo, VarSlot>();
+  private loops: { brk: IrBlock; cont: IrBlock }[] = [];
+  /** Set while lowering a `for` body (a callback). */
+  private frame: LoopFrame | undefined;
+  private readonly subprograms: IrFunction[] = [];
+  private loopCount = 0;
   private syscallId: VReg | undefined;
   /** pid_tgid / uid_gid fetched once at entry when a probe reads them more than once: they cannot
    *  change during one run of the program, and each helper call costs ~10 ns. */
-  private readonly cached = new Map<number, VReg>();
+  private cached = new Map<number, VReg>();
   /** While the variables are set up: this CPU's '.scratch' value, shared by them. */
   private scratchReg: VReg | undefined;
   private inPrologue = false;
@@ -121,21 +140,7 @@ class UnitLowering {
     const b = this.b;
     const probe = this.unit.probe;
     b.span = probe.span;
-    this.inPrologue = true;
-    for (const v of this.unit.vars.values()) {
-      if (isScalar(v.type)) {
-        const reg = b.reg();
-        b.emit({ op: 'const', dst: reg, value: 0n });
-        this.vars.set(v.name, { kind: 'reg', reg, type: v.type });
-      } else {
-        const size = sizeOf(v.type);
-        const mem = this.alloc(size, v.name, v.span);
-        this.zero(mem, size);
-        this.vars.set(v.name, { kind: 'mem', mem, type: v.type });
-      }
-    }
-    this.inPrologue = false;
-    this.scratchReg = undefined;
+    this.allocVars([...this.unit.vars.values(), ...this.unit.scoped.filter((v) => v.loop === null)]);
     if (this.unit.plan.syscalls) this.syscallPrologue();
     this.hoistInvariantHelpers(probe);
     if (probe.predicate) {
@@ -150,7 +155,36 @@ class UnitLowering {
     this.block(probe.body);
     b.span = probe.body.span;
     b.terminate({ op: 'ret', value: 0n });
-    return { name: this.name, main: b.finish(), subprograms: [] };
+    return { name: this.name, main: b.finish(), subprograms: this.subprograms };
+  }
+
+  /** Slots for the variables a function owns, zeroed at its entry (bpftrace's initial value). */
+  private allocVars(vs: VarInfo[]): void {
+    const b = this.b;
+    this.inPrologue = true;
+    for (const v of vs) {
+      if (v.type.kind === 'void') continue;
+      if (isScalar(v.type)) {
+        const reg = b.reg();
+        b.emit({ op: 'const', dst: reg, value: 0n });
+        this.vars.set(v, { kind: 'reg', reg, type: v.type });
+      } else {
+        const size = sizeOf(v.type);
+        const mem = this.alloc(size, v.name, v.span);
+        this.zero(mem, size);
+        this.vars.set(v, { kind: 'mem', mem, type: v.type });
+      }
+    }
+    this.inPrologue = false;
+    this.scratchReg = undefined;
+  }
+
+  /** The slot of the variable a `$x` refers to. */
+  private slot(v: Variable): VarSlot {
+    const info = this.unit.varRefs.get(v);
+    const slot = info && this.vars.get(info);
+    if (!slot) throw new Error(`lowering: no slot for ${v.name} at ${v.span.line}:${v.span.col}`);
+    return slot;
   }
 
   /**
@@ -286,9 +320,19 @@ class UnitLowering {
       case 'Assign':
         this.assign(s);
         return;
-      case 'Let':
-        if (s.init) this.assignVar(s.variable.name, s.init);
+      case 'Let': {
+        if (s.init) {
+          this.assignVar(s.variable, s.init);
+          return;
+        }
+        // `let $x;` is 0 (again, each time it is reached: in a loop, on every iteration).
+        const info = this.unit.varRefs.get(s.variable);
+        const slot = info && this.vars.get(info);
+        if (!slot) return;
+        if (slot.kind === 'reg') b.emit({ op: 'const', dst: slot.reg, value: 0n });
+        else this.zero(slot.mem, sizeOf(slot.type));
         return;
+      }
       case 'If': {
         const then = b.newBlock();
         const join = b.newBlock();
@@ -340,13 +384,200 @@ class UnitLowering {
         return;
       }
       case 'For':
-        throw new Error('for loops are rejected by sema');
+        this.forLoop(s);
+        return;
     }
   }
 
   /** `return`, and the end of exit(): leaves the probe (from a loop body, through every enclosing loop). */
   private returnFromProbe(): void {
-    this.b.terminate({ op: 'ret', value: 0n });
+    const f = this.frame;
+    if (!f) {
+      this.b.terminate({ op: 'ret', value: 0n });
+      return;
+    }
+    // In a loop body: tell the caller (which returns in turn) and stop the loop.
+    if (f.flagOff === undefined) throw new Error('lowering: return in a loop body without a flag');
+    this.b.emit({ op: 'store', addr: { reg: f.ctxp }, off: f.flagOff, size: 8, value: 1n });
+    this.writeBack();
+    this.b.terminate({ op: 'ret', value: 1n });
+  }
+
+  /** Before a loop body's callback returns: the shared register variables go back to the caller. */
+  private writeBack(): void {
+    const f = this.frame!;
+    for (const { info, off } of f.shared) {
+      const slot = this.vars.get(info)!;
+      if (slot.kind === 'reg') this.b.emit({ op: 'store', addr: { reg: f.ctxp }, off, size: 8, value: slot.reg });
+    }
+  }
+
+  /**
+   * `for ($kv : @map)` → bpf_for_each_map_elem, `for ($i : a..b)` → bpf_loop; the body is a
+   * callback subprogram with its own frame. The caller passes a context struct on its stack: the
+   * value of each register variable the body uses (the callback works on its own copy and writes
+   * it back before returning; the caller reloads it), a pointer to each memory variable, the range
+   * start, and a flag the body sets to leave the probe (`return`, `exit()`).
+   */
+  private forLoop(s: ForStmt): void {
+    const b = this.b;
+    const info = this.unit.loops.get(s)!;
+    // Variables the body uses that are declared outside it.
+    const inner = new Set<ForStmt>([s]);
+    forEachStmt(s.body, (x) => {
+      if (x.kind === 'For') inner.add(x);
+    });
+    const shared: { info: VarInfo; off: number }[] = [];
+    forEachExprIn(s.body, (e) => {
+      if (e.kind !== 'Variable') return;
+      const v = this.unit.varRefs.get(e);
+      if (!v || (v.loop !== null && inner.has(v.loop)) || !this.vars.has(v) || shared.some((x) => x.info === v)) return;
+      shared.push({ info: v, off: shared.length * 8 });
+    });
+    let off = shared.length * 8;
+    const range = s.iterable.kind === 'Range' ? s.iterable : undefined;
+    const startOff = range ? off : -1;
+    if (range) off += 8;
+    const flagOff = info.returns ? off : undefined;
+    if (info.returns) off += 8;
+    // Range ends are evaluated once, before the loop (bpftrace: changing them in the body changes nothing).
+    let count: VReg | undefined;
+    let start: VReg | undefined;
+    if (range) {
+      const vt = info.variable.type;
+      const signed = vt.kind === 'int' && vt.signed;
+      start = this.extendAs(this.int(range.start), this.type(range.start), signed);
+      const end = this.extendAs(this.int(range.end), this.type(range.end), signed);
+      count = b.reg();
+      b.emit({ op: 'const', dst: count, value: 0n });
+      const some = b.newBlock();
+      const go = b.newBlock();
+      b.terminate({ op: 'br', cmp: signed ? 'sgt' : 'gt', a: end, b: start, then: some.id, else: go.id });
+      b.setBlock(some);
+      b.emit({ op: 'alu', alu: 'sub', dst: count, a: end, b: start });
+      b.jmp(go);
+      b.setBlock(go);
+    }
+    const ctxObj = b.obj(Math.max(8, off), 8, `context of the loop at ${s.span.line}:${s.span.col}`, s.span);
+    if (off === 0) b.emit({ op: 'store', addr: { obj: ctxObj }, off: 0, size: 8, value: 0n });
+    for (const x of shared) {
+      const slot = this.vars.get(x.info)!;
+      let v: VReg;
+      if (slot.kind === 'reg') v = slot.reg;
+      else if ('obj' in slot.mem.base) {
+        v = b.reg();
+        b.emit({ op: 'addr', dst: v, obj: slot.mem.base.obj, off: slot.mem.off });
+      } else if (slot.mem.off === 0) v = slot.mem.base.reg;
+      else {
+        v = b.reg();
+        b.emit({ op: 'alu', alu: 'add', dst: v, a: slot.mem.base.reg, b: BigInt(slot.mem.off) });
+      }
+      b.emit({ op: 'store', addr: { obj: ctxObj }, off: x.off, size: 8, value: v });
+    }
+    if (range) b.emit({ op: 'store', addr: { obj: ctxObj }, off: startOff, size: 8, value: start! });
+    if (flagOff !== undefined) b.emit({ op: 'store', addr: { obj: ctxObj }, off: flagOff, size: 8, value: 0n });
+
+    const cbName = `${this.name}_for${++this.loopCount}`;
+    this.subprograms.push(this.loopBody(s, cbName, shared, range ? startOff : undefined, flagOff));
+    b.span = s.span;
+    const fa = b.reg();
+    b.emit({ op: 'funcaddr', dst: fa, func: cbName });
+    if (range) {
+      b.emit({ op: 'call', helper: Helper.loop, args: [{ reg: count! }, { reg: fa }, { obj: ctxObj, off: 0 }, { imm: 0n }] });
+    } else {
+      const fd = this.mapFd(this.layout((s.iterable as MapRef).name));
+      b.emit({ op: 'call', helper: Helper.for_each_map_elem, args: [{ reg: fd }, { reg: fa }, { obj: ctxObj, off: 0 }, { imm: 0n }] });
+    }
+    for (const x of shared) {
+      const slot = this.vars.get(x.info)!;
+      if (slot.kind === 'reg') b.emit({ op: 'load', dst: slot.reg, addr: { obj: ctxObj }, off: x.off, size: 8 });
+      else if ('obj' in slot.mem.base) {
+        // The callback wrote it through a pointer the frame layout does not see: keep the object
+        // live across the call, so that no other object gets its bytes meanwhile.
+        const t = b.reg();
+        b.emit({ op: 'load', dst: t, addr: slot.mem.base, off: slot.mem.off, size: 1 });
+        b.emit({ op: 'store', addr: slot.mem.base, off: slot.mem.off, size: 1, value: t });
+      }
+    }
+    if (flagOff !== undefined) {
+      const flag = b.reg();
+      b.emit({ op: 'load', dst: flag, addr: { obj: ctxObj }, off: flagOff, size: 8 });
+      const leave = b.newBlock();
+      const next = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'ne', a: flag, b: 0n, then: leave.id, else: next.id });
+      b.setBlock(leave);
+      this.returnFromProbe();
+      b.setBlock(next);
+    }
+  }
+
+  /** The callback of a `for` loop: `cb(index, ctx)` for bpf_loop, `cb(map, key, value, ctx)` for maps. */
+  private loopBody(s: ForStmt, name: string, shared: { info: VarInfo; off: number }[], startOff: number | undefined, flagOff: number | undefined): IrFunction {
+    const saved = { b: this.b, vars: this.vars, loops: this.loops, frame: this.frame, cached: this.cached, scratchReg: this.scratchReg };
+    const b = new FnBuilder(name);
+    b.span = s.span;
+    this.b = b;
+    this.vars = new Map();
+    this.loops = [];
+    this.cached = new Map();
+    this.scratchReg = undefined;
+    try {
+      const params = s.iterable.kind === 'Range' ? [b.reg(), b.reg()] : [b.reg(), b.reg(), b.reg(), b.reg()];
+      const ctxp = params[params.length - 1]!;
+      for (const x of shared) {
+        const outer = saved.vars.get(x.info)!;
+        const r = b.reg();
+        b.emit({ op: 'load', dst: r, addr: { reg: ctxp }, off: x.off, size: 8 });
+        this.vars.set(x.info, outer.kind === 'reg' ? { kind: 'reg', reg: r, type: outer.type } : { kind: 'mem', mem: { base: { reg: r }, off: 0 }, type: outer.type });
+      }
+      this.frame = { ctxp, shared, ...(flagOff !== undefined ? { flagOff } : {}) };
+      // The body's own variables (the loop variable first) live in this frame.
+      const loopVar = this.unit.loops.get(s)!.variable;
+      this.allocVars(this.unit.scoped.filter((v) => v.loop === s));
+      const slot = this.vars.get(loopVar);
+      if (slot && startOff !== undefined) {
+        // $i = start + index.
+        const st = b.reg();
+        b.emit({ op: 'load', dst: st, addr: { reg: ctxp }, off: startOff, size: 8 });
+        const idx = b.reg();
+        b.emit({ op: 'zext', dst: idx, a: params[0]!, bits: 32 });
+        if (slot.kind === 'reg') b.emit({ op: 'alu', alu: 'add', dst: slot.reg, a: st, b: idx });
+      } else if (slot && slot.kind === 'mem') {
+        // $kv = (key, value): the key's bytes, then the value (every CPU's part for per-CPU aggregations).
+        const t = slot.type as TupleType;
+        const l = this.layout((s.iterable as MapRef).name);
+        const [keyp, valp] = [params[1]!, params[2]!];
+        const at = (i: number): Mem => ({ base: slot.mem.base, off: slot.mem.off + t.offsets[i]! });
+        this.copy(at(0), { base: { reg: keyp }, off: 0 }, sizeOf(t.elems[0]!));
+        const vt = l.def.value;
+        if (vt.kind === 'agg') {
+          const v = this.aggValue(l, vt, { reg: keyp });
+          b.emit({ op: 'store', addr: slot.mem.base, off: slot.mem.off + t.offsets[1]!, size: 8, value: v });
+        } else {
+          this.copy(at(1), { base: { reg: valp }, off: 0 }, sizeOf(t.elems[1]!));
+        }
+      }
+      const cont = b.newBlock();
+      const brk = b.newBlock();
+      this.loops.push({ brk, cont });
+      for (const x of s.body.stmts) this.stmt(x);
+      b.span = s.body.span;
+      b.jmp(cont);
+      b.setBlock(cont);
+      this.writeBack();
+      b.terminate({ op: 'ret', value: 0n });
+      b.setBlock(brk);
+      this.writeBack();
+      b.terminate({ op: 'ret', value: 1n });
+      return b.finish(params);
+    } finally {
+      this.b = saved.b;
+      this.vars = saved.vars;
+      this.loops = saved.loops;
+      this.frame = saved.frame;
+      this.cached = saved.cached;
+      this.scratchReg = saved.scratchReg;
+    }
   }
 
   private exprStmt(e: Expr): void {
@@ -385,10 +616,10 @@ class UnitLowering {
     const target = s.target;
     if (target.kind === 'Variable') {
       if (s.op === '=') {
-        this.assignVar(target.name, s.value);
+        this.assignVar(target, s.value);
         return;
       }
-      const slot = this.vars.get(target.name)!;
+      const slot = this.slot(target);
       if (slot.kind !== 'reg') throw new Error('compound assignment on a memory variable');
       const v = this.int(s.value);
       const r = this.binop(s.op.slice(0, -1), slot.reg, v);
@@ -454,8 +685,8 @@ class UnitLowering {
     b.setBlock(done);
   }
 
-  private assignVar(name: string, value: Expr): void {
-    const slot = this.vars.get(name)!;
+  private assignVar(target: Variable, value: Expr): void {
+    const slot = this.slot(target);
     if (slot.kind === 'reg') {
       const v = this.int(value);
       this.b.emit({ op: 'mov', dst: slot.reg, src: this.convert(v, slot.type, this.type(value)) });
@@ -917,7 +1148,7 @@ class UnitLowering {
       case 'Builtin':
         return this.builtin(e);
       case 'Variable': {
-        const slot = this.vars.get(e.name)!;
+        const slot = this.slot(e);
         if (slot.kind !== 'reg') throw new Error(`variable ${e.name} is not a register`);
         const r = b.reg();
         b.emit({ op: 'mov', dst: r, src: slot.reg });
@@ -1414,7 +1645,7 @@ class UnitLowering {
     const delta = e.op === '++' ? 1n : -1n;
     const target = e.target;
     if (target.kind === 'Variable') {
-      const slot = this.vars.get(target.name)!;
+      const slot = this.slot(target);
       if (slot.kind !== 'reg') throw new Error('++ on a memory variable');
       let step = delta;
       if (slot.type.kind === 'pointer') step *= BigInt(sizeOf(slot.type.to) || 1);
@@ -1523,7 +1754,7 @@ class UnitLowering {
     const t = this.type(e);
     switch (e.kind) {
       case 'Variable': {
-        const slot = this.vars.get(e.name)!;
+        const slot = this.slot(e);
         if (slot.kind === 'mem') return slot.mem;
         break;
       }

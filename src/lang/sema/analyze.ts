@@ -9,7 +9,7 @@
  */
 import type {
   Program, Probe, Expr, Stmt, Block, Call, Binary, Unary, MapRef, Variable, Builtin, Cast, CType,
-  FieldAccess, IndexAccess, AssignStmt, IncDec, Ternary, CStructDef, Include, ConfigBlock,
+  FieldAccess, IndexAccess, AssignStmt, IncDec, Ternary, CStructDef, Include, ConfigBlock, ForStmt, LetStmt,
 } from '../ast.js';
 import { readFileSync } from 'node:fs';
 import { BtfTypes, BUILTIN_CONSTANTS, fieldNames, findField, layoutRecord, type DeclaredField, type FieldHit } from './records.js';
@@ -25,7 +25,7 @@ import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
 import { parseFormat, checkArgs, FormatError } from '../../output/printf.js';
 import { choosePrograms, expandAttachPoint, ProbeError, type ProbeInstance } from './probes.js';
 import { planUnits, type UnitPlan } from './units.js';
-import { builtinsUsed, forEachExpr } from './walk.js';
+import { builtinsUsed, forEachExpr, forEachStmt } from './walk.js';
 import { usdtArgProblem } from '../usdt.js';
 import { SYSTEM_CALLS, typeSystemCall, type CallContext } from './system-calls.js';
 
@@ -60,8 +60,18 @@ export interface MapInfo {
 
 export interface VarInfo {
   name: string;
+  /** void for `let $x;` until something is assigned. */
   type: SType;
   span: Span;
+  /** The `for` loop whose body declares it (it lives in that loop's callback); null: the probe. */
+  loop: ForStmt | null;
+}
+
+/** A `for` loop: its variable, and what its callback needs. */
+export interface LoopInfo {
+  variable: VarInfo;
+  /** The body leaves the probe (`return`, `exit()`): the callback sets a flag and stops the loop. */
+  returns: boolean;
 }
 
 /** One BPF program to be: a probe block specialised for a group of its instances. */
@@ -74,7 +84,13 @@ export interface Unit {
   /** What `args` points to in a tracepoint unit. */
   args?: RecordType;
   types: Map<Expr, SType>;
+  /** Variables of the probe's scope (first assigned outside any `for`, or `let` at the top). */
   vars: Map<string, VarInfo>;
+  /** Variables of inner scopes: `let` in a block, `for` variables, first assignments in a loop body. */
+  scoped: VarInfo[];
+  /** The variable each `$x` in the probe refers to. */
+  varRefs: Map<Variable, VarInfo>;
+  loops: Map<ForStmt, LoopInfo>;
   /** Constant strings known at compile time: string literals, str($1). */
   strings: Map<Expr, Uint8Array>;
   /** probe builtin: the id of each instance (index into probeNames); for syscall dispatch, id = base + nr. */
@@ -137,6 +153,9 @@ const BPFTRACE_CONFIG_KEYS = new Set([
   'unstable_dw_ustack', 'symbol_source',
 ]);
 
+/** Builtins and functions that read the probe's context, which a loop body (a callback) has not. */
+const CTX_BUILTINS = new Set(['args', 'retval', 'func', 'kstack', 'ustack']);
+const CTX_CALLS = new Set(['reg', 'kstack', 'ustack', 'override']);
 /** Aggregations whose value a probe may read as an integer (summed / compared across CPUs). */
 const CASTABLE_AGGS = new Set(['count', 'sum', 'min', 'max']);
 const AGG_FUNCS = new Set(['count', 'sum', 'avg', 'min', 'max', 'stats', 'hist', 'lhist', 'llhist', 'bhist']);
@@ -186,7 +205,11 @@ class Analyzer {
   // Per-unit state while typing.
   private unit!: Unit;
   private loopDepth = 0;
+  /** Depth of `for` bodies (callbacks: no access to the probe's context). */
+  private forDepth = 0;
   private inStr = false;
+  /** Block scopes inside the probe body, innermost last; `loop` marks a `for` body. */
+  private scopes: { vars: Map<string, VarInfo>; loop: ForStmt | null }[] = [];
 
   constructor(private readonly program: Program, private readonly opts: SemaOptions) {
     this.file = opts.file ?? program.file;
@@ -440,6 +463,7 @@ class Analyzer {
         const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.provider === 'usdt' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
         return {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
+          scoped: [], varRefs: new Map(), loops: new Map(),
           fieldLocs: new Map(), addresses: new Map(),
           probeIds: plan.instances.map((i) => idOfInstance.get(i)!),
         };
@@ -471,10 +495,15 @@ class Analyzer {
       this.unit = u;
       u.types.clear();
       u.vars.clear();
+      u.scoped.length = 0;
+      u.varRefs.clear();
+      u.loops.clear();
+      this.scopes = [];
       u.strings.clear();
       u.fieldLocs.clear();
       u.addresses.clear();
       this.loopDepth = 0;
+      this.forDepth = 0;
       this.inStr = false;
       if (u.probe.predicate) {
         const t = this.expr(u.probe.predicate);
@@ -492,8 +521,71 @@ class Analyzer {
 
   // ─── statements ────────────────────────────────────────────────────────────
 
+  /** A nested block: its own scope for `let` (newer bpftrace). The probe body is the probe's scope. */
   private block(b: Block): void {
-    for (const s of b.stmts) this.stmt(s);
+    this.scopes.push({ vars: new Map(), loop: null });
+    try {
+      for (const s of b.stmts) this.stmt(s);
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  // ─── scratch variables and scopes ─────────────────────────────────────────
+
+  /** The variable `$name` means here: the innermost scope's, else the probe's. */
+  private lookupVar(name: string): VarInfo | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const v = this.scopes[i]!.vars.get(name);
+      if (v) return v;
+    }
+    return this.unit.vars.get(name);
+  }
+
+  /** The innermost `for` whose body we are in. */
+  private currentLoop(): ForStmt | null {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const l = this.scopes[i]!.loop;
+      if (l) return l;
+    }
+    return null;
+  }
+
+  /**
+   * A variable's first assignment declares it: in the probe's scope (bpftrace 0.17: a variable
+   * first assigned in an `if` is still there after it), or inside a `for` body in that body's scope
+   * (it lives in the loop's callback).
+   */
+  private declareImplicit(target: Variable, type: SType): VarInfo {
+    const loop = this.currentLoop();
+    const v: VarInfo = { name: target.name, type, span: target.span, loop };
+    if (loop) {
+      const scope = [...this.scopes].reverse().find((s) => s.loop === loop)!;
+      scope.vars.set(target.name, v);
+      this.unit.scoped.push(v);
+    } else {
+      this.unit.vars.set(target.name, v);
+    }
+    return v;
+  }
+
+  /** `let $x…`: declared in the innermost block (the probe's scope at the top of the body). */
+  private declareLet(s: LetStmt, type: SType): VarInfo | undefined {
+    const name = s.variable.name;
+    const old = this.lookupVar(name);
+    if (old) {
+      this.error(`Variable ${name} was already declared. Variable shadowing is not allowed.`, s.span, `${name} was first declared at ${this.where(old.span)}`);
+      return undefined;
+    }
+    const v: VarInfo = { name, type, span: s.variable.span, loop: this.currentLoop() };
+    const scope = this.scopes[this.scopes.length - 1];
+    if (scope) {
+      scope.vars.set(name, v);
+      this.unit.scoped.push(v);
+    } else {
+      this.unit.vars.set(name, v);
+    }
+    return v;
   }
 
   private stmt(s: Stmt): void {
@@ -508,20 +600,15 @@ class Analyzer {
         this.assign(s);
         return;
       case 'Let': {
-        if (s.type) {
-          const t = this.scriptType(s.type);
-          const v = this.unit.vars.get(s.variable.name);
-          if (v && typeName(v.type) !== typeName(t)) {
-            this.error(`Variable ${s.variable.name} is already declared with type '${typeName(v.type)}'`, s.span);
-          }
-          if (!v) this.unit.vars.set(s.variable.name, { name: s.variable.name, type: t, span: s.variable.span });
-          this.unit.types.set(s.variable, t);
-          if (s.init) this.assignVar(s.variable, this.expr(s.init), s.init, s.span);
-        } else if (s.init) {
-          this.assignVar(s.variable, this.expr(s.init), s.init, s.span);
-        } else {
-          this.error(`let ${s.variable.name} needs a type or a value`, s.span);
-        }
+        // The value is typed before the variable exists: `let $x = $x + 1` reads an outer $x.
+        const init = s.init ? this.expr(s.init) : undefined;
+        const t = s.type ? this.scriptType(s.type) : VOID;
+        if (s.type && (t.kind === 'void' || t.kind === 'record')) this.error(`Invalid variable type: ${typeName(t)}`, s.type.span);
+        const v = this.declareLet(s, t);
+        if (!v) return;
+        this.unit.varRefs.set(s.variable, v);
+        this.unit.types.set(s.variable, t);
+        if (s.init && init) this.assignVar(s.variable, init, s.init, s.span);
         return;
       }
       case 'If': {
@@ -549,12 +636,73 @@ class Analyzer {
         return;
       }
       case 'For':
-        this.fail('for loops are not supported yet', s.span, 'use while or unroll');
+        this.forLoop(s);
         return;
       case 'Jump':
         if (s.jump !== 'return' && this.loopDepth === 0) this.error(`${s.jump} used outside of a loop`, s.span);
         if (s.value) this.fail('return with a value is not supported', s.value.span);
         return;
+    }
+  }
+
+  /**
+   * `for ($kv : @map)` (bpf_for_each_map_elem) and `for ($i : a..b)` (bpf_loop): the body becomes a
+   * callback. The loop variable is `(key, value)` — `((k1, k2), value)` for several keys — or the
+   * integer. Variables of the probe used in the body are shared with it (read and written).
+   */
+  private forLoop(s: ForStmt): void {
+    let vt: SType = VOID;
+    if (s.iterable.kind === 'Range') {
+      const a = this.expr(s.iterable.start);
+      const b = this.expr(s.iterable.end);
+      if (a.kind !== 'int' && a.kind !== 'void') this.error('Loop range requires an integer for the start value', s.iterable.start.span);
+      if (b.kind !== 'int' && b.kind !== 'void') this.error('Loop range requires an integer for the end value', s.iterable.end.span);
+      if (a.kind === 'int' && b.kind === 'int') vt = { kind: 'int', size: 8, signed: a.signed || b.signed };
+    } else {
+      const ref = s.iterable;
+      const m = this.mapInfo(ref);
+      this.unit.types.set(ref, m.value ?? VOID);
+      if (ref.keys.length > 0) {
+        this.error(`${ref.name}: iterate over the map, not one of its values (for ($kv : ${ref.name}))`, ref.span);
+      } else if (!m.value) {
+        this.error(`Undefined map: ${ref.name}`, ref.span);
+      } else if (m.keys !== undefined && m.keys.length === 0) {
+        this.error(`${ref.name} has no explicit keys (scalar map), and cannot be used for iteration`, ref.span);
+      } else if (m.keys !== undefined) {
+        let value: SType = m.value;
+        if (value.kind === 'agg') {
+          if (CASTABLE_AGGS.has(value.fn)) value = value.fn === 'count' ? UINT64 : { kind: 'int', size: 8, signed: value.signed };
+          else this.error(`Loop expression does not support type: ${value.fn}`, ref.span);
+        }
+        const key = m.keys.length === 1 ? m.keys[0]! : tupleType(m.keys);
+        if (value.kind !== 'agg') vt = tupleType([key, value]);
+      }
+    }
+    const old = this.lookupVar(s.variable.name);
+    if (old) {
+      this.error(`Loop declaration shadows existing variable: ${s.variable.name}`, s.variable.span, `${s.variable.name} was first assigned at ${this.where(old.span)}`);
+      return;
+    }
+    const v: VarInfo = { name: s.variable.name, type: vt, span: s.variable.span, loop: s };
+    this.unit.scoped.push(v);
+    this.unit.varRefs.set(s.variable, v);
+    this.unit.types.set(s.variable, vt);
+    let returns = false;
+    forEachStmt(s.body, (x) => {
+      if (x.kind === 'Jump' && x.jump === 'return') returns = true;
+      if (x.kind === 'ExprStmt' && x.expr.kind === 'Call' && x.expr.name === 'exit') returns = true;
+    });
+    this.unit.loops.set(s, { variable: v, returns });
+    this.scopes.push({ vars: new Map([[v.name, v]]), loop: s });
+    this.loopDepth++;
+    const outer = this.forDepth;
+    this.forDepth++;
+    try {
+      for (const x of s.body.stmts) this.stmt(x);
+    } finally {
+      this.forDepth = outer;
+      this.loopDepth--;
+      this.scopes.pop();
     }
   }
 
@@ -566,12 +714,13 @@ class Analyzer {
         this.assignVar(target, t, s.value, s.span);
         return;
       }
-      const v = this.unit.vars.get(target.name);
-      if (!v) {
+      const v = this.lookupVar(target.name);
+      if (!v || v.type.kind === 'void') {
         this.error(`Undefined or undeclared variable: ${target.name}`, target.span);
         this.expr(s.value);
         return;
       }
+      this.unit.varRefs.set(target, v);
       this.unit.types.set(target, v.type);
       const t = this.expr(s.value);
       this.compound(s, v.type, t);
@@ -639,9 +788,16 @@ class Analyzer {
       this.error('args cannot be assigned to a variable', span);
       return;
     }
-    const v = this.unit.vars.get(target.name);
+    const v = this.lookupVar(target.name);
     if (!v) {
-      this.unit.vars.set(target.name, { name: target.name, type: t, span: target.span });
+      this.unit.varRefs.set(target, this.declareImplicit(target, t));
+      this.unit.types.set(target, t);
+      return;
+    }
+    this.unit.varRefs.set(target, v);
+    if (v.type.kind === 'void') {
+      // `let $x;` takes the type of its first value.
+      v.type = t;
       this.unit.types.set(target, t);
       return;
     }
@@ -772,11 +928,13 @@ class Analyzer {
       case 'Builtin':
         return this.builtin(e);
       case 'Variable': {
-        const v = this.unit.vars.get(e.name);
+        const v = this.lookupVar(e.name);
         if (!v) {
           this.error(`Undefined or undeclared variable: ${e.name}`, e.span);
           return VOID;
         }
+        this.unit.varRefs.set(e, v);
+        if (v.type.kind === 'void') this.error(`Variable used before it was assigned: ${e.name}`, e.span, `${e.name} is declared at ${this.where(v.span)} without a type or a value`);
         return v.type;
       }
       case 'Map':
@@ -885,6 +1043,11 @@ class Analyzer {
   private builtin(e: Builtin): SType {
     const p = this.provider();
     const name = e.name;
+    // A loop body is a callback: it has no access to the probe's context (as in bpftrace).
+    if (this.forDepth > 0 && (CTX_BUILTINS.has(name) || /^arg[0-9]+$/.test(name) || (name === 'probe' && this.unit.plan.syscalls))) {
+      this.error(`'${name}' builtin is not allowed in a for-loop`, e.span, 'read it into a variable before the loop');
+      return VOID;
+    }
     switch (name) {
       case 'pid': case 'tid': case 'uid': case 'gid': case 'nsecs': case 'cpu': case 'rand': case 'cgroup':
       case 'numaid': case 'jiffies':
@@ -1059,11 +1222,12 @@ class Analyzer {
       }
       return m.value;
     }
-    const v = this.unit.vars.get(target.name);
-    if (!v) {
+    const v = this.lookupVar(target.name);
+    if (!v || v.type.kind === 'void') {
       this.error(`Undefined or undeclared variable: ${target.name}`, target.span);
       return VOID;
     }
+    this.unit.varRefs.set(target, v);
     this.unit.types.set(target, v.type);
     if (v.type.kind !== 'int' && v.type.kind !== 'pointer') {
       this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(v.type)}'`, e.span);
@@ -1481,6 +1645,11 @@ class Analyzer {
 
   private call(c: Call): SType {
     const name = c.name;
+    if (this.forDepth > 0 && CTX_CALLS.has(name)) {
+      this.args(c);
+      this.error(`${name}() is not allowed in a for-loop`, c.span, 'call it before the loop and keep the value in a variable');
+      return VOID;
+    }
     if (UNSAFE_FUNCS.has(name) && !this.opts.unsafe) {
       this.error(`${name}() is an unsafe function being used in safe mode`, c.span, 'run with --unsafe to allow it');
     }

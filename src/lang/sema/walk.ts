@@ -8,6 +8,22 @@ export function forEachExpr(probe: Probe, f: (e: Expr) => void): void {
   stmt(probe.body, f);
 }
 
+/** Calls `f` on every expression of a statement (a loop body), outermost first. */
+export function forEachExprIn(s: Stmt, f: (e: Expr) => void): void {
+  stmt(s, f);
+}
+
+/** Calls `f` on a statement and every statement nested in it. */
+export function forEachStmt(s: Stmt, f: (s: Stmt) => void): void {
+  f(s);
+  switch (s.kind) {
+    case 'Block': for (const x of s.stmts) forEachStmt(x, f); return;
+    case 'If': forEachStmt(s.then, f); if (s.else) forEachStmt(s.else, f); return;
+    case 'Unroll': case 'While': case 'For': forEachStmt(s.body, f); return;
+    default: return;
+  }
+}
+
 function stmt(s: Stmt, f: (e: Expr) => void): void {
   switch (s.kind) {
     case 'Block': for (const x of s.stmts) stmt(x, f); return;
