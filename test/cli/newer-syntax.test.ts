@@ -66,3 +66,72 @@ test('count/sum/min/max values read as integers in probes, every CPU\'s part com
   assert.ok(Number(a) >= 1, r);
   assert.equal(a, b, r);
 });
+
+/** The lines a script printed, sorted (a hash map's iteration order is the kernel's). */
+function sortedLines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '').sort();
+}
+
+// bpftrace's tests/runtime/for, with the exact output (maps cleared so that only the loop prints).
+test('for ($kv : @map): (key, value) tuples, several keys nested, strings, per-CPU counts summed', needsRoot, () => {
+  const cases: [string, string[]][] = [
+    ['begin { @map[16] = 32; @map[64] = 128; for ($kv : @map) { print($kv); } clear(@map); }', ['(16, 32)', '(64, 128)']],
+    ['begin { @map[16,17] = 32; @map[64,65] = 128; for ($kv : @map) { printf("key: (%d,%d), val: %d\\n", $kv.0.0, $kv.0.1, $kv.1); } clear(@map); }',
+      ['key: (16,17), val: 32', 'key: (64,65), val: 128']],
+    ['begin { @map["abc"] = "aa"; @map["def"] = "dd"; for ($kv : @map) { print($kv); } clear(@map); }', ['(abc, aa)', '(def, dd)']],
+    ['begin { @a[16] = 32; @a[17] = 33; @b[64] = "aa"; @b[65] = "bb"; for ($kv : @a) { print($kv); } for ($kv : @b) { print($kv); } clear(@a); clear(@b); }',
+      ['(16, 32)', '(17, 33)', '(64, aa)', '(65, bb)']],
+    ['begin { @map[16,17] = count(); @map[16,17] = count(); @map[1,2] = count(); for ($kv : @map) { print($kv); } clear(@map); }', ['((1, 2), 1)', '((16, 17), 2)']],
+    ['begin { @map[16] = 32; @map[64] = 128; for ($kv : @map) { @new[$kv.1] = $kv.0; } clear(@map); print(@new); clear(@new); }', ['@new[128]: 64', '@new[32]: 16']],
+  ];
+  for (const [prog, lines] of cases) {
+    const o = out(prog);
+    assert.ok(o.startsWith('Attaching 1 probe...\n'), o);
+    assert.deepEqual(sortedLines(o.slice('Attaching 1 probe...\n'.length)), lines, prog);
+  }
+  assert.equal(out('begin { @a[16] = 32; @a[17] = 33; @b[64] = 128; @b[65] = 129; @b[66] = 130; for ($kv : @a) { printf("A"); for ($kv2 : @b) { printf("B"); } } printf("\\n"); clear(@a); clear(@b); }'),
+    'Attaching 1 probe...\nABBBABBB\n\n\n\n\n');
+  // delete() of the entry being visited, with the tuple of its keys.
+  assert.equal(out('begin { @[0,0,0] = 1; @[0,0,1] = 1; @[0,1,0] = 1; @[1,0,0] = 1; for ($kv : @) { if ($kv.0.1 == 1) { delete(@, $kv.0); } } }'),
+    'Attaching 1 probe...\n\n\n@[0, 0, 0]: 1\n@[0, 0, 1]: 1\n@[1, 0, 0]: 1\n');
+});
+
+test('loop bodies share the probe\'s variables (read and written), break/continue/return/exit', needsRoot, () => {
+  assert.equal(out('begin { @map[0] = 0; @map[1] = 1; $var = 123; for ($kv : @map) { print($var); $var *= 2; } print($var); clear(@map); }'),
+    'Attaching 1 probe...\n123\n246\n492\n\n\n\n');
+  assert.equal(out('begin { @map[0] = 0; @map[1] = 1; $var = "abc"; for ($kv : @map) { print($var); $var = "def"; } print($var); clear(@map); }'),
+    'Attaching 1 probe...\nabc\ndef\ndef\n\n\n\n');
+  assert.equal(out('begin { @map["foo"] = 1; @map["bar"] = 2; for ($i : @map) { if ($i.0 == "bar") { print($i.0); return; } } print("end"); clear(@map); }'),
+    'Attaching 1 probe...\nbar\n\n\n@map[foo]: 1\n@map[bar]: 2\n');
+  assert.equal(out('begin { for ($i : 1..4) { if ($i == 2) { break; } print($i); } print("5"); for ($i : 1..4) { if ($i == 2) { continue; } print($i); } }'),
+    'Attaching 1 probe...\n1\n5\n1\n3\n\n\n');
+  assert.equal(out('begin { for ($i : 1..4) { for ($j : 1..$i) { print($j); if ($j == 2) { return; } } } print("end"); }'), 'Attaching 1 probe...\n1\n1\n2\n\n\n');
+  const r = sonde('begin { for ($i : 0..3) { if ($i == 1) { exit(4); } printf("%d\\n", $i); } printf("not here\\n"); }');
+  assert.equal(r.status, 4);
+  assert.equal(r.stdout, 'Attaching 1 probe...\n0\n\n\n');
+});
+
+test('for ($i : a..b): start inclusive, end exclusive, evaluated once; empty and negative ranges; a million iterations', needsRoot, () => {
+  assert.equal(out('begin { for ($i : 0..5) { print($i); } }'), 'Attaching 1 probe...\n0\n1\n2\n3\n4\n\n\n');
+  assert.equal(out('begin { $start = 2; $end = 7; for ($i : $start..$end) { print($i); } }'), 'Attaching 1 probe...\n2\n3\n4\n5\n6\n\n\n');
+  assert.equal(out('begin { for ($i : (1+1)..(2*4)) { printf("%d ", $i); } printf("\\n"); }'), 'Attaching 1 probe...\n2 3 4 5 6 7 \n\n\n');
+  assert.equal(out('begin { for ($i : 1..0) { print("here"); } for ($i : 5..5) { print("here"); } print("none"); }'), 'Attaching 1 probe...\nnone\n\n\n');
+  assert.equal(out('begin { for ($i : (-3)..3) { print($i); } }'), 'Attaching 1 probe...\n-3\n-2\n-1\n0\n1\n2\n\n\n');
+  assert.equal(out('begin { $sum = 0; for ($i : 1..5) { $sum += $i; } print($sum); }'), 'Attaching 1 probe...\n10\n\n\n');
+  assert.equal(out('begin { $a = 10; for ($i : 0..$a) { $a--; } print($a); }'), 'Attaching 1 probe...\n0\n\n\n');
+  assert.equal(out('begin { @a = 10; for ($i : 0..@a) { @a += 1; } }'), 'Attaching 1 probe...\n\n\n@a: 20\n');
+  assert.equal(out('begin { for ($i : 0..1000000) { if ($i == 999999) { printf("%d\\n", $i); } } }'), 'Attaching 1 probe...\n999999\n\n\n');
+  // In a probe that fires for real, with the probe's own values read before the loop.
+  assert.equal(out('tracepoint:syscalls:sys_enter_openat /pid == cpid/ { $p = args.filename; for ($i : 0..2) { printf("%d %s\\n", $i, str($p)); } exit(); }', { args: ['-c', '/bin/true'] }),
+    'Attaching 1 probe...\n0 /etc/ld.so.cache\n1 /etc/ld.so.cache\n\n\n');
+});
+
+test('let: declared 0, typed by its value or its type, scoped to its block; has_key() and len()', needsRoot, () => {
+  assert.equal(out('begin { let $x; let $y: uint8 = 300; { let $z = "in"; print($z); } if (1) { let $z = 5; print($z); } $x = 7; print(($x, $y)); }'),
+    'Attaching 1 probe...\nin\n5\n(7, 44)\n\n\n');
+  assert.equal(out('begin { for ($i : 0..2) { let $n; $n += $i; $n++; $m = $i * 10; print(($n, $m)); } let $k; $k++; print($k); }'),
+    'Attaching 1 probe...\n(1, 0)\n(2, 10)\n1\n\n\n');
+  assert.equal(out('begin { @m[1] = 1; @m[2] = 2; @c[1, "a"] = count(); @c[2, "b"] = count(); @c[3, "b"] = count(); @e[1] = 1; delete(@e, 1); ' +
+    'printf("%d %d %d %d %d %d\\n", len(@m), len(@c), len(@e), has_key(@m, 2), has_key(@m, 3), has_key(@c, (2, "b"))); clear(@m); clear(@c); }'),
+    'Attaching 1 probe...\n2 3 0 1 0 1\n\n\n\n\n\n');
+});

@@ -1697,6 +1697,10 @@ class UnitLowering {
   private intCall(c: Call): VReg {
     const b = this.b;
     switch (c.name) {
+      case 'has_key':
+        return this.hasKey(c);
+      case 'len':
+        return this.mapLen(c);
       case 'strncmp': {
         const n = Number(this.a.constInt(c.args[2]!) ?? 0n);
         const r = b.reg();
@@ -2117,6 +2121,55 @@ class UnitLowering {
 
   // ─── calls as statements ───────────────────────────────────────────────────
 
+  /** The key expressions of delete(@m, k) / has_key(@m, k) (sema's keyArgs). */
+  private callKeys(c: Call): Expr[] {
+    const k = c.args[1]!;
+    return this.unit.callKeys.get(c) ?? (k.kind === 'Tuple' ? k.elements : [k]);
+  }
+
+  /** has_key(@m, k): 1 when the key is in the map (this CPU's slot exists for per-CPU maps). */
+  private hasKey(c: Call): VReg {
+    const b = this.b;
+    const l = this.layout((c.args[0] as MapRef).name);
+    const key = this.mapKey(l, this.callKeys(c));
+    const p = this.lookup(l, key);
+    const r = b.reg();
+    b.emit({ op: 'const', dst: r, value: 0n });
+    const yes = b.newBlock();
+    const done = b.newBlock();
+    b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: done.id, else: yes.id });
+    b.setBlock(yes);
+    b.emit({ op: 'const', dst: r, value: 1n });
+    b.jmp(done);
+    b.setBlock(done);
+    return r;
+  }
+
+  /** len(@m): bpf_for_each_map_elem with a callback that counts (one per program, shared). */
+  private mapLen(c: Call): VReg {
+    const b = this.b;
+    const name = `${this.name}_count`;
+    if (!this.subprograms.some((f) => f.name === name)) {
+      const cb = new FnBuilder(name);
+      const params = [cb.reg(), cb.reg(), cb.reg(), cb.reg()];
+      const n = cb.reg();
+      cb.emit({ op: 'load', dst: n, addr: { reg: params[3]! }, off: 0, size: 8 });
+      cb.emit({ op: 'alu', alu: 'add', dst: n, a: n, b: 1n });
+      cb.emit({ op: 'store', addr: { reg: params[3]! }, off: 0, size: 8, value: n });
+      cb.terminate({ op: 'ret', value: 0n });
+      this.subprograms.push(cb.finish(params));
+    }
+    const count = b.obj(8, 8, `len(${(c.args[0] as MapRef).name})`, c.span);
+    b.emit({ op: 'store', addr: { obj: count }, off: 0, size: 8, value: 0n });
+    const fd = this.mapFd(this.layout((c.args[0] as MapRef).name));
+    const fa = b.reg();
+    b.emit({ op: 'funcaddr', dst: fa, func: name });
+    b.emit({ op: 'call', helper: Helper.for_each_map_elem, args: [{ reg: fd }, { reg: fa }, { obj: count, off: 0 }, { imm: 0n }] });
+    const r = b.reg();
+    b.emit({ op: 'load', dst: r, addr: { obj: count }, off: 0, size: 8 });
+    return r;
+  }
+
   /** Statement-level calls; false when the call is an ordinary value. */
   private callStmt(c: Call): boolean {
     const b = this.b;
@@ -2180,7 +2233,7 @@ class UnitLowering {
       case 'delete': {
         const a0 = c.args[0] as MapRef;
         this.wrote(a0.name);
-        const keys = c.args.length === 2 ? (c.args[1]!.kind === 'Tuple' ? c.args[1]!.elements : [c.args[1]!]) : a0.keys;
+        const keys = c.args.length === 2 ? this.callKeys(c) : a0.keys;
         const l = this.layout(a0.name);
         if (l.array) {
           // A per-CPU array entry cannot be deleted from a program; user space clears it.

@@ -91,6 +91,8 @@ export interface Unit {
   /** The variable each `$x` in the probe refers to. */
   varRefs: Map<Variable, VarInfo>;
   loops: Map<ForStmt, LoopInfo>;
+  /** delete(@m, k) / has_key(@m, k) with a tuple value as the key: the key expressions (keyArgs). */
+  callKeys: Map<Call, Expr[]>;
   /** Constant strings known at compile time: string literals, str($1). */
   strings: Map<Expr, Uint8Array>;
   /** probe builtin: the id of each instance (index into probeNames); for syscall dispatch, id = base + nr. */
@@ -463,7 +465,7 @@ class Analyzer {
         const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.provider === 'usdt' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
         return {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
-          scoped: [], varRefs: new Map(), loops: new Map(),
+          scoped: [], varRefs: new Map(), loops: new Map(), callKeys: new Map(),
           fieldLocs: new Map(), addresses: new Map(),
           probeIds: plan.instances.map((i) => idOfInstance.get(i)!),
         };
@@ -498,6 +500,7 @@ class Analyzer {
       u.scoped.length = 0;
       u.varRefs.clear();
       u.loops.clear();
+      u.callKeys.clear();
       this.scopes = [];
       u.strings.clear();
       u.fieldLocs.clear();
@@ -511,7 +514,8 @@ class Analyzer {
           this.error(`Invalid type for predicate: ${typeName(t)}`, u.probe.predicate.span);
         }
       }
-      this.block(u.probe.body);
+      // The body's own statements are in the probe's scope (a `let` there is probe-wide).
+      for (const s of u.probe.body.stmts) this.stmt(s);
     }
   }
 
@@ -715,9 +719,18 @@ class Analyzer {
         return;
       }
       const v = this.lookupVar(target.name);
-      if (!v || v.type.kind === 'void') {
+      if (!v) {
         this.error(`Undefined or undeclared variable: ${target.name}`, target.span);
         this.expr(s.value);
+        return;
+      }
+      // `let $n; $n += x`: the declared 0 takes the type of what is added.
+      if (v.type.kind === 'void') {
+        const t = this.expr(s.value);
+        if (t.kind === 'int') v.type = { kind: 'int', size: 8, signed: t.signed };
+        else if (t.kind !== 'void') this.error(`Type mismatch for '${s.op.slice(0, -1)}': comparing 'none' with '${typeName(t)}'`, s.span);
+        this.unit.varRefs.set(target, v);
+        this.unit.types.set(target, v.type);
         return;
       }
       this.unit.varRefs.set(target, v);
@@ -1223,10 +1236,11 @@ class Analyzer {
       return m.value;
     }
     const v = this.lookupVar(target.name);
-    if (!v || v.type.kind === 'void') {
+    if (!v) {
       this.error(`Undefined or undeclared variable: ${target.name}`, target.span);
       return VOID;
     }
+    if (v.type.kind === 'void') v.type = INT64;
     this.unit.varRefs.set(target, v);
     this.unit.types.set(target, v.type);
     if (v.type.kind !== 'int' && v.type.kind !== 'pointer') {
@@ -1769,7 +1783,7 @@ class Analyzer {
         if (c.args.length === 2) {
           // Newer form delete(@m, key): checked as @m[key].
           if (a0.keys.length > 0) this.error('delete(@map, key) takes the map without a key', a0.span);
-          const synthetic: MapRef = { ...a0, keys: c.args[1]!.kind === 'Tuple' ? c.args[1]!.elements : [c.args[1]!], span: c.span };
+          const synthetic: MapRef = { ...a0, keys: this.keyArgs(c, a0, c.args[1]!), span: c.span };
           this.mapKeys(synthetic, true);
           this.unit.types.set(synthetic, VOID);
           return VOID;
@@ -1778,6 +1792,46 @@ class Analyzer {
         const m = this.maps.get(a0.name)!;
         this.unit.types.set(a0, m.value ?? VOID);
         return VOID;
+      }
+      case 'has_key': {
+        // has_key(@m, key) (newer bpftrace): 1 when the key is in the map. bpftrace's value is a
+        // bool printed as true/false; sonde's is an integer (1/0).
+        if (!this.nargs(c, 2)) return VOID;
+        const a0 = c.args[0]!;
+        if (a0.kind !== 'Map' || a0.keys.length > 0) {
+          this.args(c);
+          this.error('has_key() expects a map without a key as its first argument', c.span);
+          return VOID;
+        }
+        const m = this.mapInfo(a0);
+        if (m.keys !== undefined && m.keys.length === 0) {
+          this.error(`${a0.name}: has_key() expects a map with explicit keys (non-scalar map)`, c.span);
+          return VOID;
+        }
+        if (m.value?.kind === 'agg' && (m.value.fn === 'hist' || m.value.fn === 'lhist')) {
+          this.error(`${a0.name}: has_key() of a ${m.value.fn}() map is not supported`, c.span);
+          return VOID;
+        }
+        const synthetic: MapRef = { ...a0, keys: this.keyArgs(c, a0, c.args[1]!), span: c.span };
+        this.mapKeys(synthetic, true);
+        this.unit.types.set(synthetic, m.value ?? VOID);
+        return UINT64;
+      }
+      case 'len': {
+        // len(@m) (newer bpftrace): the number of entries, counted with bpf_for_each_map_elem.
+        if (!this.nargs(c, 1)) return VOID;
+        const a0 = c.args[0]!;
+        if (a0.kind !== 'Map' || a0.keys.length > 0) {
+          this.args(c);
+          this.error('len() expects a map without a key (len() of a stack is not supported yet)', c.span);
+          return VOID;
+        }
+        const m = this.mapInfo(a0);
+        this.unit.types.set(a0, m.value ?? VOID);
+        if (!m.value) this.error(`Undefined map: ${a0.name}`, a0.span);
+        else if (m.keys !== undefined && m.keys.length === 0) this.error('call to len() expects a map with explicit keys (non-scalar map)', c.span);
+        else if (m.value.kind === 'agg' && (m.value.fn === 'hist' || m.value.fn === 'lhist')) this.error(`${a0.name}: len() of a ${m.value.fn}() map is not supported`, c.span);
+        return INT64;
       }
       case 'str': {
         if (!this.nargs(c, 1, 2)) return VOID;
@@ -2009,6 +2063,26 @@ class Analyzer {
       strftimeFormat: (f) => tableIndex(this.strftimeFormats, f),
       cgroupPathFilter: (f) => tableIndex(this.cgroupPathFilters, f),
     };
+  }
+
+  /**
+   * The key of `delete(@m, k)` / `has_key(@m, k)` as key expressions: `(a, b)` written out, or a
+   * tuple value (`$kv.0` of a loop over a map of several keys) taken apart element by element.
+   * Kept per call, so that lowering sees the very nodes typed here.
+   */
+  private keyArgs(c: Call, map: MapRef, key: Expr): Expr[] {
+    if (key.kind === 'Tuple') return key.elements;
+    const known = this.unit.callKeys.get(c);
+    if (known) {
+      for (const k of known) this.unit.types.delete(k);
+      this.unit.callKeys.delete(c);
+    }
+    const t = this.expr(key);
+    const n = this.maps.get(map.name)?.keys?.length ?? 0;
+    if (t.kind !== 'tuple' || n < 2) return [key];
+    const parts: Expr[] = t.elems.map((_, index) => ({ kind: 'TupleAccess', object: key, index, span: key.span }));
+    this.unit.callKeys.set(c, parts);
+    return parts;
   }
 
   /** The bytes a positional parameter stands for inside str(): `str($1)`, `str($1 + 2)`. */

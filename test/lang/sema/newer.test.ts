@@ -90,3 +90,69 @@ describe('sema: reading aggregations (newer bpftrace)', () => {
     assert.match(error('BEGIN { @h = stats(1); $x = @h; }'), /@h is a stats\(\) map: its value cannot be read in a probe/);
   });
 });
+
+describe('sema: for loops', () => {
+  const loopVar = (src: string): string => {
+    const u = sema(src).units[0]!;
+    return typeName([...u.loops.values()][0]!.variable.type);
+  };
+
+  it('the loop variable: (key, value), nested keys, the range\'s integer', () => {
+    assert.equal(loopVar('BEGIN { @m[1] = "a"; for ($kv : @m) { } }'), '(int64, string[2])');
+    assert.equal(loopVar('BEGIN { @m[1, "x"] = 2; for ($kv : @m) { } }'), '((int64, string[2]), int64)');
+    assert.equal(loopVar('BEGIN { @m[1] = count(); for ($kv : @m) { } }'), '(int64, uint64)');
+    assert.equal(loopVar('BEGIN { for ($i : 0..5) { } }'), 'int64');
+    assert.equal(loopVar('BEGIN { for ($i : (uint8)0..pid) { } }'), 'uint64');
+  });
+
+  it('the same loop variable name in two loops may have two types; body variables stay in the body', () => {
+    const a = sema('BEGIN { @a[1] = 2; @b["x"] = "y"; for ($kv : @a) { $n = $kv.1; } for ($kv : @b) { $n = $kv.1; } $n = "after"; }');
+    const u = a.units[0]!;
+    assert.deepEqual(u.scoped.map((v) => `${v.name}:${typeName(v.type)}`), ['$kv:(int64, int64)', '$n:int64', '$kv:(string[2], string[2])', '$n:string[2]']);
+    assert.deepEqual(Object.fromEntries([...u.vars.values()].map((v) => [v.name, typeName(v.type)])), { $n: 'string[6]' });
+  });
+
+  it('errors: scalar and hist maps, shadowing, context builtins in the body, non-integer ranges', () => {
+    assert.match(error('BEGIN { @s = 1; for ($kv : @s) { } }'), /error: @s has no explicit keys \(scalar map\), and cannot be used for iteration\n/);
+    assert.match(error('BEGIN { @h[1] = hist(1); for ($kv : @h) { } }'), /error: Loop expression does not support type: hist\n/);
+    assert.match(error('BEGIN { for ($kv : @nope) { } }'), /error: Undefined map: @nope\n/);
+    assert.match(error('BEGIN { $i = 1; for ($i : 0..2) { } }'), /^test\.bt:1:22: error: Loop declaration shadows existing variable: \$i\n/);
+    assert.match(error('tracepoint:syscalls:sys_enter_openat { for ($i : 0..2) { print(args.flags); } }'), /error: 'args' builtin is not allowed in a for-loop\n/);
+    assert.match(error('kprobe:f { for ($i : 0..2) { print(arg0); } }'), /error: 'arg0' builtin is not allowed in a for-loop\n/);
+    assert.match(error('kprobe:f { for ($i : 0..2) { @[kstack] = count(); } }'), /error: 'kstack' builtin is not allowed in a for-loop\n/);
+    assert.match(error('BEGIN { for ($i : "a"..2) { } }'), /error: Loop range requires an integer for the start value\n/);
+    assert.match(error('BEGIN { for ($i : 0..2) { } print($i); }'), /error: Undefined or undeclared variable: \$i\n/);
+  });
+
+  it('a body that returns or exits is marked (its callback sets a flag for the caller)', () => {
+    const u = sema('BEGIN { for ($i : 0..2) { if ($i) { return; } } for ($j : 0..2) { for ($k : 0..2) { exit(); } } for ($l : 0..2) { } }').units[0]!;
+    assert.deepEqual([...u.loops.values()].map((l) => [l.variable.name, l.returns]), [['$i', true], ['$j', true], ['$k', true], ['$l', false]]);
+  });
+});
+
+describe('sema: let and scopes', () => {
+  it('let takes its type from the declaration, else from the first value; 0.17 variables stay probe-wide', () => {
+    const u = sema('BEGIN { let $a: uint16 = 70000; let $b; $b = "s"; let $c = 5; if (1) { $d = 1; } $e = $d; }').units[0]!;
+    assert.deepEqual(Object.fromEntries([...u.vars.values()].map((v) => [v.name, typeName(v.type)])),
+      { $a: 'uint16', $b: 'string[2]', $c: 'int64', $d: 'int64', $e: 'int64' });
+  });
+
+  it('a let in a block is gone after it; shadowing and reads before any value are errors', () => {
+    assert.match(error('BEGIN { if (1) { let $x = 1; } print($x); }'), /error: Undefined or undeclared variable: \$x\n/);
+    assert.equal(error('BEGIN { $x = 1; if (1) { let $x = 2; } }'),
+      'test.bt:1:26: error: Variable $x was already declared. Variable shadowing is not allowed.\nBEGIN { $x = 1; if (1) { let $x = 2; } }\n                         ^~~~~~~~~~\nhint: $x was first declared at test.bt:1:9');
+    assert.match(error('BEGIN { let $x; print($x); }'), /error: Variable used before it was assigned: \$x\n/);
+    // Sibling blocks may each declare their own.
+    const u = sema('BEGIN { { let $x = 1; } { let $x = "s"; } }').units[0]!;
+    assert.deepEqual(u.scoped.map((v) => typeName(v.type)), ['int64', 'string[2]']);
+  });
+});
+
+describe('sema: has_key and len', () => {
+  it('types and errors', () => {
+    assert.deepEqual(vars('BEGIN { @m[1, "a"] = 1; $h = has_key(@m, (1, "a")); $l = len(@m); }'), { $h: 'uint64', $l: 'int64' });
+    assert.match(error('BEGIN { @s = 1; $l = len(@s); }'), /error: call to len\(\) expects a map with explicit keys \(non-scalar map\)\n/);
+    assert.match(error('BEGIN { @s = 1; $h = has_key(@s, 1); }'), /error: @s: has_key\(\) expects a map with explicit keys \(non-scalar map\)\n/);
+    assert.match(error('BEGIN { @m[1] = 1; $h = has_key(@m, "x"); }'), /error: Argument mismatch for @m/);
+  });
+});
