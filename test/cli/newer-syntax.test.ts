@@ -120,6 +120,8 @@ test('for ($i : a..b): start inclusive, end exclusive, evaluated once; empty and
   assert.equal(out('begin { $sum = 0; for ($i : 1..5) { $sum += $i; } print($sum); }'), 'Attaching 1 probe...\n10\n\n\n');
   assert.equal(out('begin { $a = 10; for ($i : 0..$a) { $a--; } print($a); }'), 'Attaching 1 probe...\n0\n\n\n');
   assert.equal(out('begin { @a = 10; for ($i : 0..@a) { @a += 1; } }'), 'Attaching 1 probe...\n\n\n@a: 20\n');
+  // A map read before the loop is read again after it (the body wrote it).
+  assert.equal(out('begin { @a = 1; $x = @a; for ($i : 0..3) { @a += @a; } printf("%d %d\\n", $x, @a); clear(@a); }'), 'Attaching 1 probe...\n1 8\n\n\n\n');
   assert.equal(out('begin { for ($i : 0..1000000) { if ($i == 999999) { printf("%d\\n", $i); } } }'), 'Attaching 1 probe...\n999999\n\n\n');
   // In a probe that fires for real, with the probe's own values read before the loop.
   assert.equal(out('tracepoint:syscalls:sys_enter_openat /pid == cpid/ { $p = args.filename; for ($i : 0..2) { printf("%d %s\\n", $i, str($p)); } exit(); }', { args: ['-c', '/bin/true'] }),

@@ -127,7 +127,7 @@ class UnitLowering {
    * ++/--, delete, clear, zero) forgets that map's reads, and a loop forgets everything. Another
    * CPU writing meanwhile is no different from it writing just after the first read.
    */
-  private readonly reads = new Map<string, { map: string; reg: VReg }>();
+  private reads = new Map<string, { map: string; reg: VReg }>();
   /** > 0 while lowering code that runs only on some paths (branches, loop bodies, && / || right sides). */
   private condDepth = 0;
 
@@ -478,6 +478,8 @@ class UnitLowering {
     if (flagOff !== undefined) b.emit({ op: 'store', addr: { obj: ctxObj }, off: flagOff, size: 8, value: 0n });
 
     const cbName = `${this.name}_for${++this.loopCount}`;
+    // The body may write any map, any number of times.
+    this.reads.clear();
     this.subprograms.push(this.loopBody(s, cbName, shared, range ? startOff : undefined, flagOff));
     b.span = s.span;
     const fa = b.reg();
@@ -499,6 +501,7 @@ class UnitLowering {
         b.emit({ op: 'store', addr: slot.mem.base, off: slot.mem.off, size: 1, value: t });
       }
     }
+    this.reads.clear();
     if (flagOff !== undefined) {
       const flag = b.reg();
       b.emit({ op: 'load', dst: flag, addr: { obj: ctxObj }, off: flagOff, size: 8 });
@@ -513,7 +516,10 @@ class UnitLowering {
 
   /** The callback of a `for` loop: `cb(index, ctx)` for bpf_loop, `cb(map, key, value, ctx)` for maps. */
   private loopBody(s: ForStmt, name: string, shared: { info: VarInfo; off: number }[], startOff: number | undefined, flagOff: number | undefined): IrFunction {
-    const saved = { b: this.b, vars: this.vars, loops: this.loops, frame: this.frame, cached: this.cached, scratchReg: this.scratchReg };
+    const saved = {
+      b: this.b, vars: this.vars, loops: this.loops, frame: this.frame, cached: this.cached, scratchReg: this.scratchReg,
+      reads: this.reads, condDepth: this.condDepth,
+    };
     const b = new FnBuilder(name);
     b.span = s.span;
     this.b = b;
@@ -521,6 +527,9 @@ class UnitLowering {
     this.loops = [];
     this.cached = new Map();
     this.scratchReg = undefined;
+    // Registers of the caller mean nothing here; each run of the body starts unconditionally.
+    this.reads = new Map();
+    this.condDepth = 0;
     try {
       const params = s.iterable.kind === 'Range' ? [b.reg(), b.reg()] : [b.reg(), b.reg(), b.reg(), b.reg()];
       const ctxp = params[params.length - 1]!;
@@ -577,6 +586,8 @@ class UnitLowering {
       this.frame = saved.frame;
       this.cached = saved.cached;
       this.scratchReg = saved.scratchReg;
+      this.reads = saved.reads;
+      this.condDepth = saved.condDepth;
     }
   }
 
