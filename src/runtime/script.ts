@@ -25,7 +25,8 @@ import { kprobeMechanism } from '../attach/kprobe.js';
 import { onlineCpus } from '../kernel/cpus.js';
 import type { AttachDef, CompiledScript, EventDef, MapDef, ProgramDef } from '../lang/spec.js';
 import { Session } from './session.js';
-import { attachDef, attachDefName, loadTargetFor, type ProbeTarget } from './probes.js';
+import { attachDef, attachDefName, loadTargetFor, targetOfAttachDef, type ProbeTarget } from './probes.js';
+import { SymbolNotFoundError } from '../elf/index.js';
 import { readMap, clearMap, zeroMap, type RawMapEntry } from './map-read.js';
 import { verifierReport, probeReport, ScriptError } from './script-error.js';
 import { FdTextOut, type TextOut } from './text-out.js';
@@ -138,6 +139,9 @@ function ringBytes(opts: ScriptOptions<unknown, unknown>, def: MapDef): number {
   const hint = def.maxEntries;
   return hint >= 4096 && (hint & (hint - 1)) === 0 ? hint : DEFAULT_RING_BYTES;
 }
+
+/** Probe kinds whose hook runs the most recently attached program first (bpftrace's attach_reverse). */
+const LIFO_KINDS: ReadonlySet<AttachDef['kind']> = new Set(['kprobe', 'uprobe', 'uretprobe', 'usdt', 'software', 'fentry']);
 
 const stderrOut = (text: string): void => {
   process.stderr.write(text);
@@ -277,8 +281,9 @@ export class ScriptRun<V = unknown, E = unknown> {
     }
     for (const def of s.maps) this.createMap(def);
     this.renderer = o.renderer ?? (bpftraceRenderer(s, this.maps, { ...(o.format ? { format: o.format } : {}), watch: [...(o.pid !== undefined ? [{ pid: o.pid }] : []), ...(o.command ? [{ pid: o.command.pid, awaitExec: true }] : [])] }) as unknown as Renderer<V, E>);
+    const skipped = this.missingFunctions();
     if (!o.quiet && !o.silent) {
-      const n = s.probeCount;
+      const n = s.probeCount - skipped.size;
       this.out.write(this.renderer.attached?.(n) ?? `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`);
       this.out.flush();
     }
@@ -324,20 +329,22 @@ export class ScriptRun<V = unknown, E = unknown> {
       }
     }
     this.attaching = true;
-    for (const p of [...this.programs]) {
-      for (const a of [...p.attach]) {
-        if (a.kind === 'begin' || a.kind === 'end') continue;
-        if (isFentryDef(a)) {
-          try {
-            const kind = a.kind === 'kretprobe' ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY;
-            this.session.link(attachFentry(p.prog.fd, { func: a.func, btfId: a.fentryBtfId, btfObjFd: 0, expectedAttachType: kind }));
-          } catch (e) {
-            this.fallBack(p.def, a, `attaching it failed: ${reasonOf(e)}`);
-          }
-          continue;
+    // Blocks on one event run in the order they are written. The kernel runs the programs of some
+    // hooks in the order they were attached and of others (kprobe, uprobe, uretprobe, software
+    // perf events…) newest first: those are attached in reverse, as bpftrace 0.17 does.
+    const all = [...this.programs].flatMap((p) => [...p.attach].filter((a) => a.kind !== 'begin' && a.kind !== 'end' && !skipped.has(a)).map((a) => ({ p, a })));
+    const order = [...all.filter((x) => !LIFO_KINDS.has(x.a.kind)), ...all.filter((x) => LIFO_KINDS.has(x.a.kind)).reverse()];
+    for (const { p, a } of order) {
+      if (isFentryDef(a)) {
+        try {
+          const kind = a.kind === 'kretprobe' ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY;
+          this.session.link(attachFentry(p.prog.fd, { func: a.func, btfId: a.fentryBtfId, btfObjFd: 0, expectedAttachType: kind }));
+        } catch (e) {
+          this.fallBack(p.def, a, `attaching it failed: ${reasonOf(e)}`);
         }
-        this.attachOne(p.prog.fd, a);
+        continue;
       }
+      this.attachOne(p.prog.fd, a);
     }
   }
 
@@ -377,6 +384,34 @@ export class ScriptRun<V = unknown, E = unknown> {
     // While loading, the attach pass (after BEGIN) attaches it with the rest; later, now.
     if (this.attaching) this.attachOne(twin.prog.fd, k);
     else twin.attach.push(k);
+  }
+
+  /**
+   * A probe listing several user functions attaches to those the binary has and skips the others
+   * with a warning, as bpftrace does (sslsnoop.bt lists OpenSSL 1.1's internal rsa_ossl_* names,
+   * which OpenSSL 3 does not export). A probe with none of its functions present stays an error.
+   */
+  private missingFunctions(): Set<AttachDef> {
+    const skipped = new Set<AttachDef>();
+    const pid = this.targetPid();
+    for (const def of this.script.programs) {
+      const user = def.attach.filter((a) => (a.kind === 'uprobe' || a.kind === 'uretprobe') && a.address === undefined);
+      if (def.attach.length < 2 || user.length === 0) continue;
+      const missing: [AttachDef, SymbolNotFoundError][] = [];
+      for (const a of user) {
+        try {
+          targetOfAttachDef(a, pid);
+        } catch (e) {
+          if (e instanceof SymbolNotFoundError) missing.push([a, e]);
+        }
+      }
+      if (missing.length === def.attach.length) continue; // nothing to attach: the attach error stands
+      for (const [a, e] of missing) {
+        skipped.add(a);
+        this.err(`WARNING: skipping ${attachDefName(a)}: ${e.message}\n`);
+      }
+    }
+    return skipped;
   }
 
   /**
