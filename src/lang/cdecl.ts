@@ -215,7 +215,8 @@ export abstract class CDeclParser extends TokenCursor {
       out.push({ kind: 'CField', name, type, bits, span: this.spanFrom(start) });
       if (!this.eat(',')) break;
     }
-    if (!this.eat(';')) throw this.unexpected(`';' after member '${out[out.length - 1]!.name ?? ''}'`);
+    // The last member may end at '}' without ';': clang (and so bpftrace) accepts it with a warning.
+    if (!this.eat(';') && !this.at('}')) throw this.unexpected(`';' after member '${out[out.length - 1]!.name ?? ''}'`);
     for (const f of out) f.span = this.spanFrom(start);
     return out;
   }

@@ -167,6 +167,12 @@ describe('C definitions in the preamble', () => {
     );
   });
 
+  it("takes a last member that ends at '}' without ';', as clang does", () => {
+    const prog = parse('struct x { unsigned long x } struct B { int a; int b[2] }; BEGIN {}', { file: 'c.bt' });
+    const defs = prog.preamble.filter((d) => d.kind === 'CStructDef');
+    assert.deepEqual(defs.map((d) => d.kind === 'CStructDef' ? (d.members ?? []).map((m) => m.name) : []), [['x'], ['a', 'b']]);
+  });
+
   it('reports errors inside definitions', () => {
     const err = (src: string): string => {
       try {
@@ -178,8 +184,8 @@ describe('C definitions in the preamble', () => {
       assert.fail('expected an error');
     };
     assert.equal(
-      err('struct S {\n  int a\n};'),
-      "c.bt:3:1: error: expected ';' after member 'a', found '}'\n};\n^",
+      err('struct S {\n  int a\n  int b;\n};'),
+      "c.bt:3:3: error: expected ';' after member 'a', found 'int'\n  int b;\n  ^~~",
     );
     assert.equal(
       err('struct S {\n  int a;\n'),
