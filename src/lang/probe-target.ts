@@ -84,6 +84,9 @@ const USAGE: Record<ProviderName, string> = {
   bench: 'bench:name',
 };
 
+/** Kernel functions bpftrace 0.17 refuses a kretprobe on. */
+const BANNED_KRETPROBES: ReadonlySet<string> = new Set(['_raw_spin_lock', '_raw_spin_lock_irqsave', '_raw_spin_unlock_irqrestore', 'queued_spin_lock_slowpath']);
+
 /**
  * Decode the fields after the provider. Returns null when a field holds a
  * positional parameter (`uprobe:$1:main`), which must be substituted first.
@@ -134,6 +137,10 @@ export function decodeTarget(provider: ProviderName, parts: string[], quoted: bo
       count(1, 2);
       const module = n === 2 ? nonEmpty(0, 'module name') : null;
       const { func, offset } = splitOffset(parts, n - 1, provider === 'kprobe', 'function name', provider);
+      // bpftrace refuses these: a return probe on the locks kretprobes themselves take can deadlock.
+      if (provider === 'kretprobe' && BANNED_KRETPROBES.has(func)) {
+        throw new TargetError(`kretprobe:${func} can't be used as it might lock up your system.`, n - 1);
+      }
       return { kind: 'kprobe', module, func, offset };
     }
 

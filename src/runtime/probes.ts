@@ -24,6 +24,9 @@ export type ProbeTarget =
   | { kind: 'profile'; hz: number }
   | { kind: 'interval'; periodNs: number };
 
+/** ELF program header flag: the segment is executable. */
+const PF_X = 1;
+
 export class ProbeSpecError extends Error {
   override readonly name = 'ProbeSpecError';
 }
@@ -229,8 +232,19 @@ export function targetOfAttachDef(d: Exclude<AttachDef, { kind: 'usdt' }>, pid?:
     case 'uprobe': case 'uretprobe': {
       const path = d.path.startsWith('/') ? d.path : resolveBinaryOrLib(d.path, pid);
       const elf = ElfFile.open(path);
-      const base = d.address !== undefined ? addressFileOffset(elf, Number(d.address)) : findFunctionOrSayWhere(elf, d.func, pid).fileOffset;
-      return { kind: d.kind, path, func: d.func, offset: base + (d.offset ?? 0) };
+      if (d.address !== undefined) {
+        // An address must be code: in an executable PT_LOAD (bpftrace: "Could not resolve address").
+        const seg = elf.segmentForAddress(Number(d.address));
+        if (seg === undefined || (seg.flags & PF_X) === 0) {
+          throw new ProbeSpecError(`Could not resolve address: ${d.path}:0x${d.address.toString(16)} (not in the file's code)`);
+        }
+        return { kind: d.kind, path, func: d.func, offset: addressFileOffset(elf, Number(d.address)) + (d.offset ?? 0) };
+      }
+      const fn = findFunctionOrSayWhere(elf, d.func, pid);
+      if (d.offset && fn.symbol.size > 0 && d.offset >= fn.symbol.size) {
+        throw new ProbeSpecError(`Offset outside the function bounds ('${d.func}' size is ${fn.symbol.size})`);
+      }
+      return { kind: d.kind, path, func: d.func, offset: fn.fileOffset + (d.offset ?? 0) };
     }
     case 'software': case 'hardware': return { kind: d.kind, event: d.event, period: d.period };
     default: return d;

@@ -632,7 +632,7 @@ class UnitLowering {
       }
       const slot = this.slot(target);
       if (slot.kind !== 'reg') throw new Error('compound assignment on a memory variable');
-      const v = this.int(s.value);
+      const v = this.scaledStep(slot.type, s.op.slice(0, -1), this.int(s.value));
       const r = this.binop(s.op.slice(0, -1), slot.reg, v);
       this.b.emit({ op: 'mov', dst: slot.reg, src: this.convert(r, slot.type) });
       return;
@@ -662,7 +662,7 @@ class UnitLowering {
     // Compound assignment: update in place when the entry exists (atomically for + and -, which
     // other CPUs may be doing to the same entry), else insert `0 op v`.
     const op = s.op.slice(0, -1);
-    const v = this.int(s.value);
+    const v = this.scaledStep(vt, op, this.int(s.value));
     const key = this.mapKey(layout, target.keys);
     const p = this.lookup(layout, key);
     const b = this.b;
@@ -1651,15 +1651,25 @@ class UnitLowering {
     return undefined;
   }
 
+  /** `p += n` / `p -= n` on a pointer steps by n elements, as `p + n` does. */
+  private scaledStep(t: SType, op: string, v: VReg): VReg {
+    if (t.kind !== 'pointer' || (op !== '+' && op !== '-')) return v;
+    const size = BigInt(sizeOf(t.to) || 1);
+    if (size === 1n) return v;
+    const scaled = this.b.reg();
+    this.b.emit({ op: 'alu', alu: 'mul', dst: scaled, a: v, b: size });
+    return scaled;
+  }
+
   private incDec(e: IncDec, wantValue: boolean): VReg | undefined {
     const b = this.b;
-    const delta = e.op === '++' ? 1n : -1n;
     const target = e.target;
+    const t = this.type(target);
+    const delta = (e.op === '++' ? 1n : -1n) * (t.kind === 'pointer' ? BigInt(sizeOf(t.to) || 1) : 1n);
     if (target.kind === 'Variable') {
       const slot = this.slot(target);
       if (slot.kind !== 'reg') throw new Error('++ on a memory variable');
-      let step = delta;
-      if (slot.type.kind === 'pointer') step *= BigInt(sizeOf(slot.type.to) || 1);
+      const step = delta;
       const old = b.reg();
       if (wantValue && !e.prefix) b.emit({ op: 'mov', dst: old, src: slot.reg });
       const nv = b.reg();

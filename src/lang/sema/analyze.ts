@@ -1229,7 +1229,7 @@ class Analyzer {
         m.valueSpan = e.span;
       }
       this.unit.types.set(target, m.value);
-      if (m.value.kind !== 'int') {
+      if (m.value.kind !== 'int' && m.value.kind !== 'pointer') {
         this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(m.value)}'`, e.span);
         return VOID;
       }

@@ -1,0 +1,47 @@
+// Cases of bpftrace v0.17's runtime suite (tests/runtime/, run in full by test/compat/run.ts) that
+// sonde once failed, kept here as regressions, each with bpftrace's own expected output.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { isRoot } from '../support/root.js';
+
+const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
+const root = { skip: isRoot ? false : 'needs root (CI runs as root)', timeout: 60_000 };
+
+function sonde(...args: string[]) {
+  const r = spawnSync(SONDE, args, { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("bpftrace's runtime cases", () => {
+  it('pointers: += / -= / ++ / -- on a pointer step by the pointee size, in maps and variables', root, () => {
+    const r = sonde('-e', 'BEGIN { @a = (int16*) 32; @a += 1; @b = (int32*) 32; @b -= 6; @c = (int64*) 32; @c++; @d = (int8*) 32; --@d; '
+      + '$p = (int32*) 32; $p += 2; $q = (int64*) 32; $q--; printf("%d %d\\n", $p, $q); @dec = 4; @e = (int32*) 32; @e -= @dec; exit(); }');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'Attaching 1 probe...\n40 24\n\n\n@a: 34\n@b: 8\n@c: 40\n@d: 31\n@dec: 4\n@e: 16\n');
+  });
+
+  it("struct definitions: the last member may end at '}' without ';'", root, () => {
+    const r = sonde('-e', 'struct A { int32_t a; int32_t b; char c[28] }; BEGIN { $a = (struct A *) 1024; printf("%lu - 5 x %lu = %lu\\n", $a, sizeof(struct A), $a - 5); exit(); }');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'Attaching 1 probe...\n1024 - 5 x 36 = 844\n\n\n');
+  });
+
+  it('banned_probes: kretprobes on the spin locks are refused before anything is loaded', () => {
+    for (const f of ['_raw_spin_lock', 'queued_spin_lock_slowpath', '_raw_spin_unlock_irqrestore', '_raw_spin_lock_irqsave']) {
+      const r = sonde('-d', '-e', `kretprobe:${f} { exit(); }`);
+      assert.equal(r.code, 1);
+      assert.match(r.err, new RegExp(`error: kretprobe:${f} can't be used as it might lock up your system\\.`));
+    }
+  });
+
+  it('probe.uprobe_offset_fail_size / uprobe_address_fail_resolve: offsets past the function, addresses outside code', root, () => {
+    const a = sonde('-e', 'uprobe:/bin/bash:echo_builtin+1000000 { exit(); }');
+    assert.equal(a.code, 1);
+    assert.match(a.err, /Offset outside the function bounds \('echo_builtin' size is \d+\)/);
+    const b = sonde('-e', 'uprobe:/bin/bash:10 { exit(); }');
+    assert.equal(b.code, 1);
+    assert.match(b.err, /Could not resolve address: \/bin\/bash:0xa/);
+  });
+});
