@@ -395,7 +395,7 @@ export class ScriptRun<V = unknown, E = unknown> {
     const skipped = new Set<AttachDef>();
     const pid = this.targetPid();
     for (const def of this.script.programs) {
-      const user = def.attach.filter((a) => (a.kind === 'uprobe' || a.kind === 'uretprobe') && a.address === undefined);
+      const user = def.attach.filter((a): a is Extract<AttachDef, { kind: 'uprobe' | 'uretprobe' }> => (a.kind === 'uprobe' || a.kind === 'uretprobe') && a.address === undefined);
       if (def.attach.length < 2 || user.length === 0) continue;
       const missing: [AttachDef, SymbolNotFoundError][] = [];
       for (const a of user) {
