@@ -172,7 +172,7 @@ describe("bpftrace's tools run unchanged under sonde", () => {
     }, (out) => out.includes('sonde-execsnoop alpha beta\n'));
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^TIME\(ms\)   PID   ARGS\n/);
-    assert.match(r.out, new RegExp(`^\\d+ +${pid} /bin/echo sonde-execsnoop alpha beta$`, 'm'));
+    assert.match(r.out, new RegExp(`^\\d+ +${pid} +/bin/echo sonde-execsnoop alpha beta$`, 'm'));
   });
 
   it('gethostlatency: getent ahosts localhost', needs('gethostlatency', 'getent'), async () => {
