@@ -2,9 +2,10 @@
 // sonde once failed, kept here as regressions, each with bpftrace's own expected output.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isRoot } from '../support/root.js';
+import { buildFixture } from '../fixtures/build.js';
 
 const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
 const root = { skip: isRoot ? false : 'needs root (CI runs as root)', timeout: 60_000 };
@@ -43,5 +44,18 @@ describe("bpftrace's runtime cases", () => {
     const b = sonde('-e', 'uprobe:/bin/bash:10 { exit(); }');
     assert.equal(b.code, 1);
     assert.match(b.err, /Could not resolve address: \/bin\/bash:0xa/);
+  });
+
+  it('array: elements of a two-dimensional array copied into a variable or a map', root, async () => {
+    const bin = await buildFixture('array2d');
+    const child = spawn(bin, [], { stdio: 'ignore' });
+    try {
+      const r = sonde('-e', `struct B { int y[2][2]; } uprobe:${bin}:test_struct { $b = ((struct B *) arg0)->y; @b[0] = ((struct B *) arg0)->y; $x = @b[0]; `
+        + 'printf("%d %d %d %d\\n", $b[1][0], $b[0][1], @b[0][1][1], $x[1][0]); exit(); }');
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^Attaching 1 probe\.\.\.\n3 2 4 3\n/);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

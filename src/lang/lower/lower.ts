@@ -1793,9 +1793,17 @@ class UnitLowering {
       case 'Unary':
         if (e.op === '*') return this.readMem(e, t);
         break;
-      case 'IndexAccess':
+      case 'IndexAccess': {
         if (this.inMemory(e.object) || this.type(e.object).kind === 'pointer') return this.readMem(e, t);
+        // An element of an array already on the stack ($a[1] of `$a = s->arr2d`): a place inside it.
+        const ot = this.type(e.object);
+        const i = this.a.constInt(e.index);
+        if (ot.kind === 'array' && i !== undefined) {
+          const m = this.mem(e.object);
+          return { base: m.base, off: m.off + Number(i) * sizeOf(ot.of) };
+        }
         break;
+      }
       case 'TupleAccess': {
         const m = this.mem(e.object);
         const tt = this.type(e.object) as TupleType;
