@@ -79,6 +79,12 @@ const SCRIPTS: [string, Partial<CompileOptions>?][] = [
   ['kprobe:f { @[reg("ip"), reg("sp")] = count(); printf("%s %r\\n", macaddr(arg0), buf(arg1, arg2)); $m = macaddr((uint8 *)arg0); @m = ntop(arg1); }'],
   ['profile:hz:99 { @[kstack] = count(); @u[ustack(perf, 5), comm] = count(); printf("%s\\n", kstack(5)); } BEGIN { @b = kstack; }'],
   ['BEGIN { printf("%s|%-5s|%5d|%x|%lu\\n", "a", "b", 1, 255, 18446744073709551615); print((1, 2)); print("x"); print(comm); }'],
+  // Newer syntax: loops as callbacks (bpf_loop, bpf_for_each_map_elem), per-CPU reads, let, exit(code).
+  ['BEGIN { @m[1, "a"] = 2; @c[comm] = count(); $s = "x"; $n = 0; for ($kv : @m) { $n += $kv.0.0 + $kv.1; $s = "y"; if ($n > 5) { break; } } for ($kv : @c) { @d[$kv.0] = $kv.1; } print(($n, $s)); }'],
+  ['BEGIN { $t = 0; for ($i : 0..100) { for ($j : $i..100) { if ($j == 50) { continue; } $t += $j; if ($t > 100000) { return; } } } @t = $t; }'],
+  ['BEGIN { @c = count(); @s[1] = sum(-3); @mn = min(5); @mx[2] = max(9); if (@c > 0 && @s[1] < 0) { @r = @mn + @mx[2]; } @l = len(@s); @h = has_key(@s, 1); let $x: uint8 = 7; let $y; $y = $x; { let $z = "s"; print($z); } exit($y); }'],
+  ['tracepoint:syscalls:sys_enter_openat { $f = args.filename; for ($i : 0..3) { @o[$i] = $f; if ($i == 2) { exit(); } } }'],
+  ['BEGIN { $s = str(0); @m[1] = 1; for ($kv : @m) { $s = "long"; } printf("%s\\n", $s); }', { strlen: 600 }],
 ];
 
 describe('compiled programs pass the kernel verifier', needsRoot, () => {
