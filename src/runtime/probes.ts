@@ -215,7 +215,8 @@ export function attachDefName(d: AttachDef): string {
     case 'kprobe': case 'kretprobe': return `${d.kind}:${d.module ? `${d.module}:` : ''}${d.func}${d.offset ? `+${d.offset}` : ''}`;
     case 'uprobe': case 'uretprobe':
       return `${d.kind}:${d.path}:${d.address !== undefined ? `0x${d.address.toString(16)}` : d.func}${d.offset ? `+${d.offset}` : ''}`;
-    case 'usdt': return `usdt:${d.path}:${d.provider}:${d.name}`;
+    // The sites this program serves, when it serves some (file offsets, where the uprobes go).
+    case 'usdt': return `usdt:${d.path}:${d.provider}:${d.name}${d.sites ? ` at file offset ${d.sites.map((x) => `0x${x.offset.toString(16)}`).join(', ')}` : ''}`;
     case 'fentry': case 'fexit': return `${d.kind}:${d.module ? `${d.module}:` : ''}${d.func}`;
     case 'software': case 'hardware': return `${d.kind}:${d.event}:${d.period}`;
     case 'profile': return `profile:hz:${d.hz}`;
