@@ -101,6 +101,8 @@ export function usdtFiles(target: string | null, pid?: number): UsdtFileInfo[] {
   } catch (e) {
     if (e instanceof KernelViewError) throw e;
     if (e instanceof ElfError) throw new KernelViewError(e.message, { cause: e });
+    // A file we may not read (EACCES) or one that went away while we looked (ENOENT).
+    if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string') throw new KernelViewError(`usdt target ${target ?? `of process ${pid}`}: ${e.message}`, { cause: e });
     throw e;
   }
 }
