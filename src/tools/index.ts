@@ -16,6 +16,8 @@ import { profileTool } from './profile.js';
 import { offcputimeTool } from './offcputime.js';
 import { gethostlatencyTool } from './gethostlatency.js';
 import { ext4slowerTool, fsslowerTool } from './fsslower.js';
+import { funccountTool } from './funccount.js';
+import { funclatencyTool } from './funclatency.js';
 
 export const TOOLS: readonly Tool[] = [
   opensnoopTool,
@@ -34,6 +36,8 @@ export const TOOLS: readonly Tool[] = [
   gethostlatencyTool,
   ext4slowerTool,
   fsslowerTool,
+  funccountTool,
+  funclatencyTool,
 ];
 
 export function findTool(name: string): Tool | undefined {
