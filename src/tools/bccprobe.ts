@@ -170,7 +170,8 @@ export function expandBccSpec(spec: BccSpec, raw: string, o: ExpandOptions = {})
  */
 export function rewriteBccExpr(expr: string, params: readonly string[] = []): string {
   let e = expr.replace(/@user\b/g, '');
-  e = e.replace(/STRCMP\(\s*("(?:[^"\\]|\\.)*")\s*,\s*([^)]+)\)/g, (_m, lit: string, x: string) => `(str(${x.trim()}) == ${lit})`);
+  e = e.replace(/STRCMP\(\s*("(?:[^"\\]|\\.)*")\s*,\s*([^)]+)\)/g, (_m, lit: string, x: string) =>
+    /^\$?comm$/i.test(x.trim()) ? `(comm == ${lit})` : `(str(${x.trim()}) == ${lit})`);
   e = e.replace(/\barg([1-9])\b/g, (_m, n: string) => `arg${Number(n) - 1}`);
   const aliases: Record<string, string> = {
     '$uid': 'uid', '$gid': 'gid', '$pid': 'tid', '$tgid': 'pid', '$cpu': 'cpu', '$task': 'curtask',

@@ -18,6 +18,7 @@ import { gethostlatencyTool } from './gethostlatency.js';
 import { ext4slowerTool, fsslowerTool } from './fsslower.js';
 import { funccountTool } from './funccount.js';
 import { funclatencyTool } from './funclatency.js';
+import { traceTool } from './trace.js';
 
 export const TOOLS: readonly Tool[] = [
   opensnoopTool,
@@ -38,6 +39,7 @@ export const TOOLS: readonly Tool[] = [
   fsslowerTool,
   funccountTool,
   funclatencyTool,
+  traceTool,
 ];
 
 export function findTool(name: string): Tool | undefined {

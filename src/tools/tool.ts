@@ -108,7 +108,8 @@ export function hasTracepoint(category: string, event: string): boolean {
 }
 
 export interface RunHandlers {
-  onPrintf?(values: Value[]): void;
+  /** `line`: the printf's text as the script formatted it. */
+  onPrintf?(values: Value[], line: string): void;
   onMap?(name: string, e: Extract<TraceEvent, { type: 'map' }>): void;
   /** Called once attached, with the handle (to stop it after a duration). */
   onStart?(t: Trace): void;
@@ -125,7 +126,7 @@ export async function runScript(script: string, opts: { verbose?: boolean; io: T
   h.onStart?.(t);
   opts.io.started?.(() => t.stop());
   for await (const e of t) {
-    if (e.type === 'printf') h.onPrintf?.(e.values);
+    if (e.type === 'printf') h.onPrintf?.(e.values, e.text);
     else if (e.type === 'map') h.onMap?.(e.name, e);
     else if (e.type === 'lost') opts.io.err(e.text);
   }
