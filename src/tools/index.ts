@@ -19,6 +19,7 @@ import { ext4slowerTool, fsslowerTool } from './fsslower.js';
 import { funccountTool } from './funccount.js';
 import { funclatencyTool } from './funclatency.js';
 import { traceTool } from './trace.js';
+import { argdistTool } from './argdist.js';
 
 export const TOOLS: readonly Tool[] = [
   opensnoopTool,
@@ -40,6 +41,7 @@ export const TOOLS: readonly Tool[] = [
   funccountTool,
   funclatencyTool,
   traceTool,
+  argdistTool,
 ];
 
 export function findTool(name: string): Tool | undefined {
