@@ -34,6 +34,8 @@ export interface UserSymbolInfo {
   address: bigint;
   /** st_size in bytes (0 when unknown). */
   size: number;
+  /** The file is loaded wherever the loader puts it (ET_DYN: a PIE or a shared library). */
+  relocatable?: boolean;
 }
 
 /** A kernel function a kprobe can name; `module` is absent for vmlinux. */

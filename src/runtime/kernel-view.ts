@@ -107,8 +107,9 @@ export class LiveKernelView implements KernelView {
 
   userSymbol(binary: string, name: string): UserSymbolInfo | undefined {
     const path = resolveUserFile(binary);
-    const sym = ElfFile.open(path).findSymbols(name).find((x) => isDefined(x) && x.value !== 0);
-    return sym ? { path, address: BigInt(sym.value), size: sym.size } : undefined;
+    const elf = ElfFile.open(path);
+    const sym = elf.findSymbols(name).find((x) => isDefined(x) && x.value !== 0);
+    return sym ? { path, address: BigInt(sym.value), size: sym.size, ...(elf.type === 'DYN' ? { relocatable: true } : {}) } : undefined;
   }
 }
 

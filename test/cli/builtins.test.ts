@@ -214,3 +214,14 @@ test('uaddr() in a usdt probe: the probe\'s own semaphore reads 1 while sonde is
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(r.stdout.split('\n').sort(), ['', '', '', '0 1 2', '1 1 2', '2 1 2', 'Attaching 1 probe...', 'enabled=3'].sort());
 });
+
+test('uaddr() in a PIE: right in a uprobe at a function (ip-relative), a warning where it cannot be (uretprobe)', needsRoot, async () => {
+  const bin = await buildFixture('uprobe_target');
+  // sonde_target_c runs after the loop (3 adds): the counter is 3, 4, 5 at its three entries.
+  const r = sonde(['-e', `uprobe:${bin}:sonde_target_c { printf("%d\\n", *uaddr("sonde_target_counter")); }`, '-c', `${bin} 3`]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.deepEqual(r.stdout.split('\n').sort(), ['', '', '', '3', '4', '5', 'Attaching 1 probe...', 'loop=6 chain=30 twins=300'].sort());
+  const ret = sonde(['-e', `uretprobe:${bin}:sonde_target_c { @ = *uaddr("sonde_target_counter"); }`, '-c', `${bin} 1`]);
+  assert.match(ret.stderr, /^stdin:1:\d+: warning: uaddr\("sonde_target_counter"\): \S+ is position-independent; this is the symbol's link-time address, not where the process maps it/);
+});

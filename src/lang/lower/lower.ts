@@ -1753,9 +1753,16 @@ class UnitLowering {
         return this.ctxLoad(PT_REGS[(c.args[0] as Expr & { kind: 'String' }).value]!);
       case 'strerror':
         return this.int(c.args[0]!);
-      case 'kaddr': case 'uaddr': case 'cgroupid':
-        // Resolved at compile time (sema/system-calls.ts).
-        return this.constReg(BigInt.asIntN(64, this.unit.addresses.get(c) ?? 0n));
+      case 'kaddr': case 'uaddr': case 'cgroupid': {
+        // Resolved at compile time (sema/system-calls.ts); in a PIE or library, relative to the ip.
+        const v = BigInt.asIntN(64, this.unit.addresses.get(c) ?? 0n);
+        if (!this.unit.ipRelative.has(c)) return this.constReg(v);
+        const ip = this.ctxLoad(PT_REGS.ip!);
+        const d = b.reg();
+        if (fitsImm(v)) b.emit({ op: 'alu', alu: 'add', dst: d, a: ip, b: v });
+        else b.emit({ op: 'alu', alu: 'add', dst: d, a: ip, b: this.constReg(v) });
+        return d;
+      }
       case 'strcontains':
         return this.strContains(c);
     }

@@ -106,6 +106,8 @@ export interface Unit {
   fieldLocs: Map<FieldAccess, FieldLoc>;
   /** Values fixed at compile time: kaddr()/uaddr() addresses, cgroupid() ids (sema/system-calls.ts). */
   addresses: Map<Call, bigint>;
+  /** uaddr() calls in a relocatable file: their `addresses` entry is an offset from the probe's ip. */
+  ipRelative: Set<Call>;
   /** The kprobe twin of an fentry unit (the run-time fallback): compiled, not attached by itself. */
   fallbackOf?: Unit;
 }
@@ -466,7 +468,7 @@ class Analyzer {
         return {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
           scoped: [], varRefs: new Map(), loops: new Map(), callKeys: new Map(),
-          fieldLocs: new Map(), addresses: new Map(),
+          fieldLocs: new Map(), addresses: new Map(), ipRelative: new Set(),
           probeIds: plan.instances.map((i) => idOfInstance.get(i)!),
         };
       };
@@ -505,6 +507,7 @@ class Analyzer {
       u.strings.clear();
       u.fieldLocs.clear();
       u.addresses.clear();
+      u.ipRelative.clear();
       this.loopDepth = 0;
       this.forDepth = 0;
       this.inStr = false;
@@ -2060,6 +2063,7 @@ class Analyzer {
       constInt: (e) => this.constInt(e),
       btf: () => this.opts.kernel.btf(),
       addresses: this.unit.addresses,
+      ipRelative: this.unit.ipRelative,
       strftimeFormat: (f) => tableIndex(this.strftimeFormats, f),
       cgroupPathFilter: (f) => tableIndex(this.cgroupPathFilters, f),
     };

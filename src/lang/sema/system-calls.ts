@@ -30,6 +30,8 @@ export interface CallContext {
   btf(): Btf | undefined;
   /** Compile-time addresses of kaddr/uaddr/cgroupid calls in this unit, for lowering. */
   addresses: Map<Call, bigint>;
+  /** uaddr() calls whose address is relative to the probe's ip (a PIE or library, see below). */
+  ipRelative: Set<Call>;
   /** Index of a strftime format / cgroup_path filter in the script's table. */
   strftimeFormat(fmt: string): number;
   cgroupPathFilter(filter: string): number;
@@ -105,8 +107,19 @@ export function typeSystemCall(x: CallContext, c: Call): SType {
         }
         const first = hits[0];
         if (first) {
-          x.addresses.set(c, first.address);
           size = first.size;
+          const at = hits.every((h) => h?.relocatable) ? probedAddress(x, x.instances[0]!, c.span) : undefined;
+          if (first.relocatable && at !== undefined && hits.length === 1) {
+            // A PIE or library is mapped at a load bias only the process knows; at a uprobe on a
+            // known address, ip = bias + that address, so the symbol is at ip + (sym - address).
+            x.addresses.set(c, first.address - at);
+            x.ipRelative.add(c);
+          } else {
+            if (first.relocatable) {
+              x.warn(`uaddr("${a0.value}"): ${(x.instances[0]!.attach as { path: string }).path} is position-independent; this is the symbol's link-time address, not where the process maps it (sonde corrects it only in a uprobe at a function's entry)`, c.span);
+            }
+            x.addresses.set(c, first.address);
+          }
         }
       }
       // bpftrace: a user pointer to an integer of the symbol's size (64-bit when it is not 1, 2, 4, 8).
@@ -283,7 +296,17 @@ function kernelAddress(x: CallContext, name: string, span: Span): bigint | undef
   }
 }
 
-function userSymbol(x: CallContext, inst: ProbeInstance, name: string, span: Span): { address: bigint; size: number } | undefined {
+/** The link-time address a uprobe instance fires at (func + offset, or its address), if known. */
+function probedAddress(x: CallContext, inst: ProbeInstance, span: Span): bigint | undefined {
+  const a = inst.attach;
+  if (a.kind !== 'uprobe') return undefined;
+  if (a.address !== undefined) return a.address + BigInt(a.offset ?? 0);
+  if (!a.func) return undefined;
+  const f = userSymbol(x, inst, a.func, span);
+  return f ? f.address + BigInt(a.offset ?? 0) : undefined;
+}
+
+function userSymbol(x: CallContext, inst: ProbeInstance, name: string, span: Span): { address: bigint; size: number; relocatable: boolean } | undefined {
   const a = inst.attach;
   const binary = a.kind === 'uprobe' || a.kind === 'uretprobe' || a.kind === 'usdt' ? a.path : '';
   if (!x.kernel.userSymbol) {
@@ -301,7 +324,7 @@ function userSymbol(x: CallContext, inst: ProbeInstance, name: string, span: Spa
     x.error(`Could not resolve symbol: ${binary}:${name}`, span, `${name} is not defined in ${binary}'s symbol tables`);
     return undefined;
   }
-  return { address: hit.address, size: hit.size };
+  return { address: hit.address, size: hit.size, relocatable: hit.relocatable === true };
 }
 
 /**

@@ -174,3 +174,21 @@ describe('long strings', () => {
     assert.throws(() => compile(src.replace('printf', '$t = $s; printf'), { kernel: kernel(), strlen: 200 }), /needs \d+ bytes of stack, more than the 512/);
   });
 });
+
+describe('uaddr() in a relocatable file', () => {
+  it('at a uprobe on a function: ip + (symbol - function), no constant address', () => {
+    const syms: Record<string, { address: bigint; size: number }> = { counter: { address: 0x4010n, size: 8 }, f: { address: 0x1100n, size: 20 } };
+    const view: KernelView = {
+      ...kernel(),
+      userSymbol: (binary: string, name: string) => (syms[name] ? { path: binary, relocatable: true, ...syms[name] } : undefined),
+    };
+    const c = compile('uprobe:/bin/x:f+4 { @ = *uaddr("counter"); }', { kernel: view, file: 'test.bt' });
+    const text = disassemble(c.programs[0]!.insns);
+    // pt_regs->ip is at offset 128; 0x4010 - (0x1100 + 4) = 12044.
+    assert.match(text, /= \*\(u64 \*\)\(r\d \+128\)/);
+    assert.match(text, /\+= 12044\n/);
+    assert.equal(c.warnings, undefined);
+    const ret = compile('uretprobe:/bin/x:f { @ = *uaddr("counter"); }', { kernel: view, file: 'test.bt' });
+    assert.match(ret.warnings![0]!, /^test\.bt:1:\d+: warning: uaddr\("counter"\): \/bin\/x is position-independent/);
+  });
+});
