@@ -94,7 +94,8 @@ async function startFixture(path: string): Promise<Running> {
     pid: child.pid!,
     finish: async () => {
       child.stdin.end('g');
-      const [code] = (await once(child, 'exit')) as [number];
+      // 'close', not 'exit': the last stdout data may arrive after the exit event.
+      const [code] = (await once(child, 'close')) as [number];
       assert.equal(code, 0);
       return out;
     },
