@@ -65,3 +65,20 @@ test('funccount: a tracepoint and user functions of a fixture, counted exactly',
     for (const p of [w.pid, u.pid, u2.pid]) reap(p);
   }
 });
+
+test('funccount, trace and argdist: USDT probes (u:) of a fixture, exactly', needsRoot, async () => {
+  const bin = await buildFixture('usdt_target');
+  const a = await spawnPaused(bin, ['--wait', '5']);
+  const b = await spawnPaused(bin, ['--wait', '3']);
+  const c = await spawnPaused(bin, ['--wait', '3']);
+  try {
+    const r = await runToolAround('funccount', ['-p', String(a.pid), `u:${bin}:*`], async () => assert.equal(await a.go(), 0));
+    assert.deepEqual(r.lines, ['FUNC                                    COUNT', 'consts                                      1', 'tick                                        5', 'Detaching...']);
+    const t = await runToolAround('trace', ['-p', String(b.pid), `u:${bin}:tick "i=%d n=%d", arg1, arg2`, `u:${bin}:sonde:consts "%d %d %d", arg1, arg2, arg3`], async () => assert.equal(await b.go(), 0));
+    assert.deepEqual(t.lines.slice(1).map((x) => x.split(/\s+/).slice(3).join(' ')), ['tick i=0 n=3', 'tick i=1 n=3', 'tick i=2 n=3', 'sonde:consts 42 -7 100']);
+    const d = await runToolAround('argdist', ['-i', '60', '-p', String(c.pid), '-C', `u:${bin}:tick():long:arg2`], async () => assert.equal(await c.go(), 0));
+    assert.deepEqual(d.lines.slice(2), ['\tCOUNT      EVENT', '\t3          arg2 = 3']);
+  } finally {
+    for (const p of [a.pid, b.pid, c.pid]) reap(p);
+  }
+});
