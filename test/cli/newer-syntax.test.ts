@@ -56,7 +56,9 @@ test('config block: max_strlen, print_maps_on_exit, stack_mode; unknown keys are
   assert.equal(bad.stderr, 'stdin:1:12: error: foo: not a known configuration option\nconfig = { foo = 1 } BEGIN { }\n           ^~~~~~~\nhint: known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit\n');
 });
 
-test('count/sum/min/max values read as integers in probes, every CPU\'s part combined', needsRoot, () => {
+test('count/sum/min/max/avg values read as integers in probes, every CPU\'s part combined', needsRoot, () => {
+  assert.equal(out('begin { @a = avg(10); @a = avg(-31); @b[1] = avg(7); @b[1] = avg(8); printf("%d %d\\n", @a, @b[1]); for ($kv : @b) { print($kv); } clear(@a); clear(@b); }'),
+    'Attaching 1 probe...\n-10 7\n(1, 7)\n\n\n@a: 0\n\n\n\n');
   // The interval probe fires on CPU 0 and the openat calls of `true` on any CPU: the sum is exact.
   assert.equal(out('BEGIN { @c = count(); @c = count(); @s = sum(5); @s = sum(-8); @mn = min(4); @mn = min(9); @mx[1] = max(-2); @mx[1] = max(-7); ' +
     'printf("%d %d %d %d %d\\n", @c, @s, @mn, @mx[1], @mx[2]); if (@c > 1) { printf("more than one\\n"); } $v = @s; @copy = @c + 10; }'),

@@ -841,7 +841,7 @@ class UnitLowering {
   }
 
   /**
-   * The value of a count/sum/min/max entry as one integer (newer bpftrace's reads of per-CPU
+   * The value of a count/sum/min/max/avg entry as one integer (newer bpftrace's reads of per-CPU
    * maps): every CPU's slot through bpf_map_lookup_percpu_elem, summed (count, sum) or compared
    * among the CPUs that have a value (min, max). A missing entry reads as 0. The loop runs over
    * the possible CPUs (a constant), stopping at the first NULL (a missing key, or the end).
@@ -887,12 +887,31 @@ class UnitLowering {
       b.emit({ op: 'const', dst: seen, value: 1n });
     } else {
       b.emit({ op: 'alu', alu: 'add', dst: acc, a: acc, b: v });
+      if (agg.fn === 'avg') {
+        // avg: [total, count] per CPU; `seen` sums the counts.
+        const n = b.reg();
+        b.emit({ op: 'load', dst: n, addr: { reg: p }, off: 8, size: 8 });
+        b.emit({ op: 'alu', alu: 'add', dst: seen, a: seen, b: n });
+      }
     }
     b.jmp(next);
     b.setBlock(next);
     b.emit({ op: 'alu', alu: 'add', dst: cpu, a: cpu, b: 1n });
     b.jmp(head);
     b.setBlock(done);
+    if (agg.fn === 'avg') {
+      // total / count (0 when there is none), signed as the printed average is.
+      const r = b.reg();
+      b.emit({ op: 'const', dst: r, value: 0n });
+      const some = b.newBlock();
+      const out = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'eq', a: seen, b: 0n, then: out.id, else: some.id });
+      b.setBlock(some);
+      b.emit({ op: 'alu', alu: agg.signed ? 'sdiv' : 'div', dst: r, a: acc, b: seen });
+      b.jmp(out);
+      b.setBlock(out);
+      return r;
+    }
     return acc;
   }
 

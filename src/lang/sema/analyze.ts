@@ -161,7 +161,7 @@ const BPFTRACE_CONFIG_KEYS = new Set([
 const CTX_BUILTINS = new Set(['args', 'retval', 'func', 'kstack', 'ustack']);
 const CTX_CALLS = new Set(['reg', 'kstack', 'ustack', 'override']);
 /** Aggregations whose value a probe may read as an integer (summed / compared across CPUs). */
-const CASTABLE_AGGS = new Set(['count', 'sum', 'min', 'max']);
+const CASTABLE_AGGS = new Set(['count', 'sum', 'min', 'max', 'avg']);
 const AGG_FUNCS = new Set(['count', 'sum', 'avg', 'min', 'max', 'stats', 'hist', 'lhist', 'llhist', 'bhist']);
 const UNSAFE_FUNCS = new Set(['system', 'signal', 'override']);
 /** x86-64 pt_regs offsets of the argument registers and friends. */
@@ -830,7 +830,7 @@ class Analyzer {
   /** Aggregations live per CPU; a program only sees its own CPU's part, so reading one is refused. */
   private aggRead(t: AggType, value: Expr): void {
     const what = value.kind === 'Map' ? `${value.name} is a ${t.fn}() map: its` : `the ${t.fn}()`;
-    this.error(`${what} value cannot be read in a probe`, value.span, 'count, sum, min and max values can be; print the map, or keep the value in a map of its own (@x = @x + v)');
+    this.error(`${what} value cannot be read in a probe`, value.span, 'count, sum, min, max and avg values can be; print the map, or keep the value in a map of its own (@x = @x + v)');
   }
 
   private assignMap(target: MapRef, t: SType, span: Span): void {

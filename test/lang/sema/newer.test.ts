@@ -85,7 +85,8 @@ describe('sema: reading aggregations (newer bpftrace)', () => {
     sema('BEGIN { @c = count(); if (@c > 10) { exit(); } @d = @c * 2; }');
   });
 
-  it('avg, stats, hist and lhist still cannot be read', () => {
+  it('avg reads as int64 (total / count); stats, hist and lhist still cannot be read', () => {
+    assert.deepEqual(vars('BEGIN { @a = avg(1); $a = @a; }'), { $a: 'int64' });
     assert.match(error('BEGIN { @h = hist(1); $x = @h; }'), /@h is a hist\(\) map: its value cannot be read in a probe/);
     assert.match(error('BEGIN { @h = stats(1); $x = @h; }'), /@h is a stats\(\) map: its value cannot be read in a probe/);
   });

@@ -276,10 +276,10 @@ hint: @x was first used at test.bt:1:9`],
 BEGIN { @x = count(); @x = 1; }
                       ^~
 hint: @x was first assigned at test.bt:1:9`],
-    ['BEGIN { @c = avg(1); @x = @c; }', `test.bt:1:27: error: @c is a avg() map: its value cannot be read in a probe
-BEGIN { @c = avg(1); @x = @c; }
-                          ^~
-hint: count, sum, min and max values can be; print the map, or keep the value in a map of its own (@x = @x + v)`],
+    ['BEGIN { @c = stats(1); @x = @c; }', `test.bt:1:29: error: @c is a stats() map: its value cannot be read in a probe
+BEGIN { @c = stats(1); @x = @c; }
+                            ^~
+hint: count, sum, min, max and avg values can be; print the map, or keep the value in a map of its own (@x = @x + v)`],
     ['BEGIN { @c = hist(1); if (@c > 5) { } }', `test.bt:1:27: error: Type mismatch for '>': comparing 'hist' with 'int64'
 BEGIN { @c = hist(1); if (@c > 5) { } }
                           ^~~~~~`],
