@@ -18,7 +18,7 @@ test('funclatency -h exits 0 and ends with examples', async () => {
   assert.match(h.out, /examples:\n(    sonde funclatency.*\n)+$/);
 });
 
-test('funclatency: a fixture function that sleeps 40 ms, 5 times, in the 32 -> 63 ms bucket', needsRoot, async () => {
+test('funclatency: a fixture function that sleeps 40 ms, 5 times: 5 calls from the 32 -> 63 ms bucket up', needsRoot, async () => {
   const bin = await buildFixture('sleep_target');
   const w = await spawnPaused(bin, ['5', '40']);
   const w2 = await spawnPaused(bin, ['3', '40']);
@@ -28,10 +28,12 @@ test('funclatency: a fixture function that sleeps 40 ms, 5 times, in the 32 -> 6
     assert.match(r.err, /Tracing 1 functions for ".*:sonde_sleep_ms"\.\.\. Hit Ctrl-C to end\./);
     assert.equal(r.lines[0], '     msecs               : count     distribution');
     const rows = r.lines.filter((x) => / -> /.test(x)).map((x) => x.split(/[\s:|]+/).filter(Boolean));
-    assert.deepEqual(rows.at(-1)!.slice(0, 4), ['32', '->', '63', '5']);
-    for (const row of rows.slice(0, -1)) assert.equal(row[3], '0');
-    const avg = r.lines.find((x) => x.startsWith('avg = '));
-    assert.match(avg!, /^avg = 4\d msecs, total: 2\d\d msecs, count: 5$/);
+    // A 40 ms nanosleep never returns early; on a loaded machine it may return late (a higher bucket).
+    assert.deepEqual(rows.slice(0, 6).map((x) => x.slice(0, 3).join(' ')), ['0 -> 1', '2 -> 3', '4 -> 7', '8 -> 15', '16 -> 31', '32 -> 63']);
+    for (const row of rows.slice(0, 5)) assert.equal(row[3], '0');
+    assert.equal(rows.reduce((a, x) => a + Number(x[3]), 0), 5);
+    const avg = /^avg = (\d+) msecs, total: (\d+) msecs, count: 5$/.exec(r.lines.find((x) => x.startsWith('avg = ')) ?? '');
+    assert.ok(avg && Number(avg[1]) >= 40 && Number(avg[2]) >= 200, r.out);
     assert.equal(r.lines.at(-1), 'Detaching...');
 
     // -F: one histogram per function (nsecs), with the process.
