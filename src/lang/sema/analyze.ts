@@ -1559,7 +1559,9 @@ class Analyzer {
       case 'sum': case 'min': case 'max': case 'avg': case 'stats': {
         if (!this.nargs(c, 1) || !intArg(0)) return undefined;
         const t = ts[0] as IntType;
-        const signed = c.name === 'avg' || c.name === 'stats' ? true : t.signed;
+        // bpftrace keeps avg/stats and min/max as signed 64-bit whatever the input (min of uint64
+        // values compares and prints signed); only sum follows the value's signedness.
+        const signed = c.name === 'sum' ? t.signed : true;
         return { kind: 'agg', fn: c.name, signed };
       }
       case 'hist': {
