@@ -178,6 +178,7 @@ function programName(unit: Unit): string {
       base = `${unit.plan.progKind === 'tracing' ? (i.attach.kind === 'kprobe' ? 'f' : 'fr') : PREFIX[i.attach.kind]}_${i.attach.func}`;
       break;
     case 'uprobe': case 'uretprobe': base = `${PREFIX[i.attach.kind]}_${i.attach.func || 'addr'}`; break;
+    case 'fentry': case 'fexit': base = `${i.attach.kind === 'fentry' ? 'f' : 'fr'}_${i.attach.func}`; break;
     case 'usdt': base = `usdt_${i.attach.name}`; break;
     default: base = `${PREFIX[i.provider] ?? 'p'}_${i.ap.parts.join('_')}`;
   }

@@ -67,7 +67,8 @@ export type AttachDef =
   | { kind: 'uprobe' | 'uretprobe'; path: string; func: string; address?: bigint; offset?: number; optional?: boolean }
   /** `sites`: the locations this program serves (file offsets, semaphore offsets); absent: every location of provider:name in the file. */
   | { kind: 'usdt'; path: string; provider: string; name: string; sites?: { offset: number; semaphore?: number }[] }
-  | { kind: 'fentry' | 'fexit'; func: string; module?: string }
+  /** `btfId`: the function's BTF id in vmlinux, set by the compiler (the program is loaded against it). */
+  | { kind: 'fentry' | 'fexit'; func: string; module?: string; btfId?: number; optional?: boolean }
   | { kind: 'software' | 'hardware'; event: string; period: number }
   | { kind: 'profile'; hz: number }
   | { kind: 'interval'; periodNs: number };

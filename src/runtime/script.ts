@@ -155,10 +155,20 @@ interface LoadedProgram {
 }
 
 type KprobeDef = Extract<AttachDef, { kind: 'kprobe' | 'kretprobe' }>;
+type FentryDef = Extract<AttachDef, { kind: 'fentry' | 'fexit' }>;
+/** An attach point whose program is loaded against a function's BTF id. */
+type TrampolineDef = (KprobeDef & { fentryBtfId: number }) | (FentryDef & { btfId: number });
 
-/** A kprobe attach point compiled for fentry/fexit (see AttachDef.fentryBtfId). */
-function isFentryDef(a: AttachDef): a is KprobeDef & { fentryBtfId: number } {
-  return (a.kind === 'kprobe' || a.kind === 'kretprobe') && a.fentryBtfId !== undefined;
+/** A kprobe compiled for fentry/fexit (AttachDef.fentryBtfId), or an fentry/fexit the compiler resolved. */
+function isFentryDef(a: AttachDef): a is TrampolineDef {
+  if (a.kind === 'kprobe' || a.kind === 'kretprobe') return a.fentryBtfId !== undefined;
+  return (a.kind === 'fentry' || a.kind === 'fexit') && a.btfId !== undefined;
+}
+
+function trampoline(a: TrampolineDef): { btfId: number; exit: boolean } {
+  return 'fentryBtfId' in a && a.fentryBtfId !== undefined
+    ? { btfId: a.fentryBtfId, exit: a.kind === 'kretprobe' }
+    : { btfId: (a as FentryDef).btfId!, exit: a.kind === 'fexit' };
 }
 
 /** The kprobe an fentry attach point stands for. */
@@ -337,8 +347,9 @@ export class ScriptRun<V = unknown, E = unknown> {
     for (const { p, a } of order) {
       if (isFentryDef(a)) {
         try {
-          const kind = a.kind === 'kretprobe' ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY;
-          this.session.link(attachFentry(p.prog.fd, { func: a.func, btfId: a.fentryBtfId, btfObjFd: 0, expectedAttachType: kind }));
+          const tr = trampoline(a);
+          const kind = tr.exit ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY;
+          this.session.link(attachFentry(p.prog.fd, { func: a.func, btfId: tr.btfId, btfObjFd: 0, expectedAttachType: kind }));
         } catch (e) {
           this.fallBack(p.def, a, `attaching it failed: ${reasonOf(e)}`);
         }
@@ -371,9 +382,9 @@ export class ScriptRun<V = unknown, E = unknown> {
    * The kernel refused an fentry program or its attachment: the attach point becomes a kprobe,
    * run by the program's kprobe twin (loaded once, the first time it is needed).
    */
-  private fallBack(def: ProgramDef, a: KprobeDef, why: string): void {
+  private fallBack(def: ProgramDef, a: TrampolineDef, why: string): void {
     const name = attachDefName(a);
-    if (!def.fallback) throw probeReport(this.script, `cannot attach ${name} with fentry`, new Error(why));
+    if (!def.fallback || (a.kind !== 'kprobe' && a.kind !== 'kretprobe')) throw probeReport(this.script, `cannot attach ${name}`, new Error(why));
     if (this.opts.verbose) this.err(`${name}: fentry failed (${why}); falling back to kprobe\n`);
     let twin = this.programs.find((p) => p.def === def.fallback);
     if (!twin) {
@@ -468,7 +479,7 @@ export class ScriptRun<V = unknown, E = unknown> {
           continue;
         }
         this.programs.push(loaded);
-        if (this.opts.verbose) {
+        if (this.opts.verbose && (a.kind === 'kprobe' || a.kind === 'kretprobe')) {
           this.err(`${attachDefName(a)}: using ${a.kind === 'kretprobe' ? 'fexit' : 'fentry'} (BTF id ${a.fentryBtfId})${kprobeToo ? '; kprobe also available' : ''}\n`);
         }
       }
@@ -486,7 +497,7 @@ export class ScriptRun<V = unknown, E = unknown> {
    * Assembles and loads one program. `fentry`: load it as fentry/fexit against that attach
    * point's function; `raw` then lets the error through (the caller falls back to kprobe).
    */
-  private loadProgram(def: ProgramDef, fentry: (KprobeDef & { fentryBtfId: number }) | undefined, raw = false): LoadedProgram {
+  private loadProgram(def: ProgramDef, fentry: TrampolineDef | undefined, raw = false): LoadedProgram {
     const a = (() => {
       try {
         return assemble(def.insns, { mapFd: (name) => this.maps.get(name)?.fd });
@@ -496,8 +507,9 @@ export class ScriptRun<V = unknown, E = unknown> {
     })();
     const first = def.attach[0];
     // fentry/fexit programs are verified against their target function's BTF.
-    const target = fentry
-      ? { expectedAttachType: fentry.kind === 'kretprobe' ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY, btfId: fentry.fentryBtfId, btfObjFd: 0 }
+    const tr = fentry ? trampoline(fentry) : undefined;
+    const target = tr
+      ? { expectedAttachType: tr.exit ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY, btfId: tr.btfId, btfObjFd: 0 }
       : first && (first.kind === 'fentry' || first.kind === 'fexit') ? loadTargetFor(first as ProbeTarget) : undefined;
     let prog: Program;
     try {

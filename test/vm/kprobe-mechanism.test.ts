@@ -108,3 +108,28 @@ for (const kind of ['kprobe', 'kretprobe'] as const) {
     else assert.match(r.error ?? '', NO_KPROBES);
   });
 }
+
+for (const kind of ['fentry', 'fexit'] as const) {
+  test(`${kind}:do_sys_openat2 (the language's own provider): exact count with typed args, or the clear error`, needsRoot, async () => {
+    const child = await spawnPaused(await buildFixture('open_loop'), [String(N), '/etc/hostname']);
+    const body = kind === 'fentry' ? '@[str(args->filename)] = count();' : '@[retval >= 0 ? str(args->filename) : "failed"] = count();';
+    const script = compile(`${kind}:do_sys_openat2 /pid == ${child.pid} && args->dfd == -100/ { ${body} }`, { kernel: liveKernelView() });
+    assert.equal(script.programs[0]!.progKind, 'tracing');
+    let run: ScriptRun<unknown, unknown>;
+    let text = '';
+    try {
+      run = await ScriptRun.start(script, { silent: true, notifyAttached: false, err: () => {}, onEvent: (e) => void (e.type === 'map' && e.when === 'exit' ? (text += e.text) : 0) });
+    } catch (e) {
+      await child.go();
+      assert.ok(!facts().fentry, `fentry works here, yet: ${String(e)}`);
+      assert.ok(e instanceof ScriptError);
+      assert.match(e.message, new RegExp(`^cannot attach ${kind}:do_sys_openat2: fentry/fexit not supported by this kernel`));
+      return;
+    }
+    assert.ok(facts().fentry, 'attached, so feature probing must say fentry works');
+    assert.equal(await child.go(), 0);
+    run.stop();
+    assert.equal(await run.done, 0);
+    assert.match(text, new RegExp(`^@\\[/etc/hostname\\]: ${N}\\n\\n?$`));
+  });
+}

@@ -23,7 +23,7 @@ import {
 } from '../types.js';
 import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
 import { parseFormat, checkArgs, FormatError } from '../../output/printf.js';
-import { choosePrograms, expandAttachPoint, ProbeError, type ProbeInstance } from './probes.js';
+import { choosePrograms, expandAttachPoint, fentryArgsRecord, ProbeError, type ProbeInstance } from './probes.js';
 import { planUnits, type UnitPlan } from './units.js';
 import { builtinsUsed, forEachExpr, forEachStmt } from './walk.js';
 import { usdtArgProblem } from '../usdt.js';
@@ -170,6 +170,11 @@ export const PT_REGS: Record<string, number> = {
   dx: 96, si: 104, di: 112, orig_ax: 120, ip: 128, cs: 136, flags: 144, sp: 152, ss: 160,
 };
 export const ARG_REGS = ['di', 'si', 'dx', 'cx', 'r8', 'r9'];
+
+/** The record `args` points to: a tracepoint's, or an fentry/fexit function's parameters. */
+function isArgsRecord(name: string): boolean {
+  return name.startsWith('struct _tracepoint_') || name.startsWith('struct _fentry_') || name.startsWith('struct _fexit_');
+}
 
 /** Message text of a type, in bpftrace's words where they differ from typeName(). */
 export function typeName(t: SType): string {
@@ -461,7 +466,7 @@ class Analyzer {
       const idOfInstance = new Map<ProbeInstance, number>();
       chosen.forEach((inst, i) => {
         idOfInstance.set(inst, ids[i]!);
-        if (inst.fentry) idOfInstance.set(inst.fentry.fallback, ids[i]!);
+        if (inst.fentry?.fallback) idOfInstance.set(inst.fentry.fallback, ids[i]!);
       });
       const makeUnit = (plan: UnitPlan): Unit => {
         const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.provider === 'usdt' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
@@ -478,6 +483,7 @@ class Analyzer {
           const tp = plan.instances[0].tracepoint;
           unit.args = tracepointRecord(tp.category, tp.event, plan.fields, tp.category === 'syscalls' ? 'user' : 'kernel');
         }
+        if (plan.fields && plan.instances[0]?.fentry?.fields) unit.args = fentryArgsRecord(plan.instances[0].attach, plan.fields);
         if (plan.syscalls && used.has('probe')) {
           unit.probeBase = this.probeNames.length;
           const max = plan.syscalls.entries[plan.syscalls.entries.length - 1]!.nr;
@@ -485,8 +491,8 @@ class Analyzer {
           for (let nr = 0; nr <= max; nr++) this.probeNames.push(byNr.get(nr) ?? '');
         }
         this.units.push(unit);
-        if (plan.progKind === 'tracing' && plan.instances.every((i) => i.fentry)) {
-          const twin = makeUnit({ provider: plan.provider, progKind: 'kprobe', instances: plan.instances.map((i) => i.fentry!.fallback) });
+        if (plan.progKind === 'tracing' && plan.instances.every((i) => i.fentry?.fallback)) {
+          const twin = makeUnit({ provider: plan.provider, progKind: 'kprobe', instances: plan.instances.map((i) => i.fentry!.fallback!) });
           twin.fallbackOf = unit;
           this.units.push(twin);
         }
@@ -800,7 +806,7 @@ class Analyzer {
       this.aggRead(t, value);
       return;
     }
-    if (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_') && value.kind === 'Builtin') {
+    if (t.kind === 'pointer' && t.to.kind === 'record' && isArgsRecord(t.to.name) && value.kind === 'Builtin') {
       this.error('args cannot be assigned to a variable', span);
       return;
     }
@@ -835,7 +841,7 @@ class Analyzer {
 
   private assignMap(target: MapRef, t: SType, span: Span): void {
     const m = this.mapInfo(target);
-    if (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_')) {
+    if (t.kind === 'pointer' && t.to.kind === 'record' && isArgsRecord(t.to.name)) {
       this.error('context cannot be assigned to a map', span);
       return;
     }
@@ -906,7 +912,7 @@ class Analyzer {
         this.error(`${typeName(t)} cannot be used as a map key`, e.span);
         return VOID;
       case 'pointer':
-        if (t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_')) {
+        if (t.to.kind === 'record' && isArgsRecord(t.to.name)) {
           this.error('context cannot be used as a map key', e.span);
           return VOID;
         }
@@ -1005,7 +1011,7 @@ class Analyzer {
         for (const x of e.elements) {
           const t = this.expr(x);
           if (t.kind === 'void') return VOID;
-          if (t.kind === 'agg' || (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_'))) {
+          if (t.kind === 'agg' || (t.kind === 'pointer' && t.to.kind === 'record' && isArgsRecord(t.to.name))) {
             this.error(`${typeName(t)} cannot be part of a tuple`, x.span);
             return VOID;
           }
@@ -1083,16 +1089,16 @@ class Analyzer {
       case 'probe':
         return { kind: 'symbol', what: 'probe', size: 8 };
       case 'retval':
-        if (p === 'kretprobe' || p === 'uretprobe') return UINT64;
+        if (p === 'kretprobe' || p === 'uretprobe' || p === 'fexit') return UINT64;
         this.error(`The retval builtin can only be used with 'kretprobe' and 'uretprobe' probes${p === 'tracepoint' ? ' (try to use args->ret instead)' : ''}`, e.span);
         return VOID;
       case 'func':
-        if (p === 'kprobe' || p === 'kretprobe') return { kind: 'symbol', what: 'ksym', size: 8 };
+        if (p === 'kprobe' || p === 'kretprobe' || p === 'fentry' || p === 'fexit') return { kind: 'symbol', what: 'ksym', size: 8 };
         if (p === 'uprobe' || p === 'uretprobe') return { kind: 'symbol', what: 'usym', size: 16 };
         this.error(`The func builtin can not be used with '${this.providerWord()}' probes`, e.span);
         return VOID;
       case 'args':
-        if (p === 'tracepoint' && this.unit.args) {
+        if ((p === 'tracepoint' || p === 'fentry' || p === 'fexit') && this.unit.args) {
           return { kind: 'pointer', to: this.unit.args, space: this.unit.space };
         }
         this.error(`The args builtin can only be used with tracepoint probes (${this.providerWord()} used here)`, e.span);
@@ -1398,8 +1404,15 @@ class Analyzer {
     const t = this.expr(e.object);
     if (t.kind === 'void') return VOID;
     const rec = t.kind === 'pointer' && t.to.kind === 'record' ? t.to : t.kind === 'record' ? t : undefined;
-    if (rec && rec.name.startsWith('struct _tracepoint_')) {
+    if (rec && isArgsRecord(rec.name)) {
       const f = rec.fields.find((x) => x.name === e.field);
+      if (!rec.name.startsWith('struct _tracepoint_')) {
+        // fentry/fexit: the function's parameters.
+        if (f) return f.type;
+        const a = this.unit.plan.instances[0]!.attach;
+        this.error(`${a.kind}:${'func' in a ? a.func : ''} has no parameter '${e.field}'`, e.span, fieldHint(rec.fields.map((x) => x.name), e.field));
+        return VOID;
+      }
       if (f && f.offset < 8) {
         // The verifier refuses tracepoint programs the first 8 bytes of their context.
         this.error('BPF does not support accessing common tracepoint fields', e.span);
@@ -1704,7 +1717,7 @@ class Analyzer {
         }
         for (let i = 1; i < ts.length; i++) {
           const t = ts[i]!;
-          if (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_')) this.error('args cannot be printed', c.args[i]!.span);
+          if (t.kind === 'pointer' && t.to.kind === 'record' && isArgsRecord(t.to.name)) this.error('args cannot be printed', c.args[i]!.span);
         }
         return VOID;
       }
@@ -1752,7 +1765,7 @@ class Analyzer {
         }
         const t = this.expr(a0);
         if (c.args.length !== 1) this.error(`Non-map print() only takes 1 argument, ${c.args.length} found`, c.span);
-        if (t.kind === 'void' || t.kind === 'agg' || (t.kind === 'record' && t.size === 0) || (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_'))) {
+        if (t.kind === 'void' || t.kind === 'agg' || (t.kind === 'record' && t.size === 0) || (t.kind === 'pointer' && t.to.kind === 'record' && isArgsRecord(t.to.name))) {
           if (this.final) this.error(`${typeName(t)} type passed to ${name}() is not printable`, c.span);
         }
         return VOID;
@@ -1865,7 +1878,7 @@ class Analyzer {
           this.error(`str() expects an integer or a pointer type as first argument (${typeName(t)} provided)`, c.span);
           return VOID;
         }
-        if (t.kind === 'pointer' && t.to.kind === 'record' && t.to.name.startsWith('struct _tracepoint_')) {
+        if (t.kind === 'pointer' && t.to.kind === 'record' && isArgsRecord(t.to.name)) {
           this.error('str() expects an integer or a pointer type as first argument (args provided)', c.span);
           return VOID;
         }

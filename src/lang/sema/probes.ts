@@ -11,6 +11,8 @@ import type { AttachDef, ProgKindName } from '../spec.js';
 import type { Span } from '../source.js';
 import { expandUsdt, UsdtProbeError, type UsdtInstanceInfo } from '../usdt.js';
 import { forEachExpr } from './walk.js';
+import { tracepointFieldType } from './ctypes.js';
+import type { RecordType } from '../types.js';
 
 export interface ProbeInstance {
   provider: ProviderName;
@@ -19,7 +21,14 @@ export interface ProbeInstance {
    * count (fexit's return value follows the arguments in the context) and the kprobe instance
    * it stands for, compiled too as the run-time fallback.
    */
-  fentry?: { nargs: number; btfId: number; fallback: ProbeInstance };
+  fentry?: {
+    nargs: number;
+    btfId: number;
+    /** The kprobe twin (absent for `fentry:`/`fexit:` probes, which have no fallback). */
+    fallback?: ProbeInstance;
+    /** `fentry:`/`fexit:`: the function's parameters as `args` fields (8 bytes each in the context). */
+    fields?: TracepointFieldInfo[];
+  };
   /** The full name, as the `probe` builtin prints it: `tracepoint:syscalls:sys_enter_openat`. */
   name: string;
   attach: AttachDef;
@@ -159,6 +168,10 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
       const where = t.func !== null ? `${t.func}${t.offset !== null ? `+${t.offset}` : ''}` : `0x${(t.address ?? 0n).toString(16)}`;
       return one(attach, 'kprobe', `${provider}:${path}:${where}`);
     }
+    case 'fentry':
+    case 'fexit':
+      if (t.kind !== 'fentry') break;
+      return fentryInstances(ap, provider, t.module, t.func, o);
     case 'profile':
     case 'interval': {
       if (t.kind !== 'timer') break;
@@ -192,6 +205,46 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
       throw new ProbeError(`${provider} probes are not supported yet`, ap.span);
   }
   throw new ProbeError(`invalid ${provider} probe`, ap.span);
+}
+
+/**
+ * `fentry:f` / `fexit:f` (bpftrace's kfunc/kretfunc): a BPF trampoline program per function, its
+ * parameters as `args` fields typed from BTF, `retval` after them for fexit. Wildcards expand
+ * over the traceable functions that have BTF.
+ */
+function fentryInstances(ap: AttachPoint, provider: 'fentry' | 'fexit', module: string | null, func: string, o: ExpandOptions): ProbeInstance[] {
+  const funcSpan = ap.partSpans[ap.parts.length - 1] ?? ap.span;
+  if (module !== null && module !== 'vmlinux') throw new ProbeError(`${provider} on module functions is not supported yet`, ap.partSpans[0] ?? ap.span, 'kprobe:module:function works');
+  const btf = o.kernel.btf();
+  if (!btf) throw new ProbeError(`${provider} needs the kernel's BTF, and this kernel has none`, ap.span);
+  let names = [func];
+  if (hasWildcard(func)) {
+    const found = o.kernel.kernelFunctions?.(func, 'vmlinux');
+    if (found === undefined) throw new ProbeError(`cannot expand ${provider}:${func}: this kernel lists no functions`, funcSpan);
+    names = [...new Set(found.map((f) => f.name))].filter((n) => btf.find(n, 'func').length > 0);
+    if (names.length === 0) throw new ProbeError(`no kernel function with BTF matches ${provider}:${func}`, funcSpan);
+  } else if (btf.find(func, 'func').length === 0) {
+    throw new ProbeError(`kernel function ${func} has no BTF entry (inlined, static or not in vmlinux)`, funcSpan);
+  }
+  return names.map((name) => {
+    const info = btf.funcProto(name);
+    const fields: TracepointFieldInfo[] = info.params.map((p, i) => {
+      const id = btf.resolve(p.type);
+      const t = btf.typeById(id);
+      const size = t.kind === 'struct' || t.kind === 'union' ? btf.sizeof(id) : 8;
+      if (size > 8) throw new ProbeError(`${name} takes a ${btf.sizeof(id)}-byte ${t.kind} by value: ${provider} arguments larger than 8 bytes are not supported yet`, funcSpan);
+      const signed = t.kind === 'int' ? t.signed : t.kind === 'enum' || t.kind === 'enum64' ? t.signed : false;
+      const pname = p.name || `arg${i}`;
+      // An int argument is read at its own size: the upper bits of its register are undefined.
+      return { decl: `${btf.typeName(p.type)} ${pname}`, name: pname, offset: 8 * i, size: t.kind === 'ptr' ? 8 : Math.min(btf.sizeof(id), 8), signed, dataLoc: false };
+    });
+    const attach: AttachDef = { kind: provider, func: name, btfId: info.funcId };
+    if (hasWildcard(func) || o.multi) attach.optional = true;
+    return {
+      provider, name: `${provider}:${name}`, attach, progKind: 'tracing' as const, ap,
+      fentry: { nargs: info.params.length, btfId: info.funcId, fields },
+    };
+  });
 }
 
 /** `uprobe:/bin/bash:read*`: one instance per function of the file whose name matches. */
@@ -312,4 +365,13 @@ function scriptNeeds(probe: Probe): ScriptNeeds {
     }
   });
   return n;
+}
+
+/** The record `args` points to in an fentry/fexit program: each parameter a u64 slot of the context. */
+export function fentryArgsRecord(attach: AttachDef, fields: TracepointFieldInfo[]): RecordType {
+  const name = attach.kind === 'fentry' || attach.kind === 'fexit' ? attach.func : 'args';
+  return {
+    kind: 'record', name: `struct _${attach.kind}_${name}_args`, size: 8 * fields.length, align: 8, union: false,
+    fields: fields.map((f) => ({ name: f.name, type: tracepointFieldType(f, 'kernel'), offset: f.offset })),
+  };
 }

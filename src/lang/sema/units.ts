@@ -75,6 +75,7 @@ export function planUnits(instances: ProbeInstance[], used: Set<string>, kernel:
     if (inst.fentry && used.has('retval')) key += `|n${inst.fentry.nargs}`;
     if (used.has('probe')) key += `|${inst.name}`;
     if (inst.groupKey !== undefined && [...used].some((b) => /^arg[0-9]+$/.test(b))) key += `|${inst.groupKey}`;
+    if (used.has('args') && inst.fentry?.fields) key += `|${JSON.stringify(inst.fentry.fields)}`;
     if (used.has('args') && inst.tracepoint) {
       key += `|${inst.tracepoint.category === 'syscalls' ? 'u' : 'k'}|${JSON.stringify(inst.tracepoint.fields)}`;
     }
@@ -82,6 +83,7 @@ export function planUnits(instances: ProbeInstance[], used: Set<string>, kernel:
     if (!g) {
       g = { provider: inst.provider, progKind: inst.progKind, instances: [] };
       if (inst.tracepoint) g.fields = inst.tracepoint.fields;
+      if (inst.fentry?.fields) g.fields = inst.fentry.fields;
       groups.set(key, g);
       plans.push(g);
     }

@@ -155,3 +155,32 @@ describe('kprobe mechanism policy: fentry where the kernel and the script allow'
     assert.ok(s.programs.every((p) => p.progKind === 'tracing' && p.fallback?.progKind === 'kprobe'));
   });
 });
+
+describe('fentry:/fexit: probes', () => {
+  it('fentry:f reads its parameters as args fields, typed and sized from BTF', needsBtf, () => {
+    const btf = loadKernelBtf();
+    const s = compile('fentry:do_sys_openat2 /args->dfd == -100/ { @[str(args.filename)] = count(); }', { kernel: kernel({ btf: true }) });
+    const p = s.programs[0]!;
+    assert.equal(p.progKind, 'tracing');
+    assert.equal(p.name, 'f_do_sys_openat', 'kernel program names stop at 15 characters');
+    assert.equal(p.fallback, undefined, 'an explicit fentry has no kprobe fallback');
+    assert.deepEqual(p.attach, [{ kind: 'fentry', func: 'do_sys_openat2', btfId: btf.find('do_sys_openat2', 'func')[0] }]);
+    const text = disassemble(p.insns);
+    assert.match(text, /= \*\(u32 \*\)\(r\d \+0\)/, 'dfd is an int: 4 bytes of the first slot');
+    assert.match(text, /= \*\(u64 \*\)\(r\d \+8\)/, 'filename is the second slot');
+  });
+
+  it('fexit:f reads retval after the parameters; wildcards keep the functions that have BTF', needsBtf, () => {
+    const nargs = loadKernelBtf().funcProto('vfs_write').params.length;
+    const s = compile('fexit:vfs_write* { @[probe] = hist(retval); }', { kernel: kernel({ btf: true }) });
+    assert.deepEqual(s.probeNames, ['fexit:vfs_write', 'fexit:vfs_writev']);
+    assert.ok(s.programs.every((p) => p.progKind === 'tracing' && p.attach.every((a) => a.kind === 'fexit' && a.optional === true)));
+    assert.match(disassemble(s.programs[0]!.insns), new RegExp(`= \\*\\(u64 \\*\\)\\(r\\d \\+${8 * nargs}\\)`));
+  });
+
+  it('fentry errors name the function and the parameter', needsBtf, () => {
+    langError(() => compile('fentry:not_a_kernel_function_at_all { @ = count(); }', { kernel: kernel({ btf: true }) }), /^kernel function not_a_kernel_function_at_all has no BTF entry/);
+    langError(() => compile('fentry:vfs_read { @ = args->nosuch; }', { kernel: kernel({ btf: true }) }), /^fentry:vfs_read has no parameter 'nosuch'$/);
+    langError(() => compile('fentry:vfs_read { @ = count(); }', { kernel: kernel({ btf: false }) }), /^fentry needs the kernel's BTF/);
+  });
+});
