@@ -40,15 +40,15 @@ Where:
     { flags: '-C specifier, --count specifier', help: 'probe specifier to capture count of (see examples below)' },
     { flags: '-j, --json', help: 'one JSON object per interval' },
   ],
-  `    sonde argdist -H 'p::__kmalloc(u64 size):u64:size'       # kernel: needs kprobes
+  `    sonde argdist -H 'p::__kmalloc(u64 size):u64:size'     # needs kprobes
     sonde argdist -p 1005 -C 'p:c:malloc(size_t size):size_t:size:size==16'
                                 # how many times process 1005 called malloc(16)
     sonde argdist -C 'r:c:gets():char*:(char*)$retval#snooped strings'
-    sonde argdist -p 1005 -C 'p:c:write(int fd):int:fd' -T 5   # the 5 busiest fds
+    sonde argdist -p 1005 -C 'p:c:write(int fd):int:fd' -T 5  # busiest fds
     sonde argdist -p 1005 -H 'r:c:read()'   # histogram of read() results
-    sonde argdist -H 'p:c:write(int fd, const void *buf, size_t count):size_t:count:fd==1'
+    sonde argdist -H 'p:c:write(int fd, void *buf, size_t n):size_t:n:fd==1'
                                 # sizes of writes to STDOUT
-    sonde argdist -C 'p:c:fork()#fork calls'                  # count fork() calls
+    sonde argdist -C 'p:c:fork()#fork calls'              # count fork() calls
     sonde argdist -C 't:syscalls:sys_enter_openat():int:args->flags'
                                 # openat() flags, by value
     sonde argdist -H 'r:./a.out:work(int n):u64:$latency/$entry(n)#ns per item'

@@ -119,12 +119,12 @@ export function fsslowerHelp(tool: 'ext4slower' | 'fsslower'): string {
       { flags: '-v, --verbose', help: 'print the mechanism, the script and in-kernel cost' },
       { flags: 'min_ms', help: 'minimum I/O duration to trace, in ms (default 10)' },
     ],
-    `    sonde ${tool}${t}             # trace operations slower than 10 ms (default)
-    sonde ${tool}${t} 1           # trace operations slower than 1 ms
-    sonde ${tool}${t} -j 1        # ... 1 ms, parsable output (csv)
-    sonde ${tool}${t} 0           # trace all operations (warning: verbose)
-    sonde ${tool}${t} -p 185      # trace PID 185 only
-${tool === 'fsslower' ? '    sonde fsslower -t xfs 5       # xfs operations slower than 5 ms\n' : ''}`,
+    `    sonde ${tool}${t}         # operations slower than 10 ms (default)
+    sonde ${tool}${t} 1       # operations slower than 1 ms
+    sonde ${tool}${t} -j 1    # ... 1 ms, parsable output (csv)
+    sonde ${tool}${t} 0       # all operations (warning: verbose)
+    sonde ${tool}${t} -p 185  # trace PID 185 only
+${tool === 'fsslower' ? '    sonde fsslower -t xfs 5        # xfs operations slower than 5 ms\n' : ''}`,
   );
 }
 

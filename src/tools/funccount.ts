@@ -20,18 +20,18 @@ export const FUNCCOUNT_HELP = helpText(
     { flags: '-v, --verbose', help: 'print the mechanism, the script and in-kernel cost' },
     { flags: 'pattern', help: 'search expression for events' },
   ],
-  `    sonde funccount 'vfs_*'             # count kernel fns starting with "vfs" (needs kprobes)
-    sonde funccount -r '^vfs.*'         # same as above, using regular expressions
-    sonde funccount -Ti 5 'vfs_*'       # output every 5 seconds, with timestamps
-    sonde funccount -d 10 'vfs_*'       # trace for 10 seconds only
-    sonde funccount -p 185 'vfs_*'      # count vfs calls for PID 181 only
-    sonde funccount t:sched:sched_fork  # count calls to the sched_fork tracepoint
-    sonde funccount 't:sched:*'         # count every sched tracepoint
-    sonde funccount -p 185 u:node:gc*   # count all GC USDT probes in node, PID 185
-    sonde funccount c:malloc            # count all malloc() calls in libc
-    sonde funccount 'c:str*'            # count libc functions starting with "str"
-    sonde funccount ./test:read*        # count "read*" calls in the ./test binary
-    sonde funccount -c 1 't:syscalls:*' # count syscall tracepoints on CPU 1 only
+  `    sonde funccount 'vfs_*'           # kernel fns "vfs*" (needs kprobes)
+    sonde funccount -r '^vfs.*'       # same, as a regular expression
+    sonde funccount -Ti 5 'vfs_*'     # output every 5 seconds, with timestamps
+    sonde funccount -d 10 'vfs_*'     # trace for 10 seconds only
+    sonde funccount -p 185 'vfs_*'    # count vfs calls for PID 185 only
+    sonde funccount t:sched:sched_fork  # calls to the sched_fork tracepoint
+    sonde funccount 't:sched:*'       # count every sched tracepoint
+    sonde funccount -p 185 u:node:gc*   # GC USDT probes in node, PID 185
+    sonde funccount c:malloc          # count all malloc() calls in libc
+    sonde funccount 'c:str*'          # libc functions starting with "str"
+    sonde funccount ./test:read*      # "read*" calls in the ./test binary
+    sonde funccount -c 1 't:syscalls:*'  # syscall tracepoints on CPU 1 only
 `,
 );
 

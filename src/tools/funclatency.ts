@@ -22,15 +22,15 @@ export const FUNCLATENCY_HELP = helpText(
     { flags: '-v, --verbose', help: 'print the mechanism, the script and in-kernel cost' },
     { flags: 'pattern', help: 'search expression for functions' },
   ],
-  `    sonde funclatency do_sys_open       # time the do_sys_open() kernel function (needs kprobes)
-    sonde funclatency c:read            # time the read() C library function
-    sonde funclatency -u vfs_read       # time vfs_read(), in microseconds
-    sonde funclatency -m do_nanosleep   # time do_nanosleep(), in milliseconds
-    sonde funclatency -i 2 -d 10 c:open # output every 2 seconds, for duration 10s
-    sonde funclatency -mTi 5 c:fsync    # output every 5 seconds, with timestamps
-    sonde funclatency -p 181 c:read     # time process 181 only
-    sonde funclatency 'c:*printf'       # time the *printf family of functions
-    sonde funclatency -F 'c:str*'       # show one histogram per matched function
+  `    sonde funclatency do_sys_open     # time do_sys_open() (needs kprobes)
+    sonde funclatency c:read          # time the read() C library function
+    sonde funclatency -u vfs_read     # time vfs_read(), in microseconds
+    sonde funclatency -m do_nanosleep # time do_nanosleep(), in milliseconds
+    sonde funclatency -i 2 -d 10 c:open  # output every 2 seconds, for 10s
+    sonde funclatency -mTi 5 c:fsync  # output every 5 seconds, with timestamps
+    sonde funclatency -p 181 c:read   # time process 181 only
+    sonde funclatency 'c:*printf'     # time the *printf family of functions
+    sonde funclatency -F 'c:str*'     # one histogram per matched function
 `,
 );
 

@@ -28,19 +28,17 @@ export const TRACE_HELP = helpText(
     { flags: '-j, --json', help: 'one JSON object per event' },
     { flags: 'probe', help: 'probe specifier (see examples)' },
   ],
-  `    sonde trace do_sys_open                       # kernel function entry (needs kprobes)
-    sonde trace 'r::do_sys_open "%llx", retval'   # its return value (needs kprobes)
-    sonde trace 'c:open (arg2 == 42) "%s %d", arg1, arg2'
-                                                  # libc open() calls with flags 42
+  `    sonde trace do_sys_open                   # a kernel function (kprobes)
+    sonde trace 'r::do_sys_open "%llx", retval'   # its return value
+    sonde trace 'c:open (arg2 == 42) "%s %d", arg1, arg2'  # flags 42
     sonde trace 'c:malloc "size = %d", arg1'      # malloc sizes
     sonde trace 'p:c:write (arg1 == 1) "writing %d bytes to STDOUT", arg3'
     sonde trace 'r:c:malloc (retval) "allocated = %x", retval'
     sonde trace 't:block:block_rq_complete "sectors=%d", args->nr_sector'
     sonde trace 't:syscalls:sys_enter_openat "%s", args->filename'
     sonde trace 'u:pthread:pthread_create (arg4 != 0)'   # a USDT probe
-    sonde trace 'p:./a.out:add(int a, int b) "%d + %d", a, b'
-                                                  # a binary's function with a signature
-    sonde trace -p 181 -M 10 'c:read "fd %d", arg1'  # 10 reads of process 181
+    sonde trace 'p:./a.out:add(int a, int b) "%d + %d", a, b'  # signature
+    sonde trace -p 181 -M 10 'c:read "fd %d", arg1'  # 10 reads of PID 181
 `,
 );
 
