@@ -148,7 +148,7 @@ test('threadsnoop.bt: libpthread has no pthread_create since glibc 2.34; the err
   assert.match(r.stderr, new RegExp(`^${THREADSNOOP}: error: cannot attach uprobe:libpthread:pthread_create: no function named "pthread_create" in ${lib.replace(/\./g, '\\.')}: glibc 2\\.34 moved it into libc \\(\\S+libc\\.so\\.6\\); probe uprobe:libc:pthread_create instead\n`));
 });
 
-test('BPFTRACE_STRLEN=1000: a 999-byte path read whole into a variable, a map key and printf (per-CPU scratch, not the stack)', needsRoot, () => {
+test('BPFTRACE_STRLEN=1000 or config max_strlen: a 999-byte path read whole into a variable, a map key and printf (per-CPU scratch, not the stack)', needsRoot, () => {
   // 999 bytes: nine 99-byte directories and a 98-byte name under /; cat fails (ENOENT) after opening it.
   const path = `/${`${'x'.repeat(99)}/`.repeat(9)}${'y'.repeat(98)}`;
   assert.equal(path.length, 999);
@@ -156,6 +156,10 @@ test('BPFTRACE_STRLEN=1000: a 999-byte path read whole into a variable, a map ke
   const r = sonde(['-e', prog, '-c', `cat ${path}`], { env: { ...process.env, BPFTRACE_STRLEN: '1000' } });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `Attaching 1 probe...\n1000 ${path}\n\n\n@[${path}]: 1\n`);
+  // The same through the script's own config block (newer bpftrace), without the environment.
+  const cfg = sonde(['-e', `config = { max_strlen = 1000 } ${prog}`, '-c', `cat ${path}`]);
+  assert.equal(cfg.status, 0, cfg.stderr);
+  assert.equal(cfg.stdout, `Attaching 1 probe...\n1000 ${path}\n\n\n@[${path}]: 1\n`);
   // A shorter limit cuts the string at limit - 1 bytes, as bpftrace does.
   const short = sonde(['-e', prog.replace('"yyyy"', '"xxxx"'), '-c', `cat ${path}`], { env: { ...process.env, BPFTRACE_STRLEN: '500' } });
   assert.equal(short.status, 0, short.stderr);
