@@ -110,7 +110,10 @@ export async function trace(o: CliOptions): Promise<number> {
   const stdout = new FdTextOut(1, mode, false, gone);
   const out = o.output !== undefined ? FdTextOut.toFile(o.output, mode, gone) : stdout;
   const command = o.command !== undefined ? await PausedCommand.start(o.command) : undefined;
-  const pipe = o.tracePipe ? new TracePipeReader((t) => out.write(t)) : undefined;
+  // With -f json each trace_pipe line is an event of its own: {"type": "trace_pipe", "data": "…"}.
+  const pipeText = (t: string): string => (o.format !== 'json' ? t
+    : t.split('\n').filter((l) => l !== '').map((l) => `{"type": "trace_pipe", "data": ${JSON.stringify(l)}}\n`).join(''));
+  const pipe = o.tracePipe ? new TracePipeReader((t) => out.write(pipeText(t))) : undefined;
   try {
     return await runScript(compiled, {
       out, stdout, verbose: o.verbose, quiet: o.quiet, unsafe: o.unsafe, format: o.format, printMapsOnSigusr1: true,

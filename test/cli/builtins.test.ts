@@ -184,6 +184,11 @@ test('debugf() goes to trace_pipe; --trace-pipe copies its lines to the output',
     '',
   ].join('\n'));
   assert.equal(sonde(['--no-warnings', '-e', `BEGIN { debugf("${tag}-3\\n"); exit(); }`]).stderr, '');
+  // -f json: each line an event of its own.
+  const json = sonde(['--trace-pipe', '-f', 'json', '-e', `BEGIN { debugf("${tag}-4 %d\\n", 7); } interval:ms:200 { exit(); }`]);
+  assert.equal(json.status, 0, json.stderr);
+  const events = json.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { type: string; data: unknown });
+  assert.ok(events.some((e) => e.type === 'trace_pipe' && typeof e.data === 'string' && e.data.endsWith(`bpf_trace_printk: ${tag}-4 7`)), json.stdout);
 });
 
 test('-f json: strftime() and cgroup_path() values are JSON strings (bpftrace 0.17 leaves them unquoted), kaddr() a number', needsRoot, () => {
