@@ -7,7 +7,7 @@ import {
 } from './tool.js';
 
 export const FUNCLATENCY_HELP = helpText(
-  'sonde funclatency [-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-u] [-m] [-F] [-r] [-j] [-v] pattern',
+  'sonde funclatency [-h] [-p PID] [-i INTERVAL] [-d DURATION] [-T] [-u] [-m] [-F] [-r] [-l LEVEL] [-j] [-v] pattern',
   'Time functions and print latency as a histogram',
   [
     { flags: '-p PID, --pid PID', help: 'trace this PID only' },
@@ -18,6 +18,7 @@ export const FUNCLATENCY_HELP = helpText(
     { flags: '-m, --milliseconds', help: 'millisecond histogram' },
     { flags: '-F, --function', help: 'show a separate histogram per function' },
     { flags: '-r, --regexp', help: 'use regular expressions. Default is "*" wildcards only.' },
+    { flags: '-l LEVEL, --level LEVEL', help: 'set the level of nested or recursive functions (default 64)' },
     { flags: '-j, --json', help: 'one JSON object per summary' },
     { flags: '-v, --verbose', help: 'print the mechanism, the script and in-kernel cost' },
     { flags: 'pattern', help: 'search expression for functions' },
@@ -42,21 +43,36 @@ export interface FunclatencyOptions {
   div: number;
   /** One histogram per function and process (bcc's need_key). */
   perFunction: boolean;
+  /** Nesting depth timed (bcc's -l; deeper calls are counted in depth only). */
+  level: number;
   interval?: number;
 }
 
-/** Entry time by thread; at return the latency goes into a log2 histogram (and a sum and count for avg). */
+/**
+ * Entry times by thread and nesting depth, so that a recursive or nested call is timed on its
+ * own (bcc keeps one per thread unless -l); at return the latency goes into a log2 histogram
+ * (and a sum and count for avg). Calls deeper than `level` are not timed.
+ */
 export function funclatencyScript(o: FunclatencyOptions): string {
   const pred = o.pid !== undefined ? ` /pid == ${o.pid}/` : '';
   const key = o.perFunction ? '[probe, pid]' : '';
   const lines = [
-    `${o.probes.map((p) => p.attach).join(',\n')}${pred} { @start[tid] = nsecs; }`,
-    `${o.returns.map((p) => p.attach).join(',\n')} /@start[tid]/ {
-  $delta = nsecs - @start[tid];
-  delete(@start[tid]);
-  @dist${key} = hist($delta${o.div > 1 ? ` / ${o.div}` : ''});
-  @total = sum($delta);
-  @calls = count();
+    `${o.probes.map((p) => p.attach).join(',\n')}${pred} {
+  $d = @depth[tid] + 1;
+  @depth[tid] = $d;
+  if ($d <= ${o.level}) { @start[tid, $d] = nsecs; }
+}`,
+    `${o.returns.map((p) => p.attach).join(',\n')} /@depth[tid]/ {
+  $d = @depth[tid];
+  $t = @start[tid, $d];
+  if ($d > 1) { @depth[tid] = $d - 1; } else { delete(@depth[tid]); }
+  if ($t) {
+    delete(@start[tid, $d]);
+    $delta = nsecs - $t;
+    @dist${key} = hist($delta${o.div > 1 ? ` / ${o.div}` : ''});
+    @total = sum($delta);
+    @calls = count();
+  }
 }`,
   ];
   if (o.interval !== undefined) lines.push(`interval:s:${o.interval} { print(@dist); print(@total); print(@calls); clear(@dist); clear(@total); clear(@calls); }`);
@@ -67,7 +83,8 @@ export async function funclatency(argv: string[], io: ToolIo = stdio): Promise<n
   const { values: v, positionals } = parseToolArgs(argv, {
     pid: { type: 'string', short: 'p' }, interval: { type: 'string', short: 'i' }, duration: { type: 'string', short: 'd' },
     timestamp: { type: 'boolean', short: 'T' }, microseconds: { type: 'boolean', short: 'u' }, milliseconds: { type: 'boolean', short: 'm' },
-    function: { type: 'boolean', short: 'F' }, regexp: { type: 'boolean', short: 'r' }, json: { type: 'boolean', short: 'j' },
+    function: { type: 'boolean', short: 'F' }, regexp: { type: 'boolean', short: 'r' }, level: { type: 'string', short: 'l' },
+    json: { type: 'boolean', short: 'j' },
     verbose: { type: 'boolean', short: 'v' },
   });
   if (v.help) {
@@ -86,7 +103,7 @@ export async function funclatency(argv: string[], io: ToolIo = stdio): Promise<n
   const label = v.milliseconds ? 'msecs' : v.microseconds ? 'usecs' : 'nsecs';
   const div = v.milliseconds ? 1_000_000 : v.microseconds ? 1000 : 1;
   const o: FunclatencyOptions = {
-    probes, returns, div, perFunction: v.function === true || (spec.library !== '' && pid === undefined),
+    probes, returns, div, level: intOption('-l', v.level as string | undefined, 1) ?? 64, perFunction: v.function === true || (spec.library !== '' && pid === undefined),
     ...(pid !== undefined ? { pid } : {}), ...(interval !== undefined ? { interval } : {}),
   };
   const user = spec.library !== '';

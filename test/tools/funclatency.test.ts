@@ -47,3 +47,18 @@ test('funclatency: a fixture function that sleeps 40 ms, 5 times: 5 calls from t
     reap(w2.pid);
   }
 });
+
+test('funclatency: nested calls (a calls b calls c) are each timed', needsRoot, async () => {
+  const bin = await buildFixture('uprobe_target');
+  const u = await spawnPaused(bin, ['--wait', '5']);
+  try {
+    const r = await runToolAround('funclatency', ['-F', '-j', '-p', String(u.pid), `${bin}:sonde_target_[abc]`], async () => assert.equal(await u.go(), 0));
+    const j = JSON.parse(r.lines[0]!) as { count: number; histograms: { function: string; buckets: Record<string, number> }[] };
+    assert.equal(j.count, 15);
+    assert.deepEqual(j.histograms.map((h) => [h.function, Object.values(h.buckets).reduce((a, b) => a + b, 0)]).sort(), [
+      ['sonde_target_a', 5], ['sonde_target_b', 5], ['sonde_target_c', 5],
+    ]);
+  } finally {
+    reap(u.pid);
+  }
+});
