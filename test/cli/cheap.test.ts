@@ -65,3 +65,11 @@ test('keyless histograms (per-CPU arrays) print as keyed ones (hashes), up to th
     assert.equal(a!.trimEnd(), k!.trimEnd(), `${agg}:\n${out}`);
   }
 });
+
+test('pid, tid and comm read from the current task: the child\'s own values', needsRoot, async () => {
+  const bin = await buildFixture('syscalls-static');
+  const out = run(['-e', `tracepoint:syscalls:sys_enter_read /${MINE}/ { @[comm, pid, tid] = count(); @ok = sum(pid == tid && tid == cpid); }
+    END { printf("child %d\\n", cpid); }`, '-c', `${bin} 0x5`]);
+  const child = /^child (\d+)$/m.exec(out)![1];
+  assert.equal(out.slice(out.indexOf('\n\n\n')), `\n\n\n@[syscalls-static, ${child}, ${child}]: 5\n@ok: 5\n`);
+});

@@ -19,7 +19,7 @@ import type { KernelView } from '../kernel-view.js';
 import { SourceFile, joinSpans, type Span } from '../source.js';
 import {
   INT64, UINT64, UINT32, VOID, tupleType, isBucketedAgg, bucketParams, llhistBounds, typeName as baseTypeName, sizeOf,
-  type SType, type IntType, type AggType, type RecordType, type StringType, type PointerType, type StackType,
+  type SType, type IntType, type AggType, type RecordType, type RecordField, type StringType, type PointerType, type StackType,
 } from '../types.js';
 import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
 import { parseFormat, checkArgs, FormatError } from '../../output/printf.js';
@@ -141,7 +141,15 @@ export interface Analysis {
   possibleCpus: number;
   /** Compile-time value of an integer expression (literals, $N, #define, enum, folded operators). */
   constInt(e: Expr): bigint | undefined;
+  /**
+   * Where the current task keeps pid (the thread id), tgid (the process id) and comm (char[16]),
+   * from the kernel's BTF; undefined without BTF. Lowering then reads them straight from
+   * bpf_get_current_task_btf() instead of calling helpers (looked up only when asked: BTF costs).
+   */
+  currentTask(): TaskOffsets | undefined;
 }
+
+export interface TaskOffsets { pid: number; tgid: number; comm: number }
 
 /** bpftrace's default and largest kstack/ustack frame counts. */
 export const DEFAULT_STACK_LIMIT = 127;
@@ -246,6 +254,7 @@ class Analyzer {
     return {
       program: this.program, source: this.source, units: this.units, maps: this.maps,
       probeNames: this.probeNames, probeCount: this.probeCount, unsafe: this.unsafeUsed,
+      currentTask: () => this.currentTask(),
       strlen: this.strlen, uses: this.uses, params: this.params, constInt: (e) => this.constInt(e),
       stackLimits: this.stackLimits, strftimeFormats: this.strftimeFormats, cgroupPathFilters: this.cgroupPathFilters, warnings: this.warnings, config: this.config, possibleCpus: this.opts.kernel.possibleCpus,
     };
@@ -395,6 +404,22 @@ class Analyzer {
       this.btfTypes = b ? new BtfTypes(b, this.scriptRecords) : null;
     }
     return this.btfTypes;
+  }
+
+  private taskOffsets: TaskOffsets | null | undefined;
+
+  private currentTask(): TaskOffsets | undefined {
+    if (this.taskOffsets === undefined) {
+      const fields = this.btf()?.record('struct', 'task_struct')?.fields ?? [];
+      const f = (name: string) => fields.find((x) => x.name === name && x.bitWidth === undefined);
+      const pid = f('pid');
+      const tgid = f('tgid');
+      const comm = f('comm');
+      const int32 = (x: RecordField | undefined) => x?.type.kind === 'int' && x.type.size === 4;
+      const ok = int32(pid) && int32(tgid) && comm !== undefined && (comm.type.kind === 'string' || comm.type.kind === 'array') && sizeOf(comm.type) === 16;
+      this.taskOffsets = ok ? { pid: pid!.offset, tgid: tgid!.offset, comm: comm!.offset } : null;
+    }
+    return this.taskOffsets ?? undefined;
   }
 
   /** A struct/union by its full name ('struct sock'): the script's definition first, then BTF. */

@@ -7,7 +7,9 @@ import { describe, it } from 'node:test';
 import { compileToIr } from '../../../src/lang/compile.js';
 import { formatIr } from '../../../src/lang/ir.js';
 import { Helper } from '../../../src/asm/helpers.js';
-import { fixtureKernel } from '../sema/fixture.js';
+import { fixtureKernel, HAVE_BTF } from '../sema/fixture.js';
+import { loadKernelBtf } from '../../../src/btf/index.js';
+import { BtfTypes } from '../../../src/lang/sema/records.js';
 
 const compile = (src: string) => compileToIr(src, { kernel: fixtureKernel(), file: 'test.bt' });
 
@@ -105,5 +107,29 @@ describe('no work a helper or the kernel already does', () => {
       assert.equal(calls(ir, '@', Helper.map_update_elem), 0, ir);
       assert.match(ir, /store32 #\d+\+0, %\d+\n\s+%\d+ = map @\n/, 'the bucket is the u32 array index');
     }
+  });
+});
+
+describe('pid, tid and comm read from the current task when the kernel has BTF', () => {
+  const withBtf = (src: string) => compileToIr(src, { kernel: fixtureKernel({ btf: true }), file: 'test.bt' });
+
+  it('no helper calls: loads from bpf_get_current_task_btf() (pid is tgid, tid is pid), fetched once', { skip: !HAVE_BTF && 'no kernel BTF' }, () => {
+    const c = withBtf('tracepoint:syscalls:sys_enter_openat { @[comm, pid, tid] = count(); }');
+    const ir = formatIr(c.programs[0]!.ir);
+    const task = new BtfTypes(loadKernelBtf(), new Map()).record('struct', 'task_struct')!;
+    const [pidOff, tgidOff, commOff] = ['pid', 'tgid', 'comm'].map((n) => task.fields.find((f) => f.name === n)!.offset);
+    assert.equal((ir.match(/call 158\(\)/g) ?? []).length, 1, ir);
+    assert.doesNotMatch(ir, /call (14|16)\(/, ir);
+    assert.match(ir, new RegExp(`load64 %\\d+\\+${commOff}\\n.*\\n.*load64 %\\d+\\+${commOff! + 8}\\n`), ir);
+    // pid (the process) is task->tgid, tid (the thread) is task->pid, in that order in the key.
+    const loads = [...ir.matchAll(/load32 %\d+\+(\d+)/g)].map((m) => Number(m[1]));
+    assert.deepEqual(loads, [tgidOff, pidOff], ir);
+  });
+
+  it('without BTF: the helpers, as before', () => {
+    const ir = irOf('tracepoint:syscalls:sys_enter_openat { @[comm, pid] = count(); }', 'tracepoint:syscalls:sys_enter_openat');
+    assert.match(ir, /call 16\(/);
+    assert.match(ir, /call 14\(/);
+    assert.doesNotMatch(ir, /call 158\(/);
   });
 });
