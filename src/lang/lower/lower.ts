@@ -249,6 +249,42 @@ class UnitLowering {
     return r;
   }
 
+  /**
+   * task->comm into 16 bytes at `dst` (8-aligned), as bpf_get_current_comm() gives it: the name,
+   * then zeros. Kernels that set comm with strlcpy (before strscpy_pad) can leave bytes of an
+   * older, longer name after the NUL, so everything after the first zero byte is cleared, without
+   * branches: per word, (w - 0x01…01) & ~w & 0x80…80 flags the first zero byte exactly (false
+   * flags only come above a true one), and its lowest bit gives the mask of the bytes before it.
+   */
+  private commFromTask(task: TaskOffsets, dst: Mem): void {
+    const b = this.b;
+    const t = this.currentTask();
+    const alu = (op: AluOp, a: VReg, v: VReg | bigint): VReg => {
+      const d = b.reg();
+      b.emit({ op: 'alu', alu: op, dst: d, a, b: v });
+      return d;
+    };
+    let flags: VReg | undefined;
+    for (const half of [0, 8]) {
+      const w = b.reg();
+      b.emit({ op: 'load', dst: w, addr: { reg: t }, off: task.comm + half, size: 8 });
+      const zeroByte = alu('and', alu('and', alu('sub', w, 0x0101010101010101n), alu('xor', w, -1n)), BigInt.asIntN(64, 0x8080808080808080n));
+      const lowest = b.reg();
+      b.emit({ op: 'neg', dst: lowest, a: zeroByte });
+      // Bytes before the first zero byte: (lowest flag >> 7) - 1 (all ones when there is none).
+      let clean = alu('and', w, alu('sub', alu('rsh', alu('and', lowest, zeroByte), 7n), 1n));
+      if (flags !== undefined) {
+        // A NUL in the first word: the second is all padding. (f | -f) >> 63 (arithmetic) is all
+        // ones exactly when f != 0.
+        const neg = b.reg();
+        b.emit({ op: 'neg', dst: neg, a: flags });
+        clean = alu('and', clean, alu('xor', alu('arsh', alu('or', flags, neg), 63n), -1n));
+      }
+      b.emit({ op: 'store', addr: dst.base, off: dst.off + half, size: 8, value: clean });
+      flags = zeroByte;
+    }
+  }
+
   private hoistInvariantHelpers(probe: Probe): void {
     const uses = new Map<number, number>();
     let taskUses = 0;
@@ -1952,8 +1988,8 @@ class UnitLowering {
         // and the verifier takes uninitialised memory for it: only bytes past 16 need zeroing.
         this.zero({ base: dst.base, off: dst.off + 16 }, dsize - 16);
         const task = this.taskFields();
-        if (task && dsize >= 16) {
-          this.copy(dst, { base: { reg: this.currentTask() }, off: task.comm }, 16);
+        if (task && dsize >= 16 && dst.off % 8 === 0) {
+          this.commFromTask(task, dst);
           return;
         }
         b.emit({ op: 'call', helper: Helper.get_current_comm, args: [this.addr(dst), { imm: BigInt(Math.min(16, dsize)) }] });

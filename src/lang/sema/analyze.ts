@@ -19,7 +19,7 @@ import type { KernelView } from '../kernel-view.js';
 import { SourceFile, joinSpans, type Span } from '../source.js';
 import {
   INT64, UINT64, UINT32, VOID, tupleType, isBucketedAgg, bucketParams, llhistBounds, typeName as baseTypeName, sizeOf,
-  type SType, type IntType, type AggType, type RecordType, type RecordField, type StringType, type PointerType, type StackType,
+  type SType, type IntType, type AggType, type RecordType, type StringType, type PointerType, type StackType,
 } from '../types.js';
 import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
 import { parseFormat, checkArgs, FormatError } from '../../output/printf.js';
@@ -408,16 +408,25 @@ class Analyzer {
 
   private taskOffsets: TaskOffsets | null | undefined;
 
+  /**
+   * Straight from the kernel's BTF (a name lookup and three members), not through a laid-out
+   * record: laying out all of task_struct would cost ~10 ms per compile.
+   */
   private currentTask(): TaskOffsets | undefined {
     if (this.taskOffsets === undefined) {
-      const fields = this.btf()?.record('struct', 'task_struct')?.fields ?? [];
-      const f = (name: string) => fields.find((x) => x.name === name && x.bitWidth === undefined);
-      const pid = f('pid');
-      const tgid = f('tgid');
-      const comm = f('comm');
-      const int32 = (x: RecordField | undefined) => x?.type.kind === 'int' && x.type.size === 4;
-      const ok = int32(pid) && int32(tgid) && comm !== undefined && (comm.type.kind === 'string' || comm.type.kind === 'array') && sizeOf(comm.type) === 16;
-      this.taskOffsets = ok ? { pid: pid!.offset, tgid: tgid!.offset, comm: comm!.offset } : null;
+      this.taskOffsets = null;
+      const btf = this.opts.kernel.btf();
+      const id = btf?.find('task_struct', 'struct')[0];
+      if (btf && id !== undefined) {
+        const f = (name: string) => {
+          const m = btf.findMember(id, name);
+          return m && m.bitfieldSize === 0 && m.bitOffset % 8 === 0 ? { off: m.byteOffset, size: btf.sizeof(m.type) } : undefined;
+        };
+        const pid = f('pid');
+        const tgid = f('tgid');
+        const comm = f('comm');
+        if (pid?.size === 4 && tgid?.size === 4 && comm?.size === 16) this.taskOffsets = { pid: pid.off, tgid: tgid.off, comm: comm.off };
+      }
     }
     return this.taskOffsets ?? undefined;
   }
