@@ -12,6 +12,7 @@
 // Usage: node dist/bench/kernel-cost.js [--events=200000] [--rounds=5]
 //          [--modes=alone,sonde-first,bpftrace-first] [--only=SUBSTRING] [--tracers=sonde,bpftrace]
 //          [--script='PROGRAM' --workload=read|openat] [--verbose]   (root; bpftrace installed unless --tracers=sonde with --modes=alone)
+// --verbose prints every round on stderr, with each program's ns per run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -91,15 +92,20 @@ async function start(name: TracerName, script: string): Promise<Tracer> {
   return { name, proc, progs };
 }
 
-interface Stat { ns: bigint; cnt: bigint }
+interface Stat { ns: bigint; cnt: bigint; progs: Map<number, { name: string; ns: bigint; cnt: bigint }> }
 function stats(t: Tracer): Stat {
   let ns = 0n;
   let cnt = 0n;
+  const progs = new Map<number, { name: string; ns: bigint; cnt: bigint }>();
   for (const id of t.progs) {
     const p = programById(id);
-    if (p) { ns += p.runTimeNs; cnt += p.runCnt; }
+    if (p) {
+      ns += p.runTimeNs;
+      cnt += p.runCnt;
+      progs.set(id, { name: p.name, ns: p.runTimeNs, cnt: p.runCnt });
+    }
   }
-  return { ns, cnt };
+  return { ns, cnt, progs };
 }
 
 /**
@@ -123,8 +129,15 @@ function runWorkload(c: Case): void {
   if (r.status !== 0) throw new Error(`workload failed: ${c.workload.join(' ')}`);
 }
 
-interface Sample { ns: number; runs: number }
-const per = (a: Stat, b: Stat): Sample => ({ ns: Number(a.ns - b.ns) / Math.max(1, Number(a.cnt - b.cnt)), runs: Number(a.cnt - b.cnt) });
+interface Sample { ns: number; runs: number; byProgram: string }
+const per = (a: Stat, b: Stat): Sample => ({
+  ns: Number(a.ns - b.ns) / Math.max(1, Number(a.cnt - b.cnt)),
+  runs: Number(a.cnt - b.cnt),
+  byProgram: [...a.progs].map(([id, x]) => {
+    const y = b.progs.get(id) ?? { name: x.name, ns: 0n, cnt: 0n };
+    return `${x.name} ${(Number(x.ns - y.ns) / Math.max(1, Number(x.cnt - y.cnt))).toFixed(0)}`;
+  }).join(', '),
+});
 
 /** Tracers attached in this order, all at once, on one run of the workload. */
 async function measure(c: Case, order: TracerName[]): Promise<Partial<Record<TracerName, Sample>>> {
@@ -172,7 +185,10 @@ try {
         if (got.sonde) acc.s.push(got.sonde);
         if (got.bpftrace) acc.b.push(got.bpftrace);
         if (got.sonde && got.bpftrace) acc.r.push(got.sonde.ns / got.bpftrace.ns);
-        if (verbose) console.error(`  ${c.name} | ${m} | round ${round} | sonde ${got.sonde?.ns.toFixed(0)} (${got.sonde?.runs}) | bpftrace ${got.bpftrace?.ns.toFixed(0)} (${got.bpftrace?.runs})`);
+        if (verbose) {
+          const show = (x: Sample | undefined) => (x ? `${x.ns.toFixed(0)} (${x.runs} runs; ${x.byProgram})` : '-');
+          console.error(`  ${c.name} | ${m} | round ${round} | sonde ${show(got.sonde)} | bpftrace ${show(got.bpftrace)}`);
+        }
       }
     }
     for (const m of modes) {
