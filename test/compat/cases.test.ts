@@ -58,4 +58,16 @@ describe("bpftrace's runtime cases", () => {
       child.kill('SIGKILL');
     }
   });
+
+  it('array: the pointers of an array in user memory point into user memory', root, async () => {
+    const bin = await buildFixture('array2d');
+    const child = spawn(bin, [], { stdio: 'ignore' });
+    try {
+      const r = sonde('-e', `struct C { int *z[4]; } uprobe:${bin}:test_ptr_array { $c = (struct C *) arg0; $p = $c->z[1]; printf("%d %d\\n", *$p, *$c->z[3]); exit(); }`);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^Attaching 1 probe\.\.\.\n2 4\n/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });

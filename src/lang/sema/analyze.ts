@@ -1489,8 +1489,8 @@ class Analyzer {
         space = loc;
       }
       this.unit.fieldLocs.set(e, { ...hit, via: t.kind === 'pointer' ? 'ptr' : 'value', space });
-      // A pointer read out of user memory points into user memory.
-      if (space === 'user' && hit.type.kind === 'pointer') return { ...hit.type, space };
+      // A pointer read out of user memory points into user memory (so do an array's pointers).
+      if (space === 'user') return userPointers(hit.type);
       return hit.type;
     }
     this.error(`Can not access field '${e.field}' on expression of type '${typeName(t)}'`, e.span);
@@ -2333,4 +2333,14 @@ const SIGNALS: Record<string, number> = {
 export function signalNumber(name: string): number | undefined {
   const n = name.startsWith('SIG') ? name : `SIG${name}`;
   return SIGNALS[n];
+}
+
+/** A type read out of user memory: its pointers (also an array's elements) point into user memory. */
+function userPointers(t: SType): SType {
+  if (t.kind === 'pointer') return t.space === 'user' ? t : { ...t, space: 'user' };
+  if (t.kind === 'array') {
+    const of = userPointers(t.of);
+    return of === t.of ? t : { ...t, of };
+  }
+  return t;
 }
