@@ -70,4 +70,19 @@ describe("bpftrace's runtime cases", () => {
       child.kill('SIGKILL');
     }
   });
+
+  it('array compare / buf_equality: == and != on arrays of one type and on buffers, byte for byte', root, async () => {
+    const r = sonde('-e', 'BEGIN { $a = buf("hi", 2); $b = buf("bye", 3); $c = buf("ho", 2); printf("%d %d %d %d\\n", $a == $a, $a != $b, $a == $c, $a != $c); exit(); }');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'Attaching 1 probe...\n1 1 0 1\n\n\n');
+    const bin = await buildFixture('array2d');
+    const child = spawn(bin, [], { stdio: 'ignore' });
+    try {
+      const u = sonde('-e', `struct B { int y[2][2]; } uprobe:${bin}:test_struct { $p = (struct B *) arg0; $r = $p->y[1]; printf("%d %d %d %d\\n", $p->y[0] == $p->y[0], $p->y[0] == $p->y[1], $p->y[0] != $p->y[1], $r == $p->y[1]); exit(); }`);
+      assert.equal(u.code, 0, u.err);
+      assert.match(u.out, /^Attaching 1 probe\.\.\.\n1 0 1 1\n/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });

@@ -1671,6 +1671,11 @@ class UnitLowering {
           else this.strEq(e.left, e.right, Infinity, f, t);
           return;
         }
+        if ((lt.kind === 'array' && rt.kind === 'array') || (lt.kind === 'buffer' && rt.kind === 'buffer')) {
+          if (e.op === '==') this.memEq(e.left, e.right, t, f);
+          else this.memEq(e.left, e.right, f, t);
+          return;
+        }
         const signed = lt.kind === 'int' && rt.kind === 'int' && lt.signed && rt.signed;
         const a = this.int(e.left);
         const rc = this.a.constInt(e.right);
@@ -1732,6 +1737,31 @@ class UnitLowering {
       b.setBlock(same);
       const next = b.newBlock();
       b.terminate({ op: 'br', cmp: 'eq', a: x, b: 0n, then: eq.id, else: next.id });
+      b.setBlock(next);
+    }
+    b.jmp(eq);
+  }
+
+  /**
+   * Equality of two arrays or buffers: every byte (a buffer's length word included). Values of
+   * different sizes (buf(x, 2) and buf(y, 3)) are unequal.
+   */
+  private memEq(l: Expr, r: Expr, eq: IrBlock, ne: IrBlock): void {
+    const b = this.b;
+    const n = sizeOf(this.type(l));
+    if (n !== sizeOf(this.type(r))) {
+      b.jmp(ne);
+      return;
+    }
+    const ml = this.mem(l);
+    const mr = this.mem(r);
+    for (let i = 0; i < n; i++) {
+      const x = b.reg();
+      const y = b.reg();
+      b.emit({ op: 'load', dst: x, addr: ml.base, off: ml.off + i, size: 1 });
+      b.emit({ op: 'load', dst: y, addr: mr.base, off: mr.off + i, size: 1 });
+      const next = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'ne', a: x, b: y, then: ne.id, else: next.id });
       b.setBlock(next);
     }
     b.jmp(eq);

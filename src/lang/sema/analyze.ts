@@ -1336,6 +1336,8 @@ class Analyzer {
       return VOID;
     }
     if (l.kind === 'string' && (op === '==' || op === '!=')) return UINT64;
+    // Arrays of one type and buffers compare byte for byte, as in bpftrace.
+    if ((op === '==' || op === '!=') && (l.kind === 'buffer' || (l.kind === 'array' && typeName(l) === typeName(r)))) return UINT64;
     this.error(`The ${op} operator can not be used on expressions of types ${typeName(l)}, ${typeName(r)}`, e.span);
     return VOID;
   }
