@@ -85,4 +85,17 @@ describe("bpftrace's runtime cases", () => {
       child.kill('SIGKILL');
     }
   });
+
+  it('struct assignment into variable: fields of a struct value held in a variable or a map', root, async () => {
+    const bin = await buildFixture('array2d');
+    const child = spawn(bin, [], { stdio: 'ignore' });
+    try {
+      const r = sonde('-e', `struct B { int y[2][2]; } struct W { struct B b; } uprobe:${bin}:test_struct { $s = *((struct B *) arg0); @m = *((struct B *) arg0); $row = $s.y[1]; `
+        + 'printf("%d %d %d\\n", $s.y[0][1], @m.y[1][1], $row[0]); exit(); }');
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^Attaching 1 probe\.\.\.\n2 4 3\n/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });

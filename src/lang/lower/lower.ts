@@ -1304,9 +1304,15 @@ class UnitLowering {
       }
       case 'Call':
         return this.intCall(e);
-      case 'FieldAccess':
+      case 'FieldAccess': {
         if (this.unit.fieldLocs.has(e)) return this.readInt(e);
+        const off = this.unit.localFields.get(e);
+        if (off !== undefined) {
+          const m = this.mem(e.object);
+          return this.loadInt({ base: m.base, off: m.off + off }, t);
+        }
         return this.fieldInt(e);
+      }
       case 'IndexAccess':
         if (this.inMemory(e.object)) return this.readInt(e);
         return this.indexInt(e);
@@ -1917,6 +1923,11 @@ class UnitLowering {
         return this.mapReadMem(e);
       case 'FieldAccess': {
         if (this.unit.fieldLocs.has(e)) return this.readMem(e, t);
+        const off = this.unit.localFields.get(e);
+        if (off !== undefined) {
+          const m = this.mem(e.object);
+          return { base: m.base, off: m.off + off };
+        }
         const f = this.tpField(e);
         return { base: { reg: this.ctxReg() }, off: f.offset };
       }

@@ -104,6 +104,8 @@ export interface Unit {
    * object's value; 'value': `s.f` where `s` itself is such a field, `*p` or `p[i]`).
    */
   fieldLocs: Map<FieldAccess, FieldLoc>;
+  /** Fields of struct values the program holds (on its stack, in a map): their byte offset. */
+  localFields: Map<FieldAccess, number>;
   /** Values fixed at compile time: kaddr()/uaddr() addresses, cgroupid() ids (sema/system-calls.ts). */
   addresses: Map<Call, bigint>;
   /** uaddr() calls in a relocatable file: their `addresses` entry is an offset from the probe's ip. */
@@ -507,7 +509,7 @@ class Analyzer {
         return {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
           scoped: [], varRefs: new Map(), loops: new Map(), callKeys: new Map(),
-          fieldLocs: new Map(), addresses: new Map(), ipRelative: new Set(),
+          fieldLocs: new Map(), localFields: new Map(), addresses: new Map(), ipRelative: new Set(),
           probeIds: plan.instances.map((i) => idOfInstance.get(i)!),
         };
       };
@@ -546,6 +548,7 @@ class Analyzer {
       this.scopes = [];
       u.strings.clear();
       u.fieldLocs.clear();
+      u.localFields.clear();
       u.addresses.clear();
       u.ipRelative.clear();
       this.loopDepth = 0;
@@ -1485,6 +1488,11 @@ class Analyzer {
       else {
         const loc = this.memLoc(e.object);
         if (!loc) {
+          // A struct value the program holds ($s = *p, a map's value, $arr[0]): the field is a place in it.
+          if (hit.bitWidth === undefined && isHeldValue(e.object)) {
+            this.unit.localFields.set(e, hit.offset);
+            return hit.type;
+          }
           this.error(`Can not access field '${e.field}' of this ${rec.name} value`, e.span, 'read fields through a pointer: p->field');
           return VOID;
         }
@@ -2345,4 +2353,9 @@ function userPointers(t: SType): SType {
     return of === t.of ? t : { ...t, of };
   }
   return t;
+}
+
+/** Expressions whose value the program holds itself (not read out of kernel or user memory). */
+function isHeldValue(e: Expr): boolean {
+  return e.kind === 'Variable' || e.kind === 'Map' || e.kind === 'IndexAccess' || e.kind === 'TupleAccess' || e.kind === 'FieldAccess';
 }
