@@ -24,7 +24,8 @@ export type SType =
 export interface VoidType { kind: 'void' }
 
 /** An integer of 1, 2, 4 or 8 bytes. bpftrace's scratch integers and literals are int64. */
-export interface IntType { kind: 'int'; size: 1 | 2 | 4 | 8; signed: boolean }
+/** `bool` (newer bpftrace: true/false, has_key()) is a 1-byte unsigned integer printed as true/false. */
+export interface IntType { kind: 'int'; size: 1 | 2 | 4 | 8; signed: boolean; bool?: true }
 
 /** A NUL-terminated string in a fixed buffer of `size` bytes (size includes room for the NUL). */
 export interface StringType { kind: 'string'; size: number }
@@ -152,6 +153,7 @@ export const UINT64: IntType = { kind: 'int', size: 8, signed: false };
 export const UINT32: IntType = { kind: 'int', size: 4, signed: false };
 export const INT32: IntType = { kind: 'int', size: 4, signed: true };
 export const VOID: VoidType = { kind: 'void' };
+export const BOOL: IntType = { kind: 'int', size: 1, signed: false, bool: true };
 
 export function sizeOf(t: SType): number {
   switch (t.kind) {
@@ -200,7 +202,7 @@ export function tupleType(elems: SType[]): TupleType {
 export function typeName(t: SType): string {
   switch (t.kind) {
     case 'void': return 'none';
-    case 'int': return `${t.signed ? '' : 'u'}int${t.size * 8}`;
+    case 'int': return t.bool ? 'bool' : `${t.signed ? '' : 'u'}int${t.size * 8}`;
     case 'string': return `string[${t.size}]`;
     case 'buffer': return `buffer[${t.size}]`;
     case 'pointer': return `${typeName(t.to)} *`;

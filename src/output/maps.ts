@@ -204,7 +204,7 @@ export function plainNumber(def: MapDef, row: MapRow, div: bigint): bigint | und
     const value = m.fn === 'count' ? m.count : m.fn === 'sum' ? m.sum : m.value;
     return value / div;
   }
-  if (t.kind === 'int' || (t.kind === 'symbol' && t.what === 'kaddr')) {
+  if ((t.kind === 'int' && !t.bool) || (t.kind === 'symbol' && t.what === 'kaddr')) {
     const value = asInt(rowValue(def, row));
     const bits = t.kind === 'int' ? t.size * 8 : 64;
     const q = value / div;

@@ -84,7 +84,7 @@ export function symbolText(what: SymbolType['what'], v: SymbolValue, r: Resolver
 export function valueText(t: SType, v: Value, r: Resolver = fallbackResolver): string {
   switch (t.kind) {
     case 'void': return '';
-    case 'int': return asInt(v).toString();
+    case 'int': return t.bool ? (asInt(v) !== 0n ? 'true' : 'false') : asInt(v).toString();
     // bpftrace prints pointer values through its int64 fallback: signed decimal.
     case 'pointer': return BigInt.asIntN(64, asInt(v)).toString();
     case 'string': return asString(v);

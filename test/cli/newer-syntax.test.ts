@@ -131,6 +131,9 @@ test('for ($i : a..b): start inclusive, end exclusive, evaluated once; empty and
 });
 
 test('let: declared 0, typed by its value or its type, scoped to its block; has_key() and len()', needsRoot, () => {
+  // bpftrace's tests/runtime/for "external function call": has_key() is a bool, printed true/false.
+  assert.equal(out('begin { @map[1] = 1; $x = 1; for ($kv : @map) { print(has_key(@map, $x)); } for ($i : 0..1) { print(!has_key(@map, $x)); } @b = has_key(@map, 1); print((true, false)); clear(@map); }'),
+    'Attaching 1 probe...\ntrue\nfalse\n(true, false)\n\n\n@b: true\n\n');
   assert.equal(out('begin { let $x; let $y: uint8 = 300; { let $z = "in"; print($z); } if (1) { let $z = 5; print($z); } $x = 7; print(($x, $y)); }'),
     'Attaching 1 probe...\nin\n5\n(7, 44)\n\n\n');
   assert.equal(out('begin { for ($i : 0..2) { let $n; $n += $i; $n++; $m = $i * 10; print(($n, $m)); } let $k; $k++; print($k); }'),

@@ -36,7 +36,7 @@ function isRecord(v: unknown): v is { name: string; size: number } {
 
 /** The type an argument has inside a record: integers widened to 64 bits. */
 export function recordType(t: SType): SType {
-  if (t.kind === 'int') return { kind: 'int', size: 8, signed: t.signed };
+  if (t.kind === 'int') return { kind: 'int', size: 8, signed: t.signed, ...(t.bool ? { bool: true as const } : {}) };
   return t;
 }
 

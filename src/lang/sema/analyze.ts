@@ -18,7 +18,7 @@ import { LangError, formatDiagnostic } from '../diagnostic.js';
 import type { KernelView } from '../kernel-view.js';
 import { SourceFile, joinSpans, type Span } from '../source.js';
 import {
-  INT64, UINT64, UINT32, VOID, tupleType, isBucketedAgg, bucketParams, llhistBounds, typeName as baseTypeName, sizeOf,
+  INT64, UINT64, UINT32, VOID, BOOL, tupleType, isBucketedAgg, bucketParams, llhistBounds, typeName as baseTypeName, sizeOf,
   type SType, type IntType, type AggType, type RecordType, type StringType, type PointerType, type StackType,
 } from '../types.js';
 import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
@@ -886,7 +886,7 @@ class Analyzer {
       this.missingRecord(t.name, span);
       return;
     }
-    const stored: SType = t.kind === 'int' ? { kind: 'int', size: 8, signed: t.signed } : t;
+    const stored: SType = t.kind === 'int' ? { kind: 'int', size: 8, signed: t.signed, ...(t.bool ? { bool: true as const } : {}) } : t;
     if (!m.value) {
       m.value = stored;
       m.valueSpan = span;
@@ -972,7 +972,7 @@ class Analyzer {
       case 'Integer':
         return INT64;
       case 'Bool':
-        return INT64;
+        return BOOL;
       case 'String':
         this.unit.strings.set(e, e.bytes);
         return { kind: 'string', size: e.bytes.length + 1 };
@@ -1235,6 +1235,7 @@ class Analyzer {
     switch (e.op) {
       case '!':
         if (t.kind !== 'int' && t.kind !== 'pointer') break;
+        if (t.kind === 'int' && t.bool) return BOOL;
         return { kind: 'int', size: t.kind === 'int' ? t.size : 8, signed: false };
       case '-': case '~': case '+':
         if (t.kind !== 'int') break;
@@ -1877,7 +1878,7 @@ class Analyzer {
         const synthetic: MapRef = { ...a0, keys: this.keyArgs(c, a0, c.args[1]!), span: c.span };
         this.mapKeys(synthetic, true);
         this.unit.types.set(synthetic, m.value ?? VOID);
-        return UINT64;
+        return BOOL;
       }
       case 'len': {
         // len(@m) (newer bpftrace): the number of entries, counted with bpf_for_each_map_elem.

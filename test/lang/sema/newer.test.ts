@@ -151,7 +151,7 @@ describe('sema: let and scopes', () => {
 
 describe('sema: has_key and len', () => {
   it('types and errors', () => {
-    assert.deepEqual(vars('BEGIN { @m[1, "a"] = 1; $h = has_key(@m, (1, "a")); $l = len(@m); }'), { $h: 'uint64', $l: 'int64' });
+    assert.deepEqual(vars('BEGIN { @m[1, "a"] = 1; $h = has_key(@m, (1, "a")); $l = len(@m); $n = !has_key(@m, (2, "b")); $t = true; }'), { $h: 'bool', $l: 'int64', $n: 'bool', $t: 'bool' });
     assert.match(error('BEGIN { @s = 1; $l = len(@s); }'), /error: call to len\(\) expects a map with explicit keys \(non-scalar map\)\n/);
     assert.match(error('BEGIN { @s = 1; $h = has_key(@s, 1); }'), /error: @s: has_key\(\) expects a map with explicit keys \(non-scalar map\)\n/);
     assert.match(error('BEGIN { @m[1] = 1; $h = has_key(@m, "x"); }'), /error: Argument mismatch for @m/);
