@@ -52,7 +52,7 @@ test('loads.bt: kaddr("avenrun") is an error naming kallsyms (no CONFIG_KALLSYMS
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
   assert.equal(r.stderr, [
-    `${LOADS}:31:13: error: kaddr("avenrun"): this kernel exposes avenrun neither in /proc/kallsyms (the kernel is built without CONFIG_KALLSYMS_ALL: it lists functions only) nor in BTF`,
+    `${LOADS}:31:13: error: Failed to resolve kernel symbol avenrun: this kernel exposes it neither in /proc/kallsyms (the kernel is built without CONFIG_KALLSYMS_ALL: it lists functions only) nor in BTF`,
     '\t$avenrun = kaddr("avenrun");',
     '\t           ^~~~~~~~~~~~~~~~',
     'hint: kaddr() of a kernel variable needs a kernel built with CONFIG_KALLSYMS_ALL=y',

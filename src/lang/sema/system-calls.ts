@@ -278,20 +278,22 @@ function kernelAddress(x: CallContext, name: string, span: Span): bigint | undef
   if (look.found) return look.address;
   const btf = x.btf();
   const inBtf = btf ? btf.find(name, 'var').length > 0 : false;
+  // bpftrace's words first ("Failed to resolve kernel symbol", which its test suite looks for), then why.
+  const failed = `Failed to resolve kernel symbol ${name}`;
   switch (look.reason) {
     case 'hidden':
-      x.error(`kaddr("${name}"): kernel addresses are hidden in /proc/kallsyms (kernel.kptr_restrict)`, span, 'run as root, or lower kernel.kptr_restrict');
+      x.error(`${failed}: kernel addresses are hidden in /proc/kallsyms (kernel.kptr_restrict)`, span, 'run as root, or lower kernel.kptr_restrict');
       return undefined;
     case 'functions-only': {
       const kallsyms = '/proc/kallsyms (the kernel is built without CONFIG_KALLSYMS_ALL: it lists functions only)';
-      const msg = !btf ? `this kernel does not expose ${name}: not in ${kallsyms}, and the kernel has no BTF`
-        : inBtf ? `this kernel does not expose the address of ${name}: not in ${kallsyms}, and BTF describes it only as a per-CPU variable`
-          : `this kernel exposes ${name} neither in ${kallsyms} nor in BTF`;
-      x.error(`kaddr("${name}"): ${msg}`, span, 'kaddr() of a kernel variable needs a kernel built with CONFIG_KALLSYMS_ALL=y');
+      const msg = !btf ? `not in ${kallsyms}, and the kernel has no BTF`
+        : inBtf ? `not in ${kallsyms}, and BTF describes it only as a per-CPU variable`
+          : `this kernel exposes it neither in ${kallsyms} nor in BTF`;
+      x.error(`${failed}: ${msg}`, span, 'kaddr() of a kernel variable needs a kernel built with CONFIG_KALLSYMS_ALL=y');
       return undefined;
     }
     case 'absent':
-      x.error(`kaddr("${name}"): no kernel symbol named ${name} in /proc/kallsyms`, span);
+      x.error(`${failed}: /proc/kallsyms has no such symbol`, span);
       return undefined;
   }
 }
