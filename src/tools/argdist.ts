@@ -269,4 +269,4 @@ export async function argdist(argv: string[], io: ToolIo = stdio): Promise<numbe
   return code;
 }
 
-export const argdistTool: Tool = { name: 'argdist', summary: 'distributions (-H) and counts (-C) of function arguments and return values', run: argdist };
+export const argdistTool: Tool = { name: 'argdist', summary: 'histograms (-H) and counts (-C) of arguments, return values', run: argdist };

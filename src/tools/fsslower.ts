@@ -179,10 +179,10 @@ export async function fsslower(tool: 'ext4slower' | 'fsslower', argv: string[], 
 }
 
 export const fsslowerTool: Tool = {
-  name: 'fsslower', summary: 'file system operations slower than a threshold (-t TYPE: ext4, xfs, btrfs…)',
+  name: 'fsslower', summary: 'file system operations slower than a threshold (-t TYPE)',
   run: (argv, io = stdio) => fsslower('fsslower', argv, io),
 };
 export const ext4slowerTool: Tool = {
-  name: 'ext4slower', summary: 'ext4 operations slower than a threshold: reads, writes, opens, syncs',
+  name: 'ext4slower', summary: 'ext4 reads, writes, opens, syncs slower than a threshold',
   run: (argv, io = stdio) => fsslower('ext4slower', argv, io),
 };

@@ -125,4 +125,4 @@ export async function funccount(argv: string[], io: ToolIo = stdio): Promise<num
   return code;
 }
 
-export const funccountTool: Tool = { name: 'funccount', summary: 'count functions, tracepoints and USDT probes matching a pattern', run: funccount };
+export const funccountTool: Tool = { name: 'funccount', summary: 'count functions, tracepoints, USDT probes matching a pattern', run: funccount };

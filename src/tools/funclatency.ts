@@ -187,4 +187,4 @@ export async function funclatency(argv: string[], io: ToolIo = stdio): Promise<n
   return code;
 }
 
-export const funclatencyTool: Tool = { name: 'funclatency', summary: 'time functions (user functions here, kernel ones with kprobes): log2 histogram', run: funclatency };
+export const funclatencyTool: Tool = { name: 'funclatency', summary: 'time functions: latency as a log2 histogram', run: funclatency };

@@ -203,4 +203,4 @@ export async function tcpconnect(argv: string[], io: ToolIo = stdio): Promise<nu
   });
 }
 
-export const tcpconnectTool: Tool = { name: 'tcpconnect', summary: 'trace active TCP connections (connect()): PID COMM IP SADDR DADDR DPORT', run: tcpconnect };
+export const tcpconnectTool: Tool = { name: 'tcpconnect', summary: 'trace TCP connect()s: PID COMM IP SADDR DADDR DPORT', run: tcpconnect };

@@ -227,4 +227,4 @@ export async function traceTool_(argv: string[], io: ToolIo = stdio): Promise<nu
   return code;
 }
 
-export const traceTool: Tool = { name: 'trace', summary: 'print a message per call of functions, tracepoints or USDT probes, with a filter', run: traceTool_ };
+export const traceTool: Tool = { name: 'trace', summary: 'a formatted line per call of functions, tracepoints, USDT', run: traceTool_ };
