@@ -137,3 +137,33 @@ test('tcplife: both ends of a loopback session with their ports and byte counts'
     srv.close();
   }
 });
+
+test('tcpconnect -6 and tcplife -6: an IPv6 loopback connection', needsRoot, async () => {
+  const srv = net.createServer((s) => {
+    s.on('data', () => {});
+    s.on('end', () => s.end(Buffer.alloc(2048, 3)));
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '::1', resolve));
+  const port = (srv.address() as net.AddressInfo).port;
+  const once = (): Promise<number> => new Promise((resolve, reject) => {
+    const c = net.connect(port, '::1', () => c.end(Buffer.alloc(1024, 1)));
+    let lport = 0;
+    c.on('connect', () => void (lport = c.localPort!));
+    c.on('data', () => {});
+    c.on('error', reject);
+    c.on('close', () => resolve(lport));
+  });
+  try {
+    let lport = 0;
+    const r = await runToolAround('tcpconnect', ['-6', '-L', '-P', String(port)], async () => void (lport = await once()));
+    assert.deepEqual(r.lines.slice(1).map((x) => x.split(/\s+/)), [[String(process.pid), 'node', '6', '::1', String(lport), '::1', String(port)]]);
+    const four = await runToolAround('tcpconnect', ['-4', '-P', String(port)], async () => void (await once()));
+    assert.deepEqual(four.lines.slice(1), []);
+    const l = await runToolAround('tcplife', ['-6', '-w', '-D', String(port)], async () => void (lport = await once()));
+    assert.equal(l.lines[0], 'PID   COMM             IP LADDR                                   LPORT RADDR                                   RPORT  TX_KB  RX_KB MS');
+    const rows = l.lines.slice(1).map((x) => x.split(/\s+/));
+    assert.deepEqual(rows.map((c) => c.slice(0, 9)), [[String(process.pid), 'node', '6', '::1', String(lport), '::1', String(port), '1', '2']]);
+  } finally {
+    srv.close();
+  }
+});
