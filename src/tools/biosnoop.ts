@@ -42,12 +42,12 @@ tracepoint:block:block_rq_issue${pred} {
 }
 tracepoint:block:block_rq_complete /@start[${k}]/ {
   $now = nsecs;
-  $q = @qts[${k}];
+  ${o.queue ? `$q = @qts[${k}];` : '$q = 0;'}
   printf("%llu %d %s %u %s %llu %u %llu %llu\\n", $now, @pid[${k}], @comm[${k}], args->dev, str(args->rwbs), args->sector,
     @bytes[${k}], $q ? @start[${k}] - $q : 0, $now - @start[${k}]);
-  delete(@start[${k}]); delete(@pid[${k}]); delete(@comm[${k}]); delete(@bytes[${k}]); delete(@qts[${k}]);
+  delete(@start[${k}]); delete(@pid[${k}]); delete(@comm[${k}]); delete(@bytes[${k}]);${o.queue ? ` delete(@qts[${k}]);` : ''}
 }
-END { clear(@start); clear(@pid); clear(@comm); clear(@bytes); clear(@qts); }`;
+END { clear(@start); clear(@pid); clear(@comm); clear(@bytes);${o.queue ? ' clear(@qts);' : ''} }`;
 }
 
 /** bcc's T column: W for writes, R for reads (and the rest), D for discards. */

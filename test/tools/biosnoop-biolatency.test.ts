@@ -41,6 +41,27 @@ test('biosnoop: dd\'s direct writes, on the right disk, with their size and a la
   }
 });
 
+test('biosnoop -j (no -Q): one object per I/O of dd, with its bytes and latency', needsRoot, async (t) => {
+  const s = blockScratch();
+  if (!s) return t.skip('no block-backed directory');
+  try {
+    let ddPid = 0;
+    const r = await runToolAround('biosnoop', ['-j'], async () => {
+      ddPid = await directWrites(join(s.dir, 'f'), 5);
+    }, 500);
+    assert.equal(r.code, 0);
+    const recs = r.lines.map((x) => JSON.parse(x) as { pid: number; comm: string; disk: string; type: string; bytes: number; lat_ms: number; que_ms?: number });
+    const dd = recs.filter((x) => x.pid === ddPid && x.type === 'W');
+    assert.equal(dd.length, 5, r.out + r.err);
+    for (const x of dd) {
+      assert.deepEqual([x.comm, x.disk, x.bytes, x.que_ms], ['dd', s.disk, 4096, undefined]);
+      assert.ok(x.lat_ms > 0);
+    }
+  } finally {
+    s.cleanup();
+  }
+});
+
 test('biolatency -D -e -j: the writes land in the disk\'s histogram above 1 usec', needsRoot, async (t) => {
   const s = blockScratch();
   if (!s) return t.skip('no block-backed directory');
