@@ -58,9 +58,9 @@ export function vfsstatSyscallScript(o: VfsstatOptions): string {
     const tps = SYSCALLS[stat].filter((c) => hasTracepoint('syscalls', `sys_enter_${c}`)).map((c) => `tracepoint:syscalls:sys_enter_${c}`);
     if (tps.length) lines.push(`${tps.join(',\n')}${pid ? ` /${pid}/` : ''} { @s[${i + 1}] = count(); }`);
   });
-  // O_CREAT is 0100 on every architecture sonde runs on (x86_64, arm64).
+  // O_CREAT is 0100 (0x40) on every architecture sonde runs on (x86_64, arm64).
   for (const c of ['open', 'openat'].filter((x) => hasTracepoint('syscalls', `sys_enter_${x}`))) {
-    lines.push(`tracepoint:syscalls:sys_enter_${c} /(args->flags & 0100)${pid ? ` && ${pid}` : ''}/ { @s[5] = count(); }`);
+    lines.push(`tracepoint:syscalls:sys_enter_${c} /(args->flags & 0x40)${pid ? ` && ${pid}` : ''}/ { @s[5] = count(); }`);
   }
   return `${lines.join('\n')}\n${tail(o)}`;
 }
