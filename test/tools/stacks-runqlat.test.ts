@@ -95,3 +95,17 @@ test('runqlat -m 1 1: one millisecond histogram, then the end', needsRoot, async
   assert.equal(r.lines.filter((x) => x === '     msecs               : count     distribution').length, 1, r.out);
   assert.match(r.err, /^Tracing run queue latency\.\.\. Hit Ctrl-C to end\.\n/);
 });
+
+test('runqlat\'s sched-tracepoint script (kernels without raw tracepoints) compiles; it refuses -P', needsRoot, async () => {
+  const { compile } = await import('../../src/api.js');
+  const { runqlatTracepointScript } = await import('../../src/tools/runqlat.js');
+  assert.ok(compile(runqlatTracepointScript({ by: 'tid', interval: 1 })).probeCount >= 4);
+  assert.throws(() => runqlatTracepointScript({ by: 'pid' }), /-P and -p need raw tracepoints/);
+});
+
+test('vfsstat\'s fentry and kprobe scripts name bcc\'s five functions', async () => {
+  const { vfsstatFuncScript } = await import('../../src/tools/vfsstat.js');
+  const s = vfsstatFuncScript('kprobe', { interval: 1, pid: 5 });
+  assert.deepEqual([...s.matchAll(/^kprobe:(\w+) \/pid == 5\/ \{ @s\[(\d)\] = count\(\); \}$/gm)].map((m) => `${m[1]}=${m[2]}`),
+    ['vfs_read=1', 'vfs_write=2', 'vfs_fsync=3', 'vfs_open=4', 'vfs_create=5']);
+});
