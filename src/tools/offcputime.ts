@@ -26,8 +26,8 @@ export const OFFCPUTIME_HELP = helpText(
   `    sonde offcputime             # trace off-CPU stack time until Ctrl-C
     sonde offcputime 5           # trace for 5 seconds only
     sonde offcputime -f 5        # 5 seconds, and output in folded format
-    sonde offcputime -m 1000     # trace only events that last more than 1000 usec
-    sonde offcputime -M 10000    # trace only events that last less than 10000 usec
+    sonde offcputime -m 1000     # only blocks that last more than 1000 usec
+    sonde offcputime -M 10000    # only blocks that last less than 10000 usec
     sonde offcputime -p 185      # only trace threads for PID 185
     sonde offcputime -t 188      # only trace thread 188
     sonde offcputime -u          # only trace user threads (no kernel)

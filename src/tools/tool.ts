@@ -37,11 +37,38 @@ export interface OptionDoc {
   help: string;
 }
 
-/** bcc's argparse layout: usage line, description, options, then the examples (what -h prints). */
+/** Words of `text` in lines of at most `width` columns, each but the first indented by `indent`. */
+function wrap(text: string, width: number, indent: number, first = 0): string {
+  const lines: string[] = [];
+  let line = '';
+  let room = width - first;
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = word;
+      room = width - indent;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+/**
+ * bcc's argparse layout: usage line, description, options, then the examples (what -h prints).
+ * As argparse: lines kept under 80 columns, the help column at most 24, a longer option's help on
+ * the next line.
+ */
 export function helpText(usage: string, description: string, options: OptionDoc[], examples: string): string {
-  const w = Math.max(...options.map((o) => o.flags.length), 10) + 2;
-  const opts = options.map((o) => `  ${o.flags.padEnd(w)}${o.help}`).join('\n');
-  return `usage: ${usage}\n\n${description}\n\noptions:\n  ${'-h, --help'.padEnd(w)}show this help message and exit\n${opts}\n\nexamples:\n${examples}`;
+  const all = [{ flags: '-h, --help', help: 'show this help message and exit' }, ...options];
+  const col = Math.min(24, Math.max(...all.map((o) => o.flags.length)) + 4);
+  const opt = (o: OptionDoc): string => {
+    const head = `  ${o.flags}`;
+    return head.length + 2 <= col ? `${head.padEnd(col)}${wrap(o.help, 79, col, col)}` : `${head}\n${' '.repeat(col)}${wrap(o.help, 79, col, col)}`;
+  };
+  // The usage line wraps after "usage: sonde tool", continuation lines aligned under the options.
+  const prog = /^(\S+(?: [a-z][\w-]*)?) /.exec(usage)?.[1] ?? '';
+  const usageText = prog ? `${prog} ${wrap(usage.slice(prog.length + 1), 79, 8 + prog.length, 8 + prog.length)}` : usage;
+  return `usage: ${usageText}\n\n${description}\n\noptions:\n${all.map(opt).join('\n')}\n\nexamples:\n${examples}`;
 }
 
 export interface ParsedOptions {
