@@ -419,7 +419,8 @@ class Analyzer {
       this.taskOffsets = null;
       const btf = this.opts.kernel.btf();
       const id = btf?.find('task_struct', 'struct')[0];
-      if (btf && id !== undefined) {
+      // The helper is Linux 5.11+; kernels with BTF but older keep the other helpers.
+      if (btf && id !== undefined && btf.find('bpf_get_current_task_btf', 'func').length > 0) {
         const f = (name: string) => {
           const m = btf.findMember(id, name);
           return m && m.bitfieldSize === 0 && m.bitOffset % 8 === 0 ? { off: m.byteOffset, size: btf.sizeof(m.type) } : undefined;

@@ -128,6 +128,21 @@ describe('pid, tid and comm read from the current task when the kernel has BTF',
     assert.deepEqual(loads, [tgidOff, pidOff], ir);
   });
 
+  it('a kernel with BTF but without bpf_get_current_task_btf (before 5.11): the helpers', { skip: !HAVE_BTF && 'no kernel BTF' }, () => {
+    const k = fixtureKernel({ btf: true });
+    const real = k.btf()!;
+    const older = new Proxy(real, {
+      get: (t, prop) => (prop === 'find'
+        ? (name: string, kind?: Parameters<typeof real.find>[1]) => (name === 'bpf_get_current_task_btf' ? [] : t.find(name, kind))
+        : Reflect.get(t, prop, t)),
+    });
+    const c = compileToIr('tracepoint:syscalls:sys_enter_openat { @[comm, pid] = count(); }', { kernel: { ...k, btf: () => older }, file: 't.bt' });
+    const ir = formatIr(c.programs[0]!.ir);
+    assert.match(ir, /call 16\(/);
+    assert.match(ir, /call 14\(/);
+    assert.doesNotMatch(ir, /call 158\(/);
+  });
+
   it('without BTF: the helpers, as before', () => {
     const ir = irOf('tracepoint:syscalls:sys_enter_openat { @[comm, pid] = count(); }', 'tracepoint:syscalls:sys_enter_openat');
     assert.match(ir, /call 16\(/);
