@@ -2084,6 +2084,11 @@ class UnitLowering {
       }
       return;
     }
+    if (e.kind === 'Call' && e.name === 'pton') {
+      // The address bytes, known at compile time (sema/system-calls.ts keeps them with the strings).
+      this.storeBytes(dst, this.unit.strings.get(e) ?? new Uint8Array(0), dsize);
+      return;
+    }
     if (e.kind === 'Call' && e.name === 'path' && dt.kind === 'string') {
       this.pathInto(e, dst, dsize);
       return;

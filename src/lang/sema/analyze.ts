@@ -93,7 +93,7 @@ export interface Unit {
   loops: Map<ForStmt, LoopInfo>;
   /** delete(@m, k) / has_key(@m, k) with a tuple value as the key: the key expressions (keyArgs). */
   callKeys: Map<Call, Expr[]>;
-  /** Constant strings known at compile time: string literals, str($1). */
+  /** Constant strings known at compile time: string literals, str($1); also pton()'s address bytes. */
   strings: Map<Expr, Uint8Array>;
   /** probe builtin: the id of each instance (index into probeNames); for syscall dispatch, id = base + nr. */
   probeIds: number[];
@@ -2125,6 +2125,7 @@ class Analyzer {
       btf: () => this.opts.kernel.btf(),
       addresses: this.unit.addresses,
       ipRelative: this.unit.ipRelative,
+      bytes: this.unit.strings,
       strftimeFormat: (f) => tableIndex(this.strftimeFormats, f),
       cgroupPathFilter: (f) => tableIndex(this.cgroupPathFilters, f),
     };

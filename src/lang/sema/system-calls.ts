@@ -32,6 +32,8 @@ export interface CallContext {
   addresses: Map<Call, bigint>;
   /** uaddr() calls whose address is relative to the probe's ip (a PIE or library, see below). */
   ipRelative: Set<Call>;
+  /** pton() literals: the address bytes, for lowering. */
+  bytes: Map<Expr, Uint8Array>;
   /** Index of a strftime format / cgroup_path filter in the script's table. */
   strftimeFormat(fmt: string): number;
   cgroupPathFilter(filter: string): number;
@@ -39,7 +41,7 @@ export interface CallContext {
 
 /** The builtins typed here. */
 export const SYSTEM_CALLS: ReadonlySet<string> = new Set([
-  'kaddr', 'uaddr', 'cgroupid', 'cgroup_path', 'strftime', 'strcontains', 'path', 'debugf',
+  'kaddr', 'uaddr', 'cgroupid', 'cgroup_path', 'strftime', 'strcontains', 'path', 'debugf', 'pton',
 ]);
 
 /** A strftime() value: u64 index of the format, u64 CLOCK_BOOTTIME ns. */
@@ -216,6 +218,20 @@ export function typeSystemCall(x: CallContext, c: Call): SType {
       }
       return { kind: 'string', size };
     }
+    case 'pton': {
+      // pton("1.2.3.4") / pton("::1"): the address bytes, a uint8[4] or uint8[16] made at compile time.
+      if (!x.nargs(c, 1)) return VOID;
+      x.expr(c.args[0]!);
+      const a0 = c.args[0]!;
+      const text = a0.kind === 'String' ? a0.value : '';
+      const bytes = a0.kind === 'String' ? parseInetAddress(text) : undefined;
+      if (!bytes) {
+        x.error(`pton() expects an string argument of an IPv4/IPv6 address, got ${text}`, c.span);
+        return VOID;
+      }
+      x.bytes.set(c, bytes);
+      return { kind: 'array', of: { kind: 'int', size: 1, signed: false }, length: bytes.length };
+    }
     case 'debugf': {
       if (c.args.length === 0) {
         x.nargs(c, 1, 1 + PRINTK_MAX_ARGS);
@@ -255,6 +271,49 @@ export function typeSystemCall(x: CallContext, c: Call): SType {
     }
   }
   throw new Error(`typeSystemCall: ${name}`);
+}
+
+/** inet_pton: IPv4 dotted quad (4 bytes) when there is no ':', else IPv6 (16 bytes); undefined if invalid. */
+export function parseInetAddress(text: string): Uint8Array | undefined {
+  const v4 = (t: string): number[] | undefined => {
+    const parts = t.split('.');
+    if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+    return parts.map(Number);
+  };
+  if (!text.includes(':')) {
+    const b = v4(text);
+    return b ? Uint8Array.from(b) : undefined;
+  }
+  // A trailing dotted quad (::ffff:1.2.3.4) is the last two 16-bit groups.
+  let t = text;
+  const lastColon = t.lastIndexOf(':');
+  if (t.slice(lastColon + 1).includes('.')) {
+    const b = v4(t.slice(lastColon + 1));
+    if (!b) return undefined;
+    t = `${t.slice(0, lastColon + 1)}${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
+  }
+  const words = (w: string): number[] | undefined => {
+    if (w === '') return [];
+    const ws = w.split(':');
+    return ws.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g)) ? ws.map((g) => parseInt(g, 16)) : undefined;
+  };
+  const halves = t.split('::');
+  let ws: number[] | undefined;
+  if (halves.length === 1) {
+    ws = words(t);
+    if (ws && ws.length !== 8) ws = undefined;
+  } else if (halves.length === 2) {
+    const a = words(halves[0]!);
+    const b = words(halves[1]!);
+    if (a && b && a.length + b.length <= 7) ws = [...a, ...Array<number>(8 - a.length - b.length).fill(0), ...b];
+  }
+  if (!ws) return undefined;
+  const out = new Uint8Array(16);
+  ws.forEach((w, k) => {
+    out[2 * k] = w >> 8;
+    out[2 * k + 1] = w & 0xff;
+  });
+  return out;
 }
 
 function article(w: string): string {

@@ -13,6 +13,7 @@ import { typeName } from '../../../src/lang/types.js';
 import { KernelAddresses } from '../../../src/kernel/kernel-address.js';
 import { disassemble } from '../../../src/asm/disasm.js';
 import { fixtureKernel } from './fixture.js';
+import { parseInetAddress } from '../../../src/lang/sema/system-calls.js';
 
 const KALLSYMS_FUNCTIONS_ONLY = [
   'ffffffff81000000 T _stext',
@@ -190,5 +191,22 @@ describe('uaddr() in a relocatable file', () => {
     assert.equal(c.warnings, undefined);
     const ret = compile('uretprobe:/bin/x:f { @ = *uaddr("counter"); }', { kernel: view, file: 'test.bt' });
     assert.match(ret.warnings![0]!, /^test\.bt:1:\d+: warning: uaddr\("counter"\): \/bin\/x is position-independent/);
+  });
+});
+
+describe('pton()', () => {
+  it('inet_pton: IPv4 (4 bytes) without a colon, else IPv6 (16), embedded dotted quads too', () => {
+    assert.deepEqual([...parseInetAddress('127.0.0.1')!], [127, 0, 0, 1]);
+    assert.deepEqual([...parseInetAddress('::1')!], [...Array(15).fill(0), 1]);
+    assert.deepEqual([...parseInetAddress('fe80::1:2')!], [0xfe, 0x80, ...Array(10).fill(0), 0, 1, 0, 2]);
+    assert.deepEqual([...parseInetAddress('::ffff:10.1.2.3')!], [...Array(10).fill(0), 0xff, 0xff, 10, 1, 2, 3]);
+    assert.deepEqual([...parseInetAddress('1:2:3:4:5:6:7:8')!], [0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8]);
+    for (const bad of ['bad', '256.0.0.1', '1.2.3', '1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', '']) assert.equal(parseInetAddress(bad), undefined, bad);
+  });
+
+  it('a uint8 array; not an address is bpftrace\'s error', () => {
+    const c = compile('BEGIN { @ = pton("::1"); }', { kernel: kernel() });
+    assert.equal(typeName(c.maps.find((m) => m.name === '@')!.value), 'uint8[16]');
+    assert.match(error('BEGIN { $a = pton("bad"); }'), /^test\.bt:1:14: error: pton\(\) expects an string argument of an IPv4\/IPv6 address, got bad\n/);
   });
 });
