@@ -98,4 +98,16 @@ describe("bpftrace's runtime cases", () => {
       child.kill('SIGKILL');
     }
   });
+
+  it('struct as a map key: a struct value keys a map by its bytes, printed {.a=1,.b=2}', root, async () => {
+    const bin = await buildFixture('array2d');
+    const child = spawn(bin, [], { stdio: 'ignore' });
+    try {
+      const r = sonde('-e', `struct P { int a; int b; } uprobe:${bin}:test_struct { @s[*((struct P *) arg0)] = 7; @t[*((struct P *) arg0), 42] = 8; @x = *((struct P *) arg0); @u[@x] = 9; exit(); }`);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out, 'Attaching 1 probe...\n\n\n@s[{.a=1,.b=2}]: 7\n@t[{.a=1,.b=2}, 42]: 8\n@u[{.a=1,.b=2}]: 9\n@x: { .a = 1, .b = 2 }\n');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });

@@ -946,9 +946,16 @@ class Analyzer {
       case 'tuple':
         this.error('tuple cannot be used as a map key. Try a multi-key associative array instead (eg `@map[$1, $2] = ...)`.', e.span);
         return VOID;
-      case 'agg': case 'record':
+      case 'agg':
         this.error(`${typeName(t)} cannot be used as a map key`, e.span);
         return VOID;
+      case 'record':
+        // A struct value is a key by its bytes, printed {.m=2,.n=3} as bpftrace does.
+        if (t.size === 0) {
+          this.error(`${typeName(t)} cannot be used as a map key`, e.span);
+          return VOID;
+        }
+        return t;
       case 'pointer':
         if (t.to.kind === 'record' && isArgsRecord(t.to.name)) {
           this.error('context cannot be used as a map key', e.span);
