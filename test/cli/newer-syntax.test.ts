@@ -142,3 +142,8 @@ test('let: declared 0, typed by its value or its type, scoped to its block; has_
     'printf("%d %d %d %d %d %d\\n", len(@m), len(@c), len(@e), has_key(@m, 2), has_key(@m, 3), has_key(@c, (2, "b"))); clear(@m); clear(@c); }'),
     'Attaching 1 probe...\n2 3 0 1 0 1\n\n\n\n\n\n');
 });
+
+test('map declarations: lruhash(N) keeps N entries, evicting the least recently used', needsRoot, () => {
+  assert.equal(out('let @m = lruhash(2); begin { @m[1] = 1; @m[2] = 2; @m[3] = 3; printf("%d %d\\n", len(@m), has_key(@m, 3)); clear(@m); }'),
+    'Attaching 1 probe...\n2 1\n\n\n\n');
+});

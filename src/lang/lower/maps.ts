@@ -74,13 +74,19 @@ export function layoutMap(m: MapInfo, kernelName: string, maxKeys = MAP_KEYS_MAX
     keySize = userKeySize;
   }
   const valueSize = agg ? AGG_LAYOUT[agg.fn].words * 8 : Math.max(1, sizeOf(value));
-  const maxEntries = bucketArray ? buckets! : kind === 'percpu_array' || (kind === 'hash' && scalarKey) ? 1 : maxKeys;
+  let maxEntries = bucketArray ? buckets! : kind === 'percpu_array' || (kind === 'hash' && scalarKey) ? 1 : maxKeys;
+  // `let @m = lruhash(N);` (newer bpftrace): N entries, LRU eviction. Whether the map is per-CPU
+  // stays sonde's choice (aggregations are, plain values are not: sema checked the declaration).
+  if (m.decl && (kind === 'hash' || kind === 'percpu_hash') && !scalarKey) {
+    maxEntries = m.decl.maxEntries;
+    if (m.decl.kind.includes('lru')) kind = kind === 'hash' ? 'lru_hash' : 'lru_percpu_hash';
+  }
   const def: MapDef = {
     name: m.name, kernelName, kind, keySize, valueSize, maxEntries, key: keyType, value, user: true,
     span: m.valueSpan ?? m.firstSpan,
   };
   const out: MapLayout = {
-    def, keyParts: keys, keyOffsets, scalarKey, perCpu: kind.startsWith('percpu'), array: kind === 'percpu_array', bucketArray,
+    def, keyParts: keys, keyOffsets, scalarKey, perCpu: kind.includes('percpu'), array: kind === 'percpu_array', bucketArray,
   };
   if (bucketOffset !== undefined) out.bucketOffset = bucketOffset;
   return out;

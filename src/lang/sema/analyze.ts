@@ -9,7 +9,7 @@
  */
 import type {
   Program, Probe, Expr, Stmt, Block, Call, Binary, Unary, MapRef, Variable, Builtin, Cast, CType,
-  FieldAccess, IndexAccess, AssignStmt, IncDec, Ternary, CStructDef, Include, ConfigBlock, ForStmt, LetStmt,
+  FieldAccess, IndexAccess, AssignStmt, IncDec, Ternary, CStructDef, Include, ConfigBlock, ForStmt, LetStmt, MapDecl,
 } from '../ast.js';
 import { readFileSync } from 'node:fs';
 import { BtfTypes, BUILTIN_CONSTANTS, fieldNames, findField, layoutRecord, type DeclaredField, type FieldHit } from './records.js';
@@ -50,6 +50,8 @@ export interface ScriptConfig {
 
 export interface MapInfo {
   name: string;
+  /** `let @m = lruhash(100);` (newer bpftrace): the declared kind and size. */
+  decl?: { kind: 'hash' | 'lruhash' | 'percpuhash' | 'percpulruhash'; maxEntries: number };
   /** Key parts; [] for a scalar map; undefined until the first access. */
   keys?: SType[];
   keySpan?: Span;
@@ -239,6 +241,7 @@ class Analyzer {
 
   run(): Analysis {
     this.preamble();
+    const decls = this.mapDecls();
     this.plan();
     // Early passes collect map types; stop as soon as nothing changes.
     let before = '';
@@ -252,6 +255,19 @@ class Analyzer {
     this.typeAll();
     for (const m of this.maps.values()) {
       if (m.value === undefined) this.error(`Undefined map: ${m.name}`, m.firstSpan);
+    }
+    for (const d of decls) {
+      const m = this.maps.get(d.name);
+      if (!m) {
+        this.warn(`Unused map: ${d.name}`, d.span);
+        continue;
+      }
+      const kind = d.mapType as NonNullable<MapInfo['decl']>['kind'];
+      const agg = m.value?.kind === 'agg';
+      if (!agg && kind.startsWith('percpu')) {
+        this.error(`${d.name}: a ${kind} map holds aggregations (count(), sum(), …); a map of plain values is a hash or lruhash`, d.span);
+      }
+      m.decl = { kind, maxEntries: Number(d.size.value) };
     }
     return {
       program: this.program, source: this.source, units: this.units, maps: this.maps,
@@ -272,6 +288,13 @@ class Analyzer {
   private error(message: string, span: Span, hint?: string): void {
     if (!this.final) return;
     throw new LangError(message, this.file, span, { source: this.source, ...(hint !== undefined ? { hint } : {}) });
+  }
+
+  /** A warning (final pass only), formatted like an error. */
+  private warn(message: string, span: Span): void {
+    if (!this.final) return;
+    const text = formatDiagnostic({ severity: 'warning', message, file: this.file, span }, this.source);
+    if (!this.warnings.includes(text)) this.warnings.push(text);
   }
 
   private fail(message: string, span: Span, hint?: string): never {
@@ -307,7 +330,21 @@ class Analyzer {
     if (this.opts.strlen !== undefined) this.strlen = this.opts.strlen;
     if (this.opts.maxMapKeys !== undefined) this.config.maxMapKeys = this.opts.maxMapKeys;
     if (this.opts.stackMode !== undefined) this.stackMode = this.opts.stackMode;
-    if (this.program.maps.length > 0) this.fail('map declarations are not supported yet', this.program.maps[0]!.span);
+  }
+
+  /** `let @m = lruhash(100);` at the top (newer bpftrace): checked here, applied to the map's layout. */
+  private mapDecls(): MapDecl[] {
+    const seen = new Map<string, MapDecl>();
+    for (const d of this.program.maps) {
+      if (!['hash', 'lruhash', 'percpuhash', 'percpulruhash'].includes(d.mapType)) {
+        this.fail(`Invalid bpf map type: ${d.mapType}`, d.span, 'valid types: hash, lruhash, percpuhash, percpulruhash');
+      }
+      if (d.size.value < 1n || d.size.value > 0xffffffffn) this.fail(`${d.name}: the number of entries must be between 1 and 4294967295`, d.size.span);
+      const prev = seen.get(d.name);
+      if (prev) this.fail(`${d.name} is already declared`, d.span, `first declared at ${this.where(prev.span)}`);
+      seen.set(d.name, d);
+    }
+    return [...seen.values()];
   }
 
   /**

@@ -157,3 +157,18 @@ describe('sema: has_key and len', () => {
     assert.match(error('BEGIN { @m[1] = 1; $h = has_key(@m, "x"); }'), /error: Argument mismatch for @m/);
   });
 });
+
+describe('sema: map declarations (let @m = lruhash(N);)', () => {
+  it('set the kind and the number of entries; per-CPU-ness stays with the value', () => {
+    const c = compileToIr('let @l = lruhash(10); let @p = percpulruhash(20); let @h = hash(30); BEGIN { @l[1] = 1; @p[1] = count(); @h["a"] = 2; @s = count(); }', { kernel: fixtureKernel() });
+    const m = Object.fromEntries(c.maps.filter((x) => x.user).map((x) => [x.name, `${x.kind} ${x.maxEntries}`]));
+    assert.deepEqual(m, { '@l': 'lru_hash 10', '@p': 'lru_percpu_hash 20', '@h': 'hash 30', '@s': 'percpu_array 1' });
+  });
+
+  it('errors: unknown kinds, a per-CPU kind for plain values, twice the same map; an unused one warns', () => {
+    assert.match(error('let @x = fancy(10); BEGIN { @x[1] = 1; }'), /^test\.bt:1:1: error: Invalid bpf map type: fancy\n/);
+    assert.match(error('let @p = percpuhash(10); BEGIN { @p[1] = 5; }'), /error: @p: a percpuhash map holds aggregations/);
+    assert.match(error('let @x = hash(1); let @x = hash(2); BEGIN { @x[1] = 1; }'), /error: @x is already declared\n/);
+    assert.deepEqual(sema('let @u = hash(5); BEGIN { }').warnings, ['test.bt:1:1: warning: Unused map: @u\nlet @u = hash(5); BEGIN { }\n^~~~~~~~~~~~~~~~~']);
+  });
+});
