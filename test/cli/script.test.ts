@@ -190,7 +190,10 @@ test('-v: verifier logs while loading, run counts and ns per run at exit', needs
   assert.match(r.stderr, /verifier log for \S+ \(interval:ms:10\):\n(.*\n)*processed \d+ insns/);
   const m = /^\S+ \(interval:ms:10\): (\d+) runs, \d+ ns\/run$/m.exec(r.stderr);
   assert.ok(m, r.stderr);
-  assert.ok(Number(m[1]) >= 20 && Number(m[1]) <= 31, `runs: ${m[1]}`);
+  // The kernel's run count is the program's own count of its runs: exactly what @ counted (how
+  // many there were depends on when the exit event is read, which a loaded machine delays).
+  assert.ok(Number(m[1]) >= 20, `runs: ${m[1]}`);
+  assert.match(r.stdout, new RegExp(`\\n@: ${m[1]}\\n`));
 });
 
 test('a syntax error: file:line:col, the line, a caret; status 1; nothing attached', () => {
