@@ -103,14 +103,17 @@ test('perf event: cpu-clock at 99 Hz for 1 s samples every online CPU', needsRoo
     Label('out'), Mov.imm(R0, 0), Exit(),
   ];
   const prog = load('perf_event', 'sample', items, [map]);
+  // cpu-clock does not tick on an idle CPU (NO_HZ): every CPU is kept busy for the whole second.
+  // The spinners are shell loops (they start at once, even in an emulated guest, where starting
+  // node takes longer than the second measured); they run before the event is attached and until
+  // after it is detached. Each ends by itself too, so a failed test cannot leave one behind.
+  const spinners = cpus.map(() => spawn('/bin/sh', ['-c', 'end=$(($(date +%s) + 10)); while [ $(date +%s) -lt $end ]; do :; done'], { stdio: 'ignore' }));
+  await new Promise((r) => setTimeout(r, 300));
   const links = attachPerfEvent(prog.fd, { type: 'software', event: 'cpu-clock', freq: 99 });
   assert.equal(links.length, cpus.length);
-  // cpu-clock does not tick on an idle CPU (NO_HZ): keep every CPU busy for the second.
-  // Each spinner also ends by itself, so a failed test cannot leave one behind.
-  const spinners = cpus.map(() => spawn(process.execPath, ['-e', 'const end = Date.now() + 1500; while (Date.now() < end);'], { stdio: 'ignore' }));
   await new Promise((r) => setTimeout(r, 1000));
-  for (const s of spinners) s.kill('SIGKILL');
   await detachAll(links);
+  for (const s of spinners) s.kill('SIGKILL');
   const t = new TypedMap(map, u32, u64);
   for (const cpu of cpus) {
     const n = Number(t.get(cpu));
