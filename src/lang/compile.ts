@@ -16,7 +16,8 @@ import { formatIr, type IrProgram } from './ir.js';
 import type { KernelView } from './kernel-view.js';
 import { EventTable } from './lower/events.js';
 import { lowerUnit, SCRATCH_MAP, type LowerContext } from './lower/lower.js';
-import { internalMaps, kernelMapNames, layoutMap, type MapLayout } from './lower/maps.js';
+import { internalMaps, kernelMapNames, layoutMap, tidSlotArray, type MapLayout } from './lower/maps.js';
+import { tidIndexedMaps, tidSlotCount } from './lower/tidmaps.js';
 import { parse } from './parser.js';
 import { analyze, type Analysis, type Unit } from './sema/analyze.js';
 import type { AttachDef, CompiledScript, MapDef, ProgramDef } from './spec.js';
@@ -40,6 +41,12 @@ export interface CompileOptions {
   recorder?: boolean;
   /** Entries of each map (BPFTRACE_MAX_MAP_KEYS; default 4096, or the script's config block). */
   maxMapKeys?: number;
+  /**
+   * Array slots of tid-indexed maps (src/lang/lower/tidmaps.ts); default min(the kernel's
+   * pid_max, 262144). 0 keeps them plain hashes; a small number sends the tids above it to the
+   * hash (tests of both halves).
+   */
+  tidSlots?: number;
   /** Default kstack/ustack mode (BPFTRACE_STACK_MODE; default bpftrace, or the config block). */
   stackMode?: 'bpftrace' | 'perf' | 'raw';
 }
@@ -88,6 +95,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
   const names = kernelMapNames([...a.maps.keys()]);
   const layouts = new Map<string, MapLayout>();
   for (const m of a.maps.values()) layouts.set(m.name, layoutMap(m, names.get(m.name)!, a.config.maxMapKeys));
+  const tidArrays = tidSlotArrays(a, layouts, opts.tidSlots ?? tidSlotCount(opts.kernel.pidMax?.()), new Set(names.values()));
   const events = new EventTable();
   const ctx: LowerContext = { analysis: a, layouts, events, ...(opts.recorder ? { recorder: { maxRecord: 0 } } : {}) };
 
@@ -129,6 +137,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
     if (p.attach.length > 1) p.probeName = [...new Set(written.get(p))].join(',');
   }
   const maps: MapDef[] = [...layouts.values()].map((l) => l.def);
+  maps.push(...tidArrays);
   maps.push(...internalMaps(a.uses, events.events.length > 0, a.stackLimits, ctx.recorder?.maxRecord ?? 0));
   if (ctx.scratch && ctx.scratch.size > 0) {
     // Large objects (long strings) live in this CPU's slot of one per-CPU array entry (lower.ts).
@@ -145,6 +154,27 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
     ...(a.warnings.length > 0 ? { warnings: a.warnings } : {}),
     ...(a.config.printMapsOnExit !== undefined ? { printMapsOnExit: a.config.printMapsOnExit } : {}),
   };
+}
+
+/**
+ * Makes the tid-indexed maps (src/lang/lower/tidmaps.ts) so: each one's layout and MapDef get
+ * `tidSlots`, and its array is returned as an internal MapDef ('.tid' + the map's name).
+ */
+function tidSlotArrays(a: Analysis, layouts: Map<string, MapLayout>, slots: number, usedKernelNames: Set<string>): MapDef[] {
+  if (!Number.isSafeInteger(slots) || slots <= 0) return [];
+  const out: MapDef[] = [];
+  for (const name of [...tidIndexedMaps(a.program, a.maps)].sort()) {
+    const l = layouts.get(name)!;
+    const base = `.tid_${l.def.kernelName.replace(/^AT_/, '')}`.slice(0, 15);
+    let kernelName = base;
+    for (let i = 1; usedKernelNames.has(kernelName); i++) kernelName = base.slice(0, 15 - `_${i}`.length) + `_${i}`;
+    usedKernelNames.add(kernelName);
+    const tidSlots = { slots, array: `.tid${name}` };
+    l.tidSlots = tidSlots;
+    l.def.tidSlots = tidSlots;
+    out.push(tidSlotArray(l.def, tidSlots.array, kernelName, slots));
+  }
+  return out;
 }
 
 function attachDefs(unit: Unit): AttachDef[] {

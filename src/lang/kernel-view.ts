@@ -66,6 +66,12 @@ export interface KernelView {
   btf(): Btf | undefined;
   /** Number of possible CPUs (per-CPU map value sizes). */
   possibleCpus: number;
+  /**
+   * The kernel's largest thread id plus one (/proc/sys/kernel/pid_max): maps keyed by `tid`
+   * alone keep an array slot per tid below it (src/lang/lower/tidmaps.ts). Absent or undefined:
+   * unknown, such maps stay plain hashes.
+   */
+  pidMax?(): number | undefined;
   /** Syscall number by name (for raw_syscalls switching), when known. */
   syscallNumber?(name: string): number | undefined;
   /**

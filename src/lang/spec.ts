@@ -42,6 +42,12 @@ export interface MapDef {
   /** True for maps the user sees (printed at exit when non-empty). */
   user: boolean;
   span?: Span;
+  /**
+   * A tid-indexed map (src/lang/lower/tidmaps.ts): the value of each tid below `slots` lives in
+   * the internal array map `array` (u32 tid → { u64 present, u64 value }), the other tids' in
+   * this hash. Readers merge the two: the present slots are entries keyed by their tid.
+   */
+  tidSlots?: { slots: number; array: string };
 }
 
 /**

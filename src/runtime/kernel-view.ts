@@ -27,6 +27,8 @@ export class LiveKernelView implements KernelView {
   private btfLoaded = false;
   private btfValue: Btf | undefined;
   private cpus: number | undefined;
+  /** null until read. */
+  private pidMaxValue: number | undefined | null = null;
   private syscalls: Map<string, number> | undefined;
   private readonly fields = new Map<string, TracepointFieldInfo[] | undefined>();
   private readonly btfPath: string | undefined;
@@ -73,6 +75,18 @@ export class LiveKernelView implements KernelView {
 
   get possibleCpus(): number {
     return (this.cpus ??= nrPossibleCpus());
+  }
+
+  pidMax(): number | undefined {
+    if (this.pidMaxValue === null) {
+      try {
+        const n = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim());
+        this.pidMaxValue = Number.isSafeInteger(n) && n > 0 ? n : undefined;
+      } catch {
+        this.pidMaxValue = undefined;
+      }
+    }
+    return this.pidMaxValue;
   }
 
   usdtFiles(target: string | null, pid?: number): UsdtFileInfo[] {

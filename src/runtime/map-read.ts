@@ -18,10 +18,34 @@ export type RawMapEntry = MergedMapEntry;
  * All entries of a script map, in the kernel's iteration order. A scalar array map (key void)
  * always has its one slot, even when zero, as bpftrace prints `@x: 0` for it.
  */
-export function readMap(map: BpfMap, def: MapDef): RawMapEntry[] {
+export function readMap(map: BpfMap, def: MapDef, maps?: ReadonlyMap<string, BpfMap>): RawMapEntry[] {
   const perCpu = isPerCpu(map.spec.kind);
   const entries = map.entries().map(([key, v]) => ({ key, values: perCpu ? map.perCpu(v) : [v] }));
+  if (def.tidSlots) {
+    const array = maps?.get(def.tidSlots.array);
+    if (!array) throw new Error(`map ${def.name}: its tid slots (${def.tidSlots.array}) were not created`);
+    entries.push(...tidSlotEntries(array, def));
+  }
   return mergeEntries(def, isBucketArray(def) ? bucketArrayEntries(map, entries) : entries);
+}
+
+/**
+ * The present slots of a tid-indexed map's array (src/lang/lower/tidmaps.ts), as the entries the
+ * hash would hold for them: the tid as the map's key, the slot's value word as its value.
+ */
+function tidSlotEntries(array: BpfMap, def: MapDef): { key: Uint8Array; values: Uint8Array[] }[] {
+  const out: { key: Uint8Array; values: Uint8Array[] }[] = [];
+  for (const [k, v] of array.entries()) {
+    const slot = new DataView(v.buffer, v.byteOffset, v.byteLength);
+    if (slot.getBigUint64(0, true) === 0n) continue;
+    const tid = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, true);
+    const key = new Uint8Array(def.keySize);
+    const kv = new DataView(key.buffer);
+    if (def.keySize === 8) kv.setBigUint64(0, BigInt(tid), true);
+    else kv.setUint32(0, tid, true);
+    out.push({ key, values: [v.slice(8, 8 + def.valueSize)] });
+  }
+  return out;
 }
 
 /**

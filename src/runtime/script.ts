@@ -264,7 +264,7 @@ export class ScriptRun<V = unknown, E = unknown> {
       if (name !== undefined && def.name !== name) continue;
       const map = this.maps.get(def.name);
       if (!map) continue;
-      out.push({ def, entries: this.renderer.map(def, readMap(map, def), { top: 0, div: 0 }).entries });
+      out.push({ def, entries: this.renderer.map(def, readMap(map, def, this.maps), { top: 0, div: 0 }).entries });
     }
     return out;
   }
@@ -714,7 +714,7 @@ export class ScriptRun<V = unknown, E = unknown> {
   private printMap(def: MapDef, top: number, div: number, when: 'print' | 'exit'): void {
     const map = this.maps.get(def.name);
     if (!map) return;
-    const { text, entries } = this.renderer.map(def, readMap(map, def), { top, div });
+    const { text, entries } = this.renderer.map(def, readMap(map, def, this.maps), { top, div });
     this.emit({ type: 'map', name: def.name, entries, text, when }, text);
   }
 

@@ -712,6 +712,29 @@ class UnitLowering {
       return;
     }
     if (s.op === '=') {
+      if (layout.tidSlots) {
+        // This thread's slot: the value, then present (a reader in user space never sees a
+        // present slot with a stale value); beyond the array, the hash.
+        const b = this.b;
+        const v = this.int(s.value);
+        const slot = this.tidSlot(layout, target.keys[0]!);
+        const inSlot = b.newBlock();
+        const inHash = b.newBlock();
+        const done = b.newBlock();
+        b.terminate({ op: 'br', cmp: 'eq', a: slot, b: 0n, then: inHash.id, else: inSlot.id });
+        b.setBlock(inSlot);
+        b.emit({ op: 'store', addr: { reg: slot }, off: 8, size: 8, value: v });
+        b.emit({ op: 'store', addr: { reg: slot }, off: 0, size: 8, value: 1n });
+        b.jmp(done);
+        b.setBlock(inHash);
+        const key = this.mapKey(layout, target.keys);
+        const val = b.obj(8, 8, `value of ${target.name}`);
+        b.emit({ op: 'store', addr: { obj: val }, off: 0, size: 8, value: v });
+        this.update(layout, key, val);
+        b.jmp(done);
+        b.setBlock(done);
+        return;
+      }
       if (isScalar(vt)) {
         const v = this.int(s.value);
         const key = this.mapKey(layout, target.keys);
@@ -814,6 +837,18 @@ class UnitLowering {
     return p;
   }
 
+  /**
+   * A pointer to this thread's `{ u64 present, u64 value }` slot in a tid-indexed map's array
+   * (src/lang/lower/tidmaps.ts), or 0 when its tid is beyond the array (then the hash holds it).
+   * The kernel inlines an array lookup: a bounds check and an address, no call.
+   */
+  private tidSlot(l: MapLayout, tid: Expr): VReg {
+    const t = this.int(tid);
+    const k = this.b.obj(4, 4, `key of ${l.tidSlots!.array}`);
+    this.b.emit({ op: 'store', addr: { obj: k }, off: 0, size: 4, value: t });
+    return this.lookup(l.tidSlots!.array, k);
+  }
+
   private update(l: MapLayout, key: ObjId | Mem, val: ObjId | Mem): void {
     this.wrote(l.def.name);
     const fd = this.mapFd(l);
@@ -831,13 +866,26 @@ class UnitLowering {
       return r;
     }
     const l = this.layout(e.name);
+    let tid: { r: VReg; done: IrBlock } | undefined;
+    if (l.tidSlots) {
+      // This thread's slot; its value is 0 whenever it is not present (delete clears both words).
+      const slot = this.tidSlot(l, e.keys[0]!);
+      tid = { r: b.reg(), done: b.newBlock() };
+      const inSlot = b.newBlock();
+      const inHash = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'eq', a: slot, b: 0n, then: inHash.id, else: inSlot.id });
+      b.setBlock(inSlot);
+      b.emit({ op: 'load', dst: tid.r, addr: { reg: slot }, off: 8, size: 8 });
+      b.jmp(tid.done);
+      b.setBlock(inHash);
+    }
     const key = this.mapKey(l, e.keys);
     if (l.def.value.kind === 'agg') return this.aggValue(l, l.def.value, this.ref(key));
     const p = this.lookup(l, key);
-    const r = b.reg();
+    const r = tid?.r ?? b.reg();
     b.emit({ op: 'const', dst: r, value: 0n });
     const hit = b.newBlock();
-    const done = b.newBlock();
+    const done = tid?.done ?? b.newBlock();
     b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: done.id, else: hit.id });
     b.setBlock(hit);
     b.emit({ op: 'load', dst: r, addr: { reg: p }, off: 0, size: 8 });
@@ -2424,9 +2472,27 @@ class UnitLowering {
           this.emitRecord(this.ctx.events.add({ kind: 'clear_map', map: a0.name }), EVENT_HEADER, () => {});
           return true;
         }
+        let done: IrBlock | undefined;
+        if (l.tidSlots && c.args.length === 1) {
+          // This thread's slot: not present, and its value 0 (what a read of it returns).
+          const slot = this.tidSlot(l, keys[0]!);
+          const inSlot = b.newBlock();
+          const inHash = b.newBlock();
+          done = b.newBlock();
+          b.terminate({ op: 'br', cmp: 'eq', a: slot, b: 0n, then: inHash.id, else: inSlot.id });
+          b.setBlock(inSlot);
+          b.emit({ op: 'store', addr: { reg: slot }, off: 0, size: 8, value: 0n });
+          b.emit({ op: 'store', addr: { reg: slot }, off: 8, size: 8, value: 0n });
+          b.jmp(done);
+          b.setBlock(inHash);
+        }
         const key = this.mapKey(l, keys);
         const fd = this.mapFd(l);
         b.emit({ op: 'call', helper: Helper.map_delete_elem, args: [{ reg: fd }, this.ref(key)] });
+        if (done) {
+          b.jmp(done);
+          b.setBlock(done);
+        }
         return true;
       }
       case 'override': {

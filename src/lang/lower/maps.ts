@@ -8,6 +8,7 @@
  * values (`@x = 5`) are hash maps, so that "never assigned" and delete() keep bpftrace's meaning.
  */
 import type { MapInfo } from '../sema/analyze.js';
+import { TID_SLOT_SIZE } from './tidmaps.js';
 import type { MapDef, MapKindName } from '../spec.js';
 import { AGG_LAYOUT, VOID, sizeOf, tupleType, isBucketedAgg, type AggType, type SType } from '../types.js';
 
@@ -29,6 +30,8 @@ export interface MapLayout {
   scalarKey: boolean;
   perCpu: boolean;
   array: boolean;
+  /** A tid-indexed map: tids below `slots` in the array map `array` (src/lang/lower/tidmaps.ts). */
+  tidSlots?: { slots: number; array: string };
 }
 
 const round8 = (n: number) => (n + 7) & ~7;
@@ -90,6 +93,19 @@ export function layoutMap(m: MapInfo, kernelName: string, maxKeys = MAP_KEYS_MAX
   };
   if (bucketOffset !== undefined) out.bucketOffset = bucketOffset;
   return out;
+}
+
+/**
+ * The array of a tid-indexed map `def` (src/lang/lower/tidmaps.ts): u32 tid → { u64 present,
+ * u64 value }, one slot per tid below `slots`; an internal map, printed through `def`.
+ */
+export function tidSlotArray(def: MapDef, name: string, kernelName: string, slots: number): MapDef {
+  const u64: SType = { kind: 'int', size: 8, signed: false };
+  return {
+    name, kernelName, kind: 'array', keySize: 4, valueSize: TID_SLOT_SIZE, maxEntries: slots,
+    key: { kind: 'int', size: 4, signed: false }, value: tupleType([u64, def.value]), user: false,
+    ...(def.span ? { span: def.span } : {}),
+  };
 }
 
 /** Largest bucket array (entries × 8 bytes × CPUs); a finer histogram stays a per-CPU hash of the buckets it hit. */

@@ -41,6 +41,7 @@ export function liveView(): KernelView {
     },
     btf: () => (existsSync('/sys/kernel/btf/vmlinux') ? loadKernelBtf() : undefined),
     possibleCpus: 1,
+    pidMax: () => Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim()),
     syscallNumber(name) {
       if (!nrs) {
         nrs = new Map();

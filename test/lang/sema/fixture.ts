@@ -103,6 +103,8 @@ export function fixtureKernel(opts: { syscallNumbers?: boolean; btf?: boolean } 
     },
     btf: () => (opts.btf && HAVE_BTF ? loadKernelBtf() : undefined),
     possibleCpus: 2,
+    // A common default: tid-indexed maps get 32768 array slots (src/lang/lower/tidmaps.ts).
+    pidMax: () => 32768,
   };
   if (opts.syscallNumbers !== false) view.syscallNumber = (name) => SYSCALLS[name];
   return view;
