@@ -12,7 +12,8 @@
  * entries, keyed by tid (src/runtime/map-read.ts), so nothing changes for the user.
  *
  * Any other use of the map (print, clear, zero, len, has_key, for, delete without a key, another
- * key, ++, +=, aggregations, non-integer values, BEGIN/END) keeps it a plain hash.
+ * key, ++, +=, aggregations, non-integer values, BEGIN/END, a `let @m = …` declaration) keeps it
+ * a plain hash.
  */
 import type { Expr, MapRef, Program } from '../ast.js';
 import type { MapInfo } from '../sema/analyze.js';
@@ -72,7 +73,9 @@ export function tidIndexedMaps(program: Program, maps: ReadonlyMap<string, MapIn
     const m = maps.get(name);
     const v = m?.value;
     const k = m?.keys;
-    if (!v || v.kind !== 'int' || v.size !== 8 || v.bool || !k || k.length !== 1 || k[0]!.kind !== 'int') continue;
+    if (!m || !v || v.kind !== 'int' || v.size !== 8 || v.bool || !k || k.length !== 1 || k[0]!.kind !== 'int') continue;
+    // A declared map (`let @m = lruhash(100);`) keeps its declared size and eviction.
+    if (m.decl) continue;
     out.add(name);
   }
   return out;

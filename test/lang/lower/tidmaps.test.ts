@@ -118,5 +118,12 @@ describe('tid-indexed maps', () => {
       assert.equal(eligible(`${ENTER} { @s[tid] = true; }`), false);
       assert.equal(eligible(`${ENTER} { @s = 1; }`), false);
     });
+    it('a declared map (its size and eviction are the user\'s)', () => {
+      for (const kind of ['hash(100)', 'lruhash(100)']) {
+        const m = maps(`let @s = ${kind}; ${LATENCY}`);
+        assert.equal(m.get('@s')!.tidSlots, undefined, kind);
+        assert.equal(m.get('@s')!.maxEntries, 100, kind);
+      }
+    });
   });
 });
