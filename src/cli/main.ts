@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     o = parseCli(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`sonde: ${e.message}\n\n${USAGE}`);
+      process.stderr.write(`ERROR: ${e.message}\n\n${USAGE}`);
       return 1;
     }
     throw e;
@@ -103,7 +103,8 @@ async function guard(f: () => Promise<number>): Promise<number> {
   try {
     return await f();
   } catch (e) {
-    process.stderr.write(`sonde: ${e instanceof Error ? e.message : String(e)}\n`);
+    // bpftrace's prefix: what scripts and tests that watch for bpftrace's failures look for.
+    process.stderr.write(`ERROR: ${e instanceof Error ? e.message : String(e)}\n`);
     if (process.env['SONDE_DEBUG'] && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     return 1;
   }

@@ -35,6 +35,8 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+const PID_MAX_LIMIT = 4194304;
+
 /** Short options that take a value. */
 const WITH_VALUE = new Set(['e', 'B', 'f', 'o', 'p', 'c', 'I']);
 const FLAGS = new Set(['d', 'h', 'l', 'v', 'q', 'V', 'k', 'b']);
@@ -128,14 +130,16 @@ function applyValue(o: CliOptions, c: string, v: string): void {
       o.buffering = v;
       return;
     case 'f':
-      if (v !== 'text' && v !== 'json') throw new UsageError(`-f: invalid output format '${v}' (text or json)`);
+      if (v !== 'text' && v !== 'json') throw new UsageError(`Invalid output format "${v}"\n-f: the output format is text (the default) or json`);
       o.format = v;
       return;
     case 'o':
       o.output = v;
       return;
     case 'p': {
-      if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`-p: '${v}' is not a process id`);
+      // bpftrace's words; PID_MAX_LIMIT, the most any kernel's pid_max may be on 64 bits, is its bound too.
+      if (!/^\d+$/.test(v)) throw new UsageError(`pid '${v}' is not a valid decimal number`);
+      if (Number(v) < 1 || Number(v) > PID_MAX_LIMIT) throw new UsageError(`pid '${v}' out of valid pid range [1,${PID_MAX_LIMIT}]`);
       o.pid = Number(v);
       return;
     }

@@ -1,6 +1,7 @@
 // Running a script from the command line: read it, compile it for this kernel, then either show
 // what it compiled to (-d) or run it (bpftrace's output on stdout or -o FILE).
 import { readFileSync } from 'node:fs';
+import { strerror } from '../output/strerror.js';
 import { compile } from '../lang/compile.js';
 import { LangError } from '../lang/diagnostic.js';
 import { parse } from '../lang/parser.js';
@@ -28,7 +29,9 @@ function readScript(o: CliOptions): { source: string; file: string } {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && /^[a-z][a-z-]*$/.test(file)) throw new UnknownCommand(file);
-    throw new Error(`cannot read script file '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    const errno = (e as NodeJS.ErrnoException).errno;
+    // bpftrace's words, strerror() and all.
+    throw new Error(`failed to open file '${file}': ${errno !== undefined ? strerror(Math.abs(errno)) : (e as Error).message}`);
   }
 }
 
@@ -66,7 +69,7 @@ export async function trace(o: CliOptions): Promise<number> {
     script = readScript(o);
   } catch (e) {
     if (e instanceof UnknownCommand) {
-      process.stderr.write(`sonde: unknown command '${e.message}' (and no script file of that name)\n`);
+      process.stderr.write(`ERROR: unknown command '${e.message}' (and no script file of that name)\n`);
       return 2;
     }
     throw e;

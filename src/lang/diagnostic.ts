@@ -2,7 +2,7 @@
  * Diagnostics for the script language: a typed error carrying the file name
  * and span, and the formatter that prints it the way compilers do:
  *
- *   script.bt:3:14: error: expected ';' or '}' after statement
+ *   script.bt:3:14: ERROR: expected ';' or '}' after statement
  *     @x = count() @y = 1;
  *                  ^~
  */
@@ -49,7 +49,7 @@ export class LangError extends Error implements Diagnostic {
     return this.span.col;
   }
 
-  /** `file:line:col: error: message` plus the source line and a caret line. */
+  /** `file:line:col: ERROR: message` plus the source line and a caret line. */
   format(): string {
     return formatDiagnostic(this, this.source);
   }
@@ -61,7 +61,8 @@ export class LangError extends Error implements Diagnostic {
  * rest of the span on that line.
  */
 export function formatDiagnostic(d: Diagnostic, source?: string | SourceFile): string {
-  const head = `${d.file}:${d.span.line}:${d.span.col}: ${d.severity}: ${d.message}`;
+  // bpftrace's word for an error, ERROR, which scripts and tests that watch bpftrace grep for.
+  const head = `${d.file}:${d.span.line}:${d.span.col}: ${d.severity === 'error' ? 'ERROR' : d.severity}: ${d.message}`;
   const out = [head];
   if (source !== undefined) {
     const file = typeof source === 'string' ? new SourceFile(d.file, source) : source;

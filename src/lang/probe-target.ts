@@ -139,7 +139,8 @@ export function decodeTarget(provider: ProviderName, parts: string[], quoted: bo
       const { func, offset } = splitOffset(parts, n - 1, provider === 'kprobe', 'function name', provider);
       // bpftrace refuses these: a return probe on the locks kretprobes themselves take can deadlock.
       if (provider === 'kretprobe' && BANNED_KRETPROBES.has(func)) {
-        throw new TargetError(`kretprobe:${func} can't be used as it might lock up your system.`, n - 1);
+        // bpftrace 0.17's words, its own "error: " included (it prints "ERROR: error: kretprobe:…").
+        throw new TargetError(`error: kretprobe:${func} can't be used as it might lock up your system.`, n - 1);
       }
       return { kind: 'kprobe', module, func, offset };
     }

@@ -45,7 +45,7 @@ export function verifierReport(script: CompiledScript, prog: ProgramDef, e: Veri
     );
   } else {
     const where = e.insnIndex !== undefined ? ` (instruction ${e.insnIndex}${e.insnText ? `: ${e.insnText}` : ''})` : '';
-    text = `${script.file}: error: ${message}${where}${verbose ? '' : '\nhint: run with -v to see the verifier log'}`;
+    text = `${script.file}: ERROR: ${message}${where}${verbose ? '' : '\nhint: run with -v to see the verifier log'}`;
   }
   if (verbose) text += `\n\nverifier log for ${prog.name} (${prog.probeName}):\n${e.log.trimEnd()}`;
   return new ScriptError(message, text, { cause: e });
@@ -56,5 +56,5 @@ export function probeReport(script: CompiledScript, what: string, e: unknown): S
   if (e instanceof ScriptError) return e;
   const detail = e instanceof Error ? e.message : String(e);
   const message = `${what}: ${detail}`;
-  return new ScriptError(message, `${script.file}: error: ${message}`, { cause: e });
+  return new ScriptError(message, `${script.file}: ERROR: ${message}`, { cause: e });
 }

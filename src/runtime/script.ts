@@ -32,7 +32,7 @@ import { verifierReport, probeReport, ScriptError } from './script-error.js';
 import { FdTextOut, type TextOut } from './text-out.js';
 import type { PausedCommand } from './child.js';
 import { bpftraceRenderer, type MapEntryValue } from './render.js';
-import { TimeFormatError, type Value } from '../output/index.js';
+import { TimeFormatError, strerror, type Value } from '../output/index.js';
 import { Mov, St, Add, LdMapFd, Call, Exit, JEq, Stx } from '../asm/builders.js';
 import { Label, R0, R1, R2, R6, R10 } from '../asm/insn.js';
 import { Helper } from '../asm/helpers.js';
@@ -287,7 +287,7 @@ export class ScriptRun<V = unknown, E = unknown> {
     const s = this.script;
     const o = this.opts;
     if (s.unsafe && !o.unsafe) {
-      throw new ScriptError('unsafe script', `${s.file}: error: this script uses unsafe functions (system(), signal()…); run it with --unsafe`);
+      throw new ScriptError('unsafe script', `${s.file}: ERROR: this script uses unsafe functions (system(), signal()…); run it with --unsafe`);
     }
     for (const def of s.maps) this.createMap(def);
     this.renderer = o.renderer ?? (bpftraceRenderer(s, this.maps, { ...(o.format ? { format: o.format } : {}), watch: [...(o.pid !== undefined ? [{ pid: o.pid }] : []), ...(o.command ? [{ pid: o.command.pid, awaitExec: true }] : [])] }) as unknown as Renderer<V, E>);
@@ -556,7 +556,7 @@ export class ScriptRun<V = unknown, E = unknown> {
     }).then(
       (code) => this.resolveDone(code),
       async (e) => {
-        this.err(`sonde: ${e instanceof Error ? e.message : String(e)}\n`);
+        this.err(`ERROR: ${e instanceof Error ? e.message : String(e)}\n`);
         // Whatever failed, nothing stays attached or loaded.
         await this.release().catch(() => {});
         if (this.opts.command?.running) this.opts.command.kill('SIGTERM');
@@ -582,7 +582,7 @@ export class ScriptRun<V = unknown, E = unknown> {
         try {
           runOnce(p.prog);
         } catch (e) {
-          this.err(`sonde: cannot run ${p.def.probeName}: ${e instanceof Error ? e.message : String(e)}\n`);
+          this.err(`ERROR: cannot run ${p.def.probeName}: ${e instanceof Error ? e.message : String(e)}\n`);
         }
         this.drain();
       }
@@ -702,7 +702,9 @@ export class ScriptRun<V = unknown, E = unknown> {
           const max = Number(process.env['BPFTRACE_CAT_BYTES_MAX'] ?? 10240);
           text = readFileSync(path).subarray(0, max > 0 ? max : 10240).toString('utf8');
         } catch (e) {
-          this.err(`sonde: cat: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+          // bpftrace's line, strerror() and all.
+          const errno = (e as NodeJS.ErrnoException).errno;
+          this.err(`ERROR: failed to open file '${path}': ${errno !== undefined ? strerror(Math.abs(errno)) : String(e)}\n`);
           return;
         }
         this.emit({ type: 'cat', path, text }, r.output?.('cat', text) ?? text);

@@ -52,7 +52,7 @@ test('loads.bt: kaddr("avenrun") is an error naming kallsyms (no CONFIG_KALLSYMS
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
   assert.equal(r.stderr, [
-    `${LOADS}:31:13: error: Failed to resolve kernel symbol avenrun: this kernel exposes it neither in /proc/kallsyms (the kernel is built without CONFIG_KALLSYMS_ALL: it lists functions only) nor in BTF`,
+    `${LOADS}:31:13: ERROR: Failed to resolve kernel symbol avenrun: this kernel exposes it neither in /proc/kallsyms (the kernel is built without CONFIG_KALLSYMS_ALL: it lists functions only) nor in BTF`,
     '\t$avenrun = kaddr("avenrun");',
     '\t           ^~~~~~~~~~~~~~~~',
     'hint: kaddr() of a kernel variable needs a kernel built with CONFIG_KALLSYMS_ALL=y',
@@ -69,10 +69,10 @@ test('uaddr(): a variable of the probed (non-PIE) binary, read through the point
   assert.deepEqual(r.stdout.split('\n').sort(), ['', '', '', 'Attaching 1 probe...', '5 8', `loop=15 chain=${[0, 1, 2, 3, 4].map((i) => (2 * i + 1) * 3 + 1).reduce((a, b) => a + b)} twins=300`].sort());
   const bad = sonde(['-e', `uprobe:${bin}:sonde_target_loop { @ = *uaddr("no_such_symbol"); }`]);
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, new RegExp(`^stdin:1:\\d+: error: Could not resolve symbol: ${bin}:no_such_symbol\n`));
+  assert.match(bad.stderr, new RegExp(`^stdin:1:\\d+: ERROR: Could not resolve symbol: ${bin}:no_such_symbol\n`));
   const begin = sonde(['-e', 'BEGIN { @ = uaddr("main"); }']);
   assert.equal(begin.status, 1);
-  assert.match(begin.stderr, /^stdin:1:13: error: uaddr can not be used with "BEGIN" probes\n/);
+  assert.match(begin.stderr, /^stdin:1:13: ERROR: uaddr can not be used with "BEGIN" probes\n/);
 });
 
 test('strftime(): wall-clock time of a boot-clock timestamp, in printf, print(), map values and keys; %f', needsRoot, () => {
@@ -113,7 +113,7 @@ test('cgroupid() and cgroup_path(): a child moved into a new cgroup2 directory i
   }
   const missing = sonde(['-e', 'BEGIN { @ = cgroupid("/sys/fs/cgroup/no-such-group"); }']);
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /^stdin:1:13: error: cgroupid\("\/sys\/fs\/cgroup\/no-such-group"\): \/sys\/fs\/cgroup\/no-such-group does not exist\n/);
+  assert.match(missing.stderr, /^stdin:1:13: ERROR: cgroupid\("\/sys\/fs\/cgroup\/no-such-group"\): \/sys\/fs\/cgroup\/no-such-group does not exist\n/);
 });
 
 test('cgroup_path() of the root and of an unknown id: the same text as bpftrace', needsRoot, () => {
@@ -133,7 +133,7 @@ test('path(): bpf_d_path exists only for fentry/fexit: a compile error on a trac
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
   assert.equal(r.stderr.split('\n').slice(0, 3).join('\n'), [
-    'stdin:1:55: error: path() needs fentry/kfunc probes; this probe is a tracepoint',
+    'stdin:1:55: ERROR: path() needs fentry/kfunc probes; this probe is a tracepoint',
     'tracepoint:syscalls:sys_enter_openat { printf("%s\\n", path(args->filename)); }',
     '                                                      ^~~~~~~~~~~~~~~~~~~~',
   ].join('\n'));
@@ -145,7 +145,7 @@ test('threadsnoop.bt: libpthread has no pthread_create since glibc 2.34; the err
   const lib = /in (\S*libpthread\.so\.0)/.exec(r.stderr)?.[1];
   if (r.status === 0 || !lib) return t.skip(`this libpthread still defines pthread_create: ${r.stderr}`);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, new RegExp(`^${THREADSNOOP}: error: cannot attach uprobe:libpthread:pthread_create: no function named "pthread_create" in ${lib.replace(/\./g, '\\.')}: glibc 2\\.34 moved it into libc \\(\\S+libc\\.so\\.6\\); probe uprobe:libc:pthread_create instead\n`));
+  assert.match(r.stderr, new RegExp(`^${THREADSNOOP}: ERROR: cannot attach uprobe:libpthread:pthread_create: no function named "pthread_create" in ${lib.replace(/\./g, '\\.')}: glibc 2\\.34 moved it into libc \\(\\S+libc\\.so\\.6\\); probe uprobe:libc:pthread_create instead\n`));
 });
 
 test('BPFTRACE_STRLEN=1000 or config max_strlen: a 999-byte path read whole into a variable, a map key and printf (per-CPU scratch, not the stack)', needsRoot, () => {

@@ -68,5 +68,5 @@ test('count: a child\'s 500 openat calls, filtered with -p, counted exactly; eve
 test('count: a bad probe is a clear error with exit status 1', () => {
   const r = spawnSync(SONDE, ['count', 'tracepoint:nosuch'], { encoding: 'utf8' });
   assert.equal(r.status, 1);
-  assert.equal(r.stderr, "sonde: invalid probe 'tracepoint:nosuch': expected tracepoint:category:event\n");
+  assert.equal(r.stderr, "ERROR: invalid probe 'tracepoint:nosuch': expected tracepoint:category:event\n");
 });

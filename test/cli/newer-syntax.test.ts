@@ -39,7 +39,7 @@ test('interval:100ms, interval:1s name themselves as newer bpftrace does (µs)',
   assert.equal(out('interval:100ms { printf("%s\\n", probe); exit(); }'), 'Attaching 1 probe...\ninterval:us:100000\n\n\n');
   const r = sonde('profile:99 { exit(); }');
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /^stdin:1:9: error: Invalid rate of profile probe\. Minimum is 1000 or 1us\. Found: 99 nanoseconds\n/);
+  assert.match(r.stderr, /^stdin:1:9: ERROR: Invalid rate of profile probe\. Minimum is 1000 or 1us\. Found: 99 nanoseconds\n/);
 });
 
 test('config block: max_strlen, print_maps_on_exit, stack_mode; unknown keys are errors; the environment wins', needsRoot, () => {
@@ -53,7 +53,7 @@ test('config block: max_strlen, print_maps_on_exit, stack_mode; unknown keys are
   assert.match(stacks, /^Attaching 1 probe\.\.\.\n\n\n@\[\n([0-9a-f]+\n)+\]: 1\n@s\[\n( +\w+\+\d+\n)+\]: 1\n$/);
   const bad = sonde('config = { foo = 1 } BEGIN { }');
   assert.equal(bad.status, 1);
-  assert.equal(bad.stderr, 'stdin:1:12: error: foo: not a known configuration option\nconfig = { foo = 1 } BEGIN { }\n           ^~~~~~~\nhint: known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit\n');
+  assert.equal(bad.stderr, 'stdin:1:12: ERROR: foo: not a known configuration option\nconfig = { foo = 1 } BEGIN { }\n           ^~~~~~~\nhint: known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit\n');
 });
 
 test('count/sum/min/max/avg values read as integers in probes, every CPU\'s part combined', needsRoot, () => {

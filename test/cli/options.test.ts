@@ -32,7 +32,8 @@ test('clustered flags, values attached or separate, long options', () => {
 
 test('usage errors', () => {
   assert.throws(() => parseCli(['-e']), (e: unknown) => e instanceof UsageError && e.message === 'option -e needs a value');
-  assert.throws(() => parseCli(['-p', 'abc', '-e', 'x']), /-p: 'abc' is not a process id/);
+  assert.throws(() => parseCli(['-p', 'abc', '-e', 'x']), /pid 'abc' is not a valid decimal number$/);
+  assert.throws(() => parseCli(['-p', '0', '-e', 'x']), /pid '0' out of valid pid range \[1,4194304\]$/);
   assert.throws(() => parseCli(['-B', 'maybe']), /invalid buffering mode/);
   assert.throws(() => parseCli(['--frob']), /unknown option '--frob'/);
   assert.throws(() => parseCli(['-e', 'a', '-e', 'b']), /one program/);

@@ -111,7 +111,7 @@ test('-c with a missing command is an error before anything is attached', needsR
   const r = sonde(['-e', 'BEGIN { exit(); }', '-c', 'no-such-command-here arg']);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
-  assert.equal(r.stderr, "sonde: cannot run 'no-such-command-here': no such executable file in PATH\n");
+  assert.equal(r.stderr, "ERROR: cannot run 'no-such-command-here': no such executable file in PATH\n");
 });
 
 test('a uprobe on a function called N times counts N; uretprobe sees its return value', needsRoot, async () => {
@@ -200,25 +200,36 @@ test('a syntax error: file:line:col, the line, a caret; status 1; nothing attach
   const r = sonde(['-e', 'BEGIN { @x = count() @y = 1; }']);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
-  assert.equal(r.stderr, "stdin:1:22: error: expected ';' or '}' after statement, found map @y\nBEGIN { @x = count() @y = 1; }\n                     ^~\n");
+  assert.equal(r.stderr, "stdin:1:22: ERROR: expected ';' or '}' after statement, found map @y\nBEGIN { @x = count() @y = 1; }\n                     ^~\n");
 });
 
-test('option and input errors', () => {
-  const p = sonde(['-p', '999999999', '-e', 'BEGIN { exit(); }']);
+test("option and input errors, in bpftrace's words (ERROR: …)", () => {
+  const p = sonde(['-p', '4194303', '-e', 'BEGIN { exit(); }']);
   assert.equal(p.status, 1);
-  assert.equal(p.stderr, 'sonde: -p 999999999: no such process\n');
+  assert.equal(p.stderr, 'ERROR: -p 4194303: no such process\n');
+  for (const pid of ['a1111', '111a1', 'not_a_pid']) {
+    const bad = sonde(['-p', pid, 'file.bt']);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, new RegExp(`^ERROR: pid '${pid}' is not a valid decimal number\\n`));
+  }
+  const big = sonde(['-p', '5000000', 'file.bt']);
+  assert.equal(big.status, 1);
+  assert.match(big.stderr, /^ERROR: pid '5000000' out of valid pid range \[1,4194304\]\n/);
   const f = sonde(['/no/such/script.bt']);
   assert.equal(f.status, 1);
-  assert.equal(f.stderr, "sonde: cannot read script file '/no/such/script.bt': no such file\n");
+  assert.equal(f.stderr, "ERROR: failed to open file '/no/such/script.bt': No such file or directory\n");
+  const j = sonde(['-q', '-f', 'jsonx', '-e', 'BEGIN { exit(); }']);
+  assert.equal(j.status, 1);
+  assert.match(j.stderr, /^ERROR: Invalid output format "jsonx"\n-f: the output format is text \(the default\) or json\n/);
   const o = sonde(['-Z', '-e', 'BEGIN {}']);
   assert.equal(o.status, 1);
-  assert.match(o.stderr, /^sonde: unknown option '-Z'\n\nsonde \d/);
+  assert.match(o.stderr, /^ERROR: unknown option '-Z'\n\nsonde \d/);
   const none = sonde([]);
   assert.equal(none.status, 1);
   assert.match(none.stderr, /^sonde \d+\.\d+\.\d+ — /);
   const b = sonde(['-B', 'sometimes', '-e', 'BEGIN {}']);
   assert.equal(b.status, 1);
-  assert.match(b.stderr, /^sonde: -B: invalid buffering mode 'sometimes' \(none, line or full\)\n/);
+  assert.match(b.stderr, /^ERROR: -B: invalid buffering mode 'sometimes' \(none, line or full\)\n/);
 });
 
 test('-l lists tracepoints (with -v their fields), software events, a binary\'s functions', needsRoot, async () => {

@@ -185,12 +185,12 @@ describe('C definitions in the preamble', () => {
     };
     assert.equal(
       err('struct S {\n  int a\n  int b;\n};'),
-      "c.bt:3:3: error: expected ';' after member 'a', found 'int'\n  int b;\n  ^~~",
+      "c.bt:3:3: ERROR: expected ';' after member 'a', found 'int'\n  int b;\n  ^~~",
     );
     assert.equal(
       err('struct S {\n  int a;\n'),
-      "c.bt:2:9: error: unexpected end of file in struct S definition\n  int a;\n        ^\nhint: the '{' at line 1 is not closed",
+      "c.bt:2:9: ERROR: unexpected end of file in struct S definition\n  int a;\n        ^\nhint: the '{' at line 1 is not closed",
     );
-    assert.equal(err('#include linux/sched.h\n'), 'c.bt:1:1: error: expected <file> or "file" after #include\n#include linux/sched.h\n^~~~~~~~~~~~~~~~~~~~~~');
+    assert.equal(err('#include linux/sched.h\n'), 'c.bt:1:1: ERROR: expected <file> or "file" after #include\n#include linux/sched.h\n^~~~~~~~~~~~~~~~~~~~~~');
   });
 });

@@ -13,7 +13,7 @@ function failure(src: string, file = 'script.bt'): LangError {
   assert.fail(`expected a syntax error in ${JSON.stringify(src)}`);
 }
 
-/** The formatted diagnostic: `file:line:col: error: …`, source line, caret line, optional hint. */
+/** The formatted diagnostic: `file:line:col: ERROR: …`, source line, caret line, optional hint. */
 function report(src: string): string {
   return failure(src).format();
 }
@@ -27,7 +27,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('BEGIN {\n  @x = count() @y = 1;\n}'),
       lines(
-        "script.bt:2:16: error: expected ';' or '}' after statement, found map @y",
+        "script.bt:2:16: ERROR: expected ';' or '}' after statement, found map @y",
         '  @x = count() @y = 1;',
         '               ^~',
       ),
@@ -38,7 +38,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('BEGIN {\n  $x = 1'),
       lines(
-        "script.bt:2:9: error: expected '}' before end of file",
+        "script.bt:2:9: ERROR: expected '}' before end of file",
         '  $x = 1',
         '        ^',
         'hint: the block opened at line 1 is not closed',
@@ -50,7 +50,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('kprobz:vfs_read { }'),
       lines(
-        "script.bt:1:1: error: unknown probe type 'kprobz'",
+        "script.bt:1:1: ERROR: unknown probe type 'kprobz'",
         'kprobz:vfs_read { }',
         '^~~~~~',
         'hint: probe types are BEGIN, END, kprobe, kretprobe, uprobe, uretprobe, usdt, tracepoint, rawtracepoint, ' +
@@ -62,7 +62,7 @@ describe('diagnostics: position and caret', () => {
   it('keeps tabs so the caret lines up', () => {
     assert.equal(
       report('BEGIN\n{\n\t$x = 1 +;\n}'),
-      lines("script.bt:3:10: error: expected an expression, found ';'", '\t$x = 1 +;', '\t        ^'),
+      lines("script.bt:3:10: ERROR: expected an expression, found ';'", '\t$x = 1 +;', '\t        ^'),
     );
   });
 
@@ -70,7 +70,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('#!/usr/bin/env bpftrace\r\n/* a\r\n b */\r\nBEGIN {\r\n  $x = 089;\r\n}\r\n'),
       lines(
-        "script.bt:5:8: error: invalid digit '8' in octal literal '089'",
+        "script.bt:5:8: ERROR: invalid digit '8' in octal literal '089'",
         '  $x = 089;',
         '       ^~~',
         'hint: a leading 0 makes a number octal',
@@ -82,7 +82,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('BEGIN { printf("%c", \'A\'); }'),
       lines(
-        'script.bt:1:22: error: character literals are not supported',
+        'script.bt:1:22: ERROR: character literals are not supported',
         'BEGIN { printf("%c", \'A\'); }',
         '                     ^~~',
         "hint: use the character code instead: 65 for 'A'",
@@ -93,14 +93,14 @@ describe('diagnostics: position and caret', () => {
   it('reports an unterminated string up to the end of its line', () => {
     assert.equal(
       report('BEGIN { printf("abc);\n}'),
-      lines('script.bt:1:16: error: unterminated string: missing closing "', 'BEGIN { printf("abc);', '               ^~~~~~'),
+      lines('script.bt:1:16: ERROR: unterminated string: missing closing "', 'BEGIN { printf("abc);', '               ^~~~~~'),
     );
   });
 
   it('reports an unterminated predicate', () => {
     assert.equal(
       report('kprobe:f /pid == 1 { }'),
-      lines("script.bt:1:20: error: expected '/' to end the predicate, found '{'", 'kprobe:f /pid == 1 { }', '                   ^'),
+      lines("script.bt:1:20: ERROR: expected '/' to end the predicate, found '{'", 'kprobe:f /pid == 1 { }', '                   ^'),
     );
   });
 
@@ -108,7 +108,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('kretprobe:vfs_read+16 { }'),
       lines(
-        'script.bt:1:11: error: kretprobe probes cannot take an offset',
+        'script.bt:1:11: ERROR: kretprobe probes cannot take an offset',
         'kretprobe:vfs_read+16 { }',
         '          ^~~~~~~~~~~',
         'hint: offsets (+N) are for entry probes',
@@ -117,7 +117,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('interval:sec:1 { }'),
       lines(
-        "script.bt:1:10: error: invalid unit 'sec' in interval probe",
+        "script.bt:1:10: ERROR: invalid unit 'sec' in interval probe",
         'interval:sec:1 { }',
         '         ^~~',
         'hint: units are hz, s, ms and us',
@@ -129,7 +129,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('BEGIN { $a = $b = 1 }'),
       lines(
-        "script.bt:1:17: error: unexpected '=': an assignment is a statement, not a value",
+        "script.bt:1:17: ERROR: unexpected '=': an assignment is a statement, not a value",
         'BEGIN { $a = $b = 1 }',
         '                ^',
         'hint: assign in separate statements: $a = 1; $b = $a;',
@@ -138,7 +138,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('BEGIN { args->x = 1 }'),
       lines(
-        "script.bt:1:9: error: cannot assign to field 'x'",
+        "script.bt:1:9: ERROR: cannot assign to field 'x'",
         'BEGIN { args->x = 1 }',
         '        ^~~~~~~',
         'hint: only variables ($x) and maps (@m, @m[key]) can be assigned',
@@ -147,7 +147,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('BEGIN { $t = (1, 2); $t.1 = 3 }'),
       lines(
-        'script.bt:1:22: error: tuples are immutable once created',
+        'script.bt:1:22: ERROR: tuples are immutable once created',
         'BEGIN { $t = (1, 2); $t.1 = 3 }',
         '                     ^~~~~~',
         'hint: create a new tuple and assign that instead',
@@ -158,11 +158,11 @@ describe('diagnostics: position and caret', () => {
   it('rejects ++ on anything but a variable or map', () => {
     assert.equal(
       report('BEGIN { pid++ }'),
-      lines('script.bt:1:12: error: the ++ operator must be applied to a map or variable', 'BEGIN { pid++ }', '           ^~'),
+      lines('script.bt:1:12: ERROR: the ++ operator must be applied to a map or variable', 'BEGIN { pid++ }', '           ^~'),
     );
     assert.equal(
       report('BEGIN { --arg0 }'),
-      lines('script.bt:1:9: error: the -- operator must be applied to a map or variable', 'BEGIN { --arg0 }', '        ^~'),
+      lines('script.bt:1:9: ERROR: the -- operator must be applied to a map or variable', 'BEGIN { --arg0 }', '        ^~'),
     );
   });
 
@@ -170,7 +170,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('BEGIN { }\n#include <linux/sched.h>'),
       lines(
-        'script.bt:2:1: error: preprocessor directives must come before the first probe',
+        'script.bt:2:1: ERROR: preprocessor directives must come before the first probe',
         '#include <linux/sched.h>',
         '^~~~~~~~~~~~~~~~~~~~~~~~',
       ),
@@ -178,7 +178,7 @@ describe('diagnostics: position and caret', () => {
     assert.equal(
       report('BEGIN { }\nstruct s { int a; };'),
       lines(
-        'script.bt:2:1: error: C definitions must come before the first probe',
+        'script.bt:2:1: ERROR: C definitions must come before the first probe',
         'struct s { int a; };',
         '^~~~~~',
         'hint: move this struct to the top of the script',
@@ -186,31 +186,31 @@ describe('diagnostics: position and caret', () => {
     );
     assert.equal(
       report('config = { a = 1 }\nconfig = { b = 2 }\nBEGIN { }'),
-      lines('script.bt:2:1: error: only one config block is allowed', 'config = { b = 2 }', '^~~~~~', 'hint: the first is at line 1'),
+      lines('script.bt:2:1: ERROR: only one config block is allowed', 'config = { b = 2 }', '^~~~~~', 'hint: the first is at line 1'),
     );
     assert.equal(
       report('config = { a = $x }'),
-      lines('script.bt:1:16: error: expected an integer, string or name as the config value, found variable $x', 'config = { a = $x }', '               ^~'),
+      lines('script.bt:1:16: ERROR: expected an integer, string or name as the config value, found variable $x', 'config = { a = $x }', '               ^~'),
     );
   });
 
   it('reports statement keywords in the wrong place', () => {
-    assert.equal(report('BEGIN { else { } }').split('\n')[0], "script.bt:1:9: error: 'else' without a matching 'if'");
-    assert.equal(report('BEGIN { $x = if }').split('\n')[0], "script.bt:1:14: error: expected an expression, found keyword 'if'");
-    assert.equal(report('BEGIN { if (1) print(1) }').split('\n')[0], "script.bt:1:16: error: expected '{' after the if condition, found 'print'");
-    assert.equal(report('BEGIN { if (1) { } else print(1) }').split('\n')[0], "script.bt:1:25: error: expected '{' or 'if' after 'else', found 'print'");
+    assert.equal(report('BEGIN { else { } }').split('\n')[0], "script.bt:1:9: ERROR: 'else' without a matching 'if'");
+    assert.equal(report('BEGIN { $x = if }').split('\n')[0], "script.bt:1:14: ERROR: expected an expression, found keyword 'if'");
+    assert.equal(report('BEGIN { if (1) print(1) }').split('\n')[0], "script.bt:1:16: ERROR: expected '{' after the if condition, found 'print'");
+    assert.equal(report('BEGIN { if (1) { } else print(1) }').split('\n')[0], "script.bt:1:25: ERROR: expected '{' or 'if' after 'else', found 'print'");
     assert.equal(
       report('BEGIN { for ($i : $x) { } }').split('\n')[0],
-      'script.bt:1:19: error: a for loop iterates over a map or a range',
+      'script.bt:1:19: ERROR: a for loop iterates over a map or a range',
     );
-    assert.equal(report('BEGIN { let x = 1 }').split('\n')[0], "script.bt:1:13: error: expected a variable after 'let', as in let $x = 1, found 'x'");
+    assert.equal(report('BEGIN { let x = 1 }').split('\n')[0], "script.bt:1:13: ERROR: expected a variable after 'let', as in let $x = 1, found 'x'");
   });
 
   it('reports map, call and parameter mistakes', () => {
-    assert.equal(report('BEGIN { @m[] = 1 }').split('\n')[0], "script.bt:1:12: error: expected a map key, found ']'");
-    assert.equal(report('BEGIN { print(1, 2 }').split('\n')[0], "script.bt:1:20: error: expected ',' or ')', found '}'");
-    assert.equal(report('BEGIN { print($0) }').split('\n')[0], 'script.bt:1:15: error: positional parameters start at $1');
-    assert.equal(report('BEGIN { $x = (1, 2 }').split('\n')[0], "script.bt:1:20: error: expected ')' to close the tuple, found '}'");
+    assert.equal(report('BEGIN { @m[] = 1 }').split('\n')[0], "script.bt:1:12: ERROR: expected a map key, found ']'");
+    assert.equal(report('BEGIN { print(1, 2 }').split('\n')[0], "script.bt:1:20: ERROR: expected ',' or ')', found '}'");
+    assert.equal(report('BEGIN { print($0) }').split('\n')[0], 'script.bt:1:15: ERROR: positional parameters start at $1');
+    assert.equal(report('BEGIN { $x = (1, 2 }').split('\n')[0], "script.bt:1:20: ERROR: expected ')' to close the tuple, found '}'");
   });
 });
 
@@ -240,11 +240,11 @@ describe('diagnostics: LangError and formatDiagnostic', () => {
   it('formats with or without the source', () => {
     const src = 'BEGIN {\n  @x = 1 2\n}';
     const e = failure(src, 'a.bt');
-    const full = "a.bt:2:10: error: expected ';' or '}' after statement, found integer 2\n  @x = 1 2\n         ^";
+    const full = "a.bt:2:10: ERROR: expected ';' or '}' after statement, found integer 2\n  @x = 1 2\n         ^";
     assert.equal(formatDiagnostic(e, src), full);
     assert.equal(formatDiagnostic(e, new SourceFile('a.bt', src)), full);
     assert.equal(e.format(), full);
-    assert.equal(formatDiagnostic(e), "a.bt:2:10: error: expected ';' or '}' after statement, found integer 2");
+    assert.equal(formatDiagnostic(e), "a.bt:2:10: ERROR: expected ';' or '}' after statement, found integer 2");
   });
 
   it('underlines only the first line of a span running over several lines', () => {
@@ -264,7 +264,7 @@ describe('diagnostics: LangError and formatDiagnostic', () => {
       assert.fail('expected an error');
     } catch (e) {
       assert.ok(e instanceof LangError);
-      assert.equal(e.format().split('\n')[0], 'stdin:1:14: error: expected an expression, found \'}\'');
+      assert.equal(e.format().split('\n')[0], 'stdin:1:14: ERROR: expected an expression, found \'}\'');
     }
   });
 });

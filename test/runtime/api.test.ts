@@ -13,7 +13,7 @@ test('compile(): pure data, every probe and map described; errors are LangError'
   assert.deepEqual(s.programs.map((p) => p.attach), [[{ kind: 'begin' }]]);
   assert.ok(s.maps.some((m) => m.name === '@n' && m.user));
   assert.deepEqual(s.events.map((e) => e.kind), ['printf', 'exit']);
-  assert.throws(() => compile('BEGIN { @x = ; }'), (e: unknown) => e instanceof LangError && /^stdin:1:14: error: /.test(e.format()));
+  assert.throws(() => compile('BEGIN { @x = ; }'), (e: unknown) => e instanceof LangError && /^stdin:1:14: ERROR: /.test(e.format()));
 });
 
 test('trace(): typed events in order, then the maps at exit; iteration ends', needsRoot, async () => {

@@ -69,8 +69,8 @@ describe('compile(): the CompiledScript', () => {
   });
 
   it('throws LangError with a caret for syntax and semantic errors', () => {
-    assert.throws(() => compile('BEGIN { @x = ; }', { kernel: fixtureKernel(), file: 'a.bt' }), (e: unknown) => e instanceof LangError && e.format().startsWith('a.bt:1:14: error:'));
-    assert.throws(() => compile('BEGIN { nope(); }', { kernel: fixtureKernel(), file: 'a.bt' }), (e: unknown) => e instanceof LangError && e.format() === 'a.bt:1:9: error: Unknown function: nope\nBEGIN { nope(); }\n        ^~~~');
+    assert.throws(() => compile('BEGIN { @x = ; }', { kernel: fixtureKernel(), file: 'a.bt' }), (e: unknown) => e instanceof LangError && e.format().startsWith('a.bt:1:14: ERROR:'));
+    assert.throws(() => compile('BEGIN { nope(); }', { kernel: fixtureKernel(), file: 'a.bt' }), (e: unknown) => e instanceof LangError && e.format() === 'a.bt:1:9: ERROR: Unknown function: nope\nBEGIN { nope(); }\n        ^~~~');
   });
 
   it('a frame over 512 bytes is a LangError naming the probe', () => {
@@ -81,7 +81,7 @@ describe('compile(): the CompiledScript', () => {
     // … but smaller ones live on the stack, where three 200-byte strings do not fit.
     assert.throws(() => compile('kprobe:f { $a = str(arg0); $b = str(arg1); $c = str(arg2); @[$a, $b, $c] = count(); }', { kernel: fixtureKernel(), file: 'big.bt', strlen: 200 }), (e: unknown) => {
       assert.ok(e instanceof LangError, String(e));
-      assert.match(e.format(), /^big\.bt:1:\d+: error: kprobe:f: needs \d+ bytes of stack, more than the 512 the kernel allows \(\$\w 200 B/);
+      assert.match(e.format(), /^big\.bt:1:\d+: ERROR: kprobe:f: needs \d+ bytes of stack, more than the 512 the kernel allows \(\$\w 200 B/);
       return true;
     });
   });

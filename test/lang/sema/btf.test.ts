@@ -169,27 +169,27 @@ describe('sema: kernel structs through BTF', needsBtf, () => {
   });
 
   it('errors name the missing field and the type, with a caret', () => {
-    assert.equal(error('BEGIN { printf("%d\\n", curtask->pidd); }'), `test.bt:1:24: error: struct task_struct has no field 'pidd'
+    assert.equal(error('BEGIN { printf("%d\\n", curtask->pidd); }'), `test.bt:1:24: ERROR: struct task_struct has no field 'pidd'
 BEGIN { printf("%d\\n", curtask->pidd); }
                        ^~~~~~~~~~~~~
 hint: did you mean: pid?`);
     assert.equal(error('kprobe:f { $s = (struct sock *)arg0; $x = $s->__sk_common.skc_nope; }').split('\n')[0],
-      "test.bt:1:43: error: struct sock_common has no field 'skc_nope'");
+      "test.bt:1:43: ERROR: struct sock_common has no field 'skc_nope'");
     assert.equal(error('BEGIN { $x = ((struct no_such_struct *)0)->a; }').split('\n')[0],
-      "test.bt:1:15: error: struct no_such_struct is not defined in the script and the kernel's BTF has no such type");
+      "test.bt:1:15: ERROR: struct no_such_struct is not defined in the script and the kernel's BTF has no such type");
     assert.equal(error('BEGIN { $x = sizeof(struct no_such_struct); }').split('\n')[0],
-      "test.bt:1:21: error: struct no_such_struct is not defined in the script and the kernel's BTF has no such type");
+      "test.bt:1:21: ERROR: struct no_such_struct is not defined in the script and the kernel's BTF has no such type");
     assert.equal(error('BEGIN { $x = curtask.pid; }').split('\n')[0],
-      "test.bt:1:14: error: Can not access field 'pid' on type 'struct task_struct *'. Try dereferencing it first, or using '->'");
+      "test.bt:1:14: ERROR: Can not access field 'pid' on type 'struct task_struct *'. Try dereferencing it first, or using '->'");
     assert.equal(error('BEGIN { $x = offsetof(struct task_struct, nope); }').split('\n')[0],
-      "test.bt:1:14: error: struct task_struct has no field 'nope'");
+      "test.bt:1:14: ERROR: struct task_struct has no field 'nope'");
   });
 });
 
 describe('sema: without BTF', () => {
   it('a kernel struct is an error saying the kernel has no BTF; script structs still work', () => {
     assert.equal(error('BEGIN { $x = curtask->pid; }', false).split('\n')[0],
-      "test.bt:1:14: error: struct task_struct is not defined in the script and this kernel has no BTF");
+      "test.bt:1:14: ERROR: struct task_struct is not defined in the script and this kernel has no BTF");
     assert.equal(constant.call(null, 'sizeof(struct S)', 'struct S { char c; int i; short s; };') !== undefined, true);
   });
 });
@@ -236,7 +236,7 @@ describe('sema: join()', () => {
   it('takes an array pointer and an optional string literal; it has no value', () => {
     assert.doesNotThrow(() => sema('tracepoint:syscalls:sys_enter_execve { join(args->argv); join(args->argv, ","); }', false));
     assert.equal(error('tracepoint:syscalls:sys_enter_execve { join(args->argv, comm); }', false).split('\n')[0],
-      'test.bt:1:57: error: join() expects a string literal as its delimiter');
+      'test.bt:1:57: ERROR: join() expects a string literal as its delimiter');
     assert.match(error('tracepoint:syscalls:sys_enter_execve { $x = join(args->argv); }', false).split('\n')[0]!, /Invalid expression for assignment: none/);
   });
 });

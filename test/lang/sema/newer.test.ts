@@ -55,12 +55,12 @@ describe('sema: config block', () => {
 
   it('unknown, unsupported and badly typed settings are errors at the setting', () => {
     assert.equal(error('config = { foo = 1 } BEGIN { }'),
-      'test.bt:1:12: error: foo: not a known configuration option\nconfig = { foo = 1 } BEGIN { }\n           ^~~~~~~\nhint: known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit');
-    assert.match(error('config = { license = "GPL" } BEGIN { }'), /^test\.bt:1:12: error: license: this bpftrace configuration option is not supported by sonde\n/);
-    assert.match(error('config = { btf = "x" } BEGIN { }'), /^test\.bt:1:12: error: btf: can only be set as an environment variable\n/);
-    assert.match(error('config = { max_strlen = "x" } BEGIN { }'), /^test\.bt:1:25: error: max_strlen: expects an integer\n/);
-    assert.match(error('config = { stack_mode = fancy } BEGIN { }'), /^test\.bt:1:25: error: stack_mode: Invalid value for stack_mode: expected bpftrace, perf or raw\n/);
-    assert.match(error('config = { print_maps_on_exit = maybe } BEGIN { }'), /^test\.bt:1:33: error: print_maps_on_exit: expects true or false\n/);
+      'test.bt:1:12: ERROR: foo: not a known configuration option\nconfig = { foo = 1 } BEGIN { }\n           ^~~~~~~\nhint: known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit');
+    assert.match(error('config = { license = "GPL" } BEGIN { }'), /^test\.bt:1:12: ERROR: license: this bpftrace configuration option is not supported by sonde\n/);
+    assert.match(error('config = { btf = "x" } BEGIN { }'), /^test\.bt:1:12: ERROR: btf: can only be set as an environment variable\n/);
+    assert.match(error('config = { max_strlen = "x" } BEGIN { }'), /^test\.bt:1:25: ERROR: max_strlen: expects an integer\n/);
+    assert.match(error('config = { stack_mode = fancy } BEGIN { }'), /^test\.bt:1:25: ERROR: stack_mode: Invalid value for stack_mode: expected bpftrace, perf or raw\n/);
+    assert.match(error('config = { print_maps_on_exit = maybe } BEGIN { }'), /^test\.bt:1:33: ERROR: print_maps_on_exit: expects true or false\n/);
   });
 });
 
@@ -68,8 +68,8 @@ describe('sema: exit(code)', () => {
   it('takes no argument or one integer', () => {
     sema('BEGIN { exit(); }');
     sema('BEGIN { exit(1); $x = 3; exit($x); }');
-    assert.match(error('BEGIN { exit("no"); }'), /^test\.bt:1:9: error: exit\(\) only supports integer arguments \(string provided\)\n/);
-    assert.match(error('BEGIN { exit(1, 2); }'), /^test\.bt:1:9: error: exit\(\) takes up to one argument \(2 provided\)\n/);
+    assert.match(error('BEGIN { exit("no"); }'), /^test\.bt:1:9: ERROR: exit\(\) only supports integer arguments \(string provided\)\n/);
+    assert.match(error('BEGIN { exit(1, 2); }'), /^test\.bt:1:9: ERROR: exit\(\) takes up to one argument \(2 provided\)\n/);
   });
 
   it('the exit event carries the code after the header', () => {
@@ -114,15 +114,15 @@ describe('sema: for loops', () => {
   });
 
   it('errors: scalar and hist maps, shadowing, context builtins in the body, non-integer ranges', () => {
-    assert.match(error('BEGIN { @s = 1; for ($kv : @s) { } }'), /error: @s has no explicit keys \(scalar map\), and cannot be used for iteration\n/);
-    assert.match(error('BEGIN { @h[1] = hist(1); for ($kv : @h) { } }'), /error: Loop expression does not support type: hist\n/);
-    assert.match(error('BEGIN { for ($kv : @nope) { } }'), /error: Undefined map: @nope\n/);
-    assert.match(error('BEGIN { $i = 1; for ($i : 0..2) { } }'), /^test\.bt:1:22: error: Loop declaration shadows existing variable: \$i\n/);
-    assert.match(error('tracepoint:syscalls:sys_enter_openat { for ($i : 0..2) { print(args.flags); } }'), /error: 'args' builtin is not allowed in a for-loop\n/);
-    assert.match(error('kprobe:f { for ($i : 0..2) { print(arg0); } }'), /error: 'arg0' builtin is not allowed in a for-loop\n/);
-    assert.match(error('kprobe:f { for ($i : 0..2) { @[kstack] = count(); } }'), /error: 'kstack' builtin is not allowed in a for-loop\n/);
-    assert.match(error('BEGIN { for ($i : "a"..2) { } }'), /error: Loop range requires an integer for the start value\n/);
-    assert.match(error('BEGIN { for ($i : 0..2) { } print($i); }'), /error: Undefined or undeclared variable: \$i\n/);
+    assert.match(error('BEGIN { @s = 1; for ($kv : @s) { } }'), /ERROR: @s has no explicit keys \(scalar map\), and cannot be used for iteration\n/);
+    assert.match(error('BEGIN { @h[1] = hist(1); for ($kv : @h) { } }'), /ERROR: Loop expression does not support type: hist\n/);
+    assert.match(error('BEGIN { for ($kv : @nope) { } }'), /ERROR: Undefined map: @nope\n/);
+    assert.match(error('BEGIN { $i = 1; for ($i : 0..2) { } }'), /^test\.bt:1:22: ERROR: Loop declaration shadows existing variable: \$i\n/);
+    assert.match(error('tracepoint:syscalls:sys_enter_openat { for ($i : 0..2) { print(args.flags); } }'), /ERROR: 'args' builtin is not allowed in a for-loop\n/);
+    assert.match(error('kprobe:f { for ($i : 0..2) { print(arg0); } }'), /ERROR: 'arg0' builtin is not allowed in a for-loop\n/);
+    assert.match(error('kprobe:f { for ($i : 0..2) { @[kstack] = count(); } }'), /ERROR: 'kstack' builtin is not allowed in a for-loop\n/);
+    assert.match(error('BEGIN { for ($i : "a"..2) { } }'), /ERROR: Loop range requires an integer for the start value\n/);
+    assert.match(error('BEGIN { for ($i : 0..2) { } print($i); }'), /ERROR: Undefined or undeclared variable: \$i\n/);
   });
 
   it('a body that returns or exits is marked (its callback sets a flag for the caller)', () => {
@@ -139,10 +139,10 @@ describe('sema: let and scopes', () => {
   });
 
   it('a let in a block is gone after it; shadowing and reads before any value are errors', () => {
-    assert.match(error('BEGIN { if (1) { let $x = 1; } print($x); }'), /error: Undefined or undeclared variable: \$x\n/);
+    assert.match(error('BEGIN { if (1) { let $x = 1; } print($x); }'), /ERROR: Undefined or undeclared variable: \$x\n/);
     assert.equal(error('BEGIN { $x = 1; if (1) { let $x = 2; } }'),
-      'test.bt:1:26: error: Variable $x was already declared. Variable shadowing is not allowed.\nBEGIN { $x = 1; if (1) { let $x = 2; } }\n                         ^~~~~~~~~~\nhint: $x was first declared at test.bt:1:9');
-    assert.match(error('BEGIN { let $x; print($x); }'), /error: Variable used before it was assigned: \$x\n/);
+      'test.bt:1:26: ERROR: Variable $x was already declared. Variable shadowing is not allowed.\nBEGIN { $x = 1; if (1) { let $x = 2; } }\n                         ^~~~~~~~~~\nhint: $x was first declared at test.bt:1:9');
+    assert.match(error('BEGIN { let $x; print($x); }'), /ERROR: Variable used before it was assigned: \$x\n/);
     // Sibling blocks may each declare their own.
     const u = sema('BEGIN { { let $x = 1; } { let $x = "s"; } }').units[0]!;
     assert.deepEqual(u.scoped.map((v) => typeName(v.type)), ['int64', 'string[2]']);
@@ -152,9 +152,9 @@ describe('sema: let and scopes', () => {
 describe('sema: has_key and len', () => {
   it('types and errors', () => {
     assert.deepEqual(vars('BEGIN { @m[1, "a"] = 1; $h = has_key(@m, (1, "a")); $l = len(@m); $n = !has_key(@m, (2, "b")); $t = true; }'), { $h: 'bool', $l: 'int64', $n: 'bool', $t: 'bool' });
-    assert.match(error('BEGIN { @s = 1; $l = len(@s); }'), /error: call to len\(\) expects a map with explicit keys \(non-scalar map\)\n/);
-    assert.match(error('BEGIN { @s = 1; $h = has_key(@s, 1); }'), /error: @s: has_key\(\) expects a map with explicit keys \(non-scalar map\)\n/);
-    assert.match(error('BEGIN { @m[1] = 1; $h = has_key(@m, "x"); }'), /error: Argument mismatch for @m/);
+    assert.match(error('BEGIN { @s = 1; $l = len(@s); }'), /ERROR: call to len\(\) expects a map with explicit keys \(non-scalar map\)\n/);
+    assert.match(error('BEGIN { @s = 1; $h = has_key(@s, 1); }'), /ERROR: @s: has_key\(\) expects a map with explicit keys \(non-scalar map\)\n/);
+    assert.match(error('BEGIN { @m[1] = 1; $h = has_key(@m, "x"); }'), /ERROR: Argument mismatch for @m/);
   });
 });
 

@@ -241,127 +241,127 @@ describe('sema: probes and units', () => {
 
 describe('sema: errors (file:line:col, the line, a caret)', () => {
   const cases: [string, string, { params?: string[]; unsafe?: boolean }?][] = [
-    ['BEGIN { foo(1); }', `test.bt:1:9: error: Unknown function: foo
+    ['BEGIN { foo(1); }', `test.bt:1:9: ERROR: Unknown function: foo
 BEGIN { foo(1); }
         ^~~`],
-    ['BEGIN { printf("%d\\n"); }', `test.bt:1:9: error: printf: Not enough arguments for format string (0 supplied, 1 expected)
+    ['BEGIN { printf("%d\\n"); }', `test.bt:1:9: ERROR: printf: Not enough arguments for format string (0 supplied, 1 expected)
 BEGIN { printf("%d\\n"); }
         ^~~~~~~~~~~~~~`],
-    ['BEGIN { printf("%s\\n", 1); }', `test.bt:1:9: error: printf: %s specifier expects a value of type string (integer supplied)
+    ['BEGIN { printf("%s\\n", 1); }', `test.bt:1:9: ERROR: printf: %s specifier expects a value of type string (integer supplied)
 BEGIN { printf("%s\\n", 1); }
         ^~~~~~~~~~~~~~~~~`],
-    ['BEGIN { printf(1); }', `test.bt:1:9: error: printf() expects a string literal (integer provided)
+    ['BEGIN { printf(1); }', `test.bt:1:9: ERROR: printf() expects a string literal (integer provided)
 BEGIN { printf(1); }
         ^~~~~~~~~`],
-    ['BEGIN { @x = $y; }', `test.bt:1:14: error: Undefined or undeclared variable: $y
+    ['BEGIN { @x = $y; }', `test.bt:1:14: ERROR: Undefined or undeclared variable: $y
 BEGIN { @x = $y; }
              ^~`],
-    ['BEGIN { $x = 1; $x = "a"; }', `test.bt:1:17: error: Type mismatch for $x: trying to assign value of type 'string[2]' when variable already contains a value of type 'int64'
+    ['BEGIN { $x = 1; $x = "a"; }', `test.bt:1:17: ERROR: Type mismatch for $x: trying to assign value of type 'string[2]' when variable already contains a value of type 'int64'
 BEGIN { $x = 1; $x = "a"; }
                 ^~~~~~~~
 hint: $x was first assigned at test.bt:1:9`],
-    ['BEGIN { @x = 1; }\nEND { @x = "a"; }', `test.bt:2:7: error: Type mismatch for @x: trying to assign value of type 'string[2]' when map already contains a value of type 'int64'
+    ['BEGIN { @x = 1; }\nEND { @x = "a"; }', `test.bt:2:7: ERROR: Type mismatch for @x: trying to assign value of type 'string[2]' when map already contains a value of type 'int64'
 END { @x = "a"; }
       ^~
 hint: @x was first assigned at test.bt:1:9`],
-    ['BEGIN { @x[1] = 1; @x = 2; }', `test.bt:1:20: error: Argument mismatch for @x: trying to access with arguments: [] when map expects arguments: [int64]
+    ['BEGIN { @x[1] = 1; @x = 2; }', `test.bt:1:20: ERROR: Argument mismatch for @x: trying to access with arguments: [] when map expects arguments: [int64]
 BEGIN { @x[1] = 1; @x = 2; }
                    ^~
 hint: @x was first used at test.bt:1:9`],
-    ['BEGIN { @x[1] = 1; @x["a", 2] = 2; }', `test.bt:1:20: error: Argument mismatch for @x: trying to access with arguments: [string[2], int64] when map expects arguments: [int64]
+    ['BEGIN { @x[1] = 1; @x["a", 2] = 2; }', `test.bt:1:20: ERROR: Argument mismatch for @x: trying to access with arguments: [string[2], int64] when map expects arguments: [int64]
 BEGIN { @x[1] = 1; @x["a", 2] = 2; }
                    ^~~~~~~~~~
 hint: @x was first used at test.bt:1:9`],
-    ['BEGIN { @x = count(); @x = 1; }', `test.bt:1:23: error: Type mismatch for @x: trying to assign value of type 'int64' when map already contains a value of type 'count'
+    ['BEGIN { @x = count(); @x = 1; }', `test.bt:1:23: ERROR: Type mismatch for @x: trying to assign value of type 'int64' when map already contains a value of type 'count'
 BEGIN { @x = count(); @x = 1; }
                       ^~
 hint: @x was first assigned at test.bt:1:9`],
-    ['BEGIN { @c = stats(1); @x = @c; }', `test.bt:1:29: error: @c is a stats() map: its value cannot be read in a probe
+    ['BEGIN { @c = stats(1); @x = @c; }', `test.bt:1:29: ERROR: @c is a stats() map: its value cannot be read in a probe
 BEGIN { @c = stats(1); @x = @c; }
                             ^~
 hint: count, sum, min, max and avg values can be; print the map, or keep the value in a map of its own (@x = @x + v)`],
-    ['BEGIN { @c = hist(1); if (@c > 5) { } }', `test.bt:1:27: error: Type mismatch for '>': comparing 'hist' with 'int64'
+    ['BEGIN { @c = hist(1); if (@c > 5) { } }', `test.bt:1:27: ERROR: Type mismatch for '>': comparing 'hist' with 'int64'
 BEGIN { @c = hist(1); if (@c > 5) { } }
                           ^~~~~~`],
-    ['tracepoint:syscalls:sys_enter_openat { printf("%s\\n", str(args->fname)); }', `test.bt:1:59: error: tracepoint syscalls:sys_enter_openat has no field 'fname'
+    ['tracepoint:syscalls:sys_enter_openat { printf("%s\\n", str(args->fname)); }', `test.bt:1:59: ERROR: tracepoint syscalls:sys_enter_openat has no field 'fname'
 tracepoint:syscalls:sys_enter_openat { printf("%s\\n", str(args->fname)); }
                                                           ^~~~~~~~~~~
 hint: its fields are: __syscall_nr, dfd, filename, flags, mode`],
-    ['tracepoint:sched:sched_switch { @[args->common_pid] = count(); }', `test.bt:1:35: error: BPF does not support accessing common tracepoint fields
+    ['tracepoint:sched:sched_switch { @[args->common_pid] = count(); }', `test.bt:1:35: ERROR: BPF does not support accessing common tracepoint fields
 tracepoint:sched:sched_switch { @[args->common_pid] = count(); }
                                   ^~~~~~~~~~~~~~~~`],
-    ['BEGIN { $s = str("abc"); }', `test.bt:1:14: error: str() expects an integer or a pointer type as first argument (string[4] provided)
+    ['BEGIN { $s = str("abc"); }', `test.bt:1:14: ERROR: str() expects an integer or a pointer type as first argument (string[4] provided)
 BEGIN { $s = str("abc"); }
              ^~~~~~~~~~`],
-    ['BEGIN { $s = str(); }', `test.bt:1:14: error: str() requires at least one argument (0 provided)
+    ['BEGIN { $s = str(); }', `test.bt:1:14: ERROR: str() requires at least one argument (0 provided)
 BEGIN { $s = str(); }
              ^~~~~`],
-    ['BEGIN { @x = sum("a"); }', `test.bt:1:14: error: sum() only supports integer arguments (string provided)
+    ['BEGIN { @x = sum("a"); }', `test.bt:1:14: ERROR: sum() only supports integer arguments (string provided)
 BEGIN { @x = sum("a"); }
              ^~~~~~~~`],
-    ['BEGIN { $x = count(); }', `test.bt:1:14: error: count() should be directly assigned to a map
+    ['BEGIN { $x = count(); }', `test.bt:1:14: ERROR: count() should be directly assigned to a map
 BEGIN { $x = count(); }
              ^~~~~~~`],
-    ['BEGIN { system("ls"); }', `test.bt:1:9: error: system() is an unsafe function being used in safe mode
+    ['BEGIN { system("ls"); }', `test.bt:1:9: ERROR: system() is an unsafe function being used in safe mode
 BEGIN { system("ls"); }
         ^~~~~~~~~~~~
 hint: run with --unsafe to allow it`],
-    ['BEGIN { @x = 1 + "a"; }', `test.bt:1:14: error: Type mismatch for '+': comparing 'int64' with 'string[2]'
+    ['BEGIN { @x = 1 + "a"; }', `test.bt:1:14: ERROR: Type mismatch for '+': comparing 'int64' with 'string[2]'
 BEGIN { @x = 1 + "a"; }
              ^~~~~~~`],
-    ['BEGIN { if ("a") { } }', `test.bt:1:13: error: Invalid condition in if(): string[2]
+    ['BEGIN { if ("a") { } }', `test.bt:1:13: ERROR: Invalid condition in if(): string[2]
 BEGIN { if ("a") { } }
             ^~~`],
-    ['BEGIN { printf("%d\\n", $1); }', `test.bt:1:24: error: $1 used numerically but given "abc". Try using str($1).
+    ['BEGIN { printf("%d\\n", $1); }', `test.bt:1:24: ERROR: $1 used numerically but given "abc". Try using str($1).
 BEGIN { printf("%d\\n", $1); }
                        ^~`, { params: ['abc'] }],
-    ['BEGIN { @l = lhist(1, -5, 10, 1); }', `test.bt:1:14: error: lhist() min must be non-negative (provided min -5)
+    ['BEGIN { @l = lhist(1, -5, 10, 1); }', `test.bt:1:14: ERROR: lhist() min must be non-negative (provided min -5)
 BEGIN { @l = lhist(1, -5, 10, 1); }
              ^~~~~~~~~~~~~~~~~~~`],
-    ['BEGIN { break; }', `test.bt:1:9: error: break used outside of a loop
+    ['BEGIN { break; }', `test.bt:1:9: ERROR: break used outside of a loop
 BEGIN { break; }
         ^~~~~`],
-    ['BEGIN { unroll(101) { } }', `test.bt:1:16: error: unroll maximum value is 100
+    ['BEGIN { unroll(101) { } }', `test.bt:1:16: ERROR: unroll maximum value is 100
 BEGIN { unroll(101) { } }
                ^~~`],
-    ['BEGIN { print(@m[1]); @m[1] = 1; }', `test.bt:1:9: error: The map passed to print() should not be indexed by a key
+    ['BEGIN { print(@m[1]); @m[1] = 1; }', `test.bt:1:9: ERROR: The map passed to print() should not be indexed by a key
 BEGIN { print(@m[1]); @m[1] = 1; }
         ^~~~~~~~~~~~`],
-    ['BEGIN { print(@never); }', `test.bt:1:15: error: Undefined map: @never
+    ['BEGIN { print(@never); }', `test.bt:1:15: ERROR: Undefined map: @never
 BEGIN { print(@never); }
               ^~~~~~`],
-    ['BEGIN { $r = retval; }', `test.bt:1:14: error: The retval builtin can only be used with 'kretprobe' and 'uretprobe' probes
+    ['BEGIN { $r = retval; }', `test.bt:1:14: ERROR: The retval builtin can only be used with 'kretprobe' and 'uretprobe' probes
 BEGIN { $r = retval; }
              ^~~~~~`],
-    ['tracepoint:syscalls:sys_exit_openat { $r = retval; }', `test.bt:1:44: error: The retval builtin can only be used with 'kretprobe' and 'uretprobe' probes (try to use args->ret instead)
+    ['tracepoint:syscalls:sys_exit_openat { $r = retval; }', `test.bt:1:44: ERROR: The retval builtin can only be used with 'kretprobe' and 'uretprobe' probes (try to use args->ret instead)
 tracepoint:syscalls:sys_exit_openat { $r = retval; }
                                            ^~~~~~`],
-    ['kprobe:f { $a = arg6; }', `test.bt:1:17: error: x86_64 doesn't support arg6
+    ['kprobe:f { $a = arg6; }', `test.bt:1:17: ERROR: x86_64 doesn't support arg6
 kprobe:f { $a = arg6; }
                 ^~~~
 hint: arguments arg0 to arg5 are in registers`],
-    ['BEGIN { $a = args->x; }', `test.bt:1:14: error: The args builtin can only be used with tracepoint probes (BEGIN used here)
+    ['BEGIN { $a = args->x; }', `test.bt:1:14: ERROR: The args builtin can only be used with tracepoint probes (BEGIN used here)
 BEGIN { $a = args->x; }
              ^~~~`],
-    ['tracepoint:syscalls:sys_enter_nope { }', `test.bt:1:1: error: tracepoint not found: syscalls:sys_enter_nope
+    ['tracepoint:syscalls:sys_enter_nope { }', `test.bt:1:1: ERROR: tracepoint not found: syscalls:sys_enter_nope
 tracepoint:syscalls:sys_enter_nope { }
 ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~`],
-    ['tracepoint:nope:* { }', `test.bt:1:1: error: no tracepoint matches nope:*
+    ['tracepoint:nope:* { }', `test.bt:1:1: ERROR: no tracepoint matches nope:*
 tracepoint:nope:* { }
 ^~~~~~~~~~~~~~~~~`],
-    ['BEGIN { $t = (1, 2); $u = $t.2; }', `test.bt:1:27: error: Invalid tuple index: 2. Found 2 elements in tuple.
+    ['BEGIN { $t = (1, 2); $u = $t.2; }', `test.bt:1:27: ERROR: Invalid tuple index: 2. Found 2 elements in tuple.
 BEGIN { $t = (1, 2); $u = $t.2; }
                           ^~~~`],
-    ['BEGIN { @[(1, 2)] = 1; }', `test.bt:1:11: error: tuple cannot be used as a map key. Try a multi-key associative array instead (eg \`@map[$1, $2] = ...)\`.
+    ['BEGIN { @[(1, 2)] = 1; }', `test.bt:1:11: ERROR: tuple cannot be used as a map key. Try a multi-key associative array instead (eg \`@map[$1, $2] = ...)\`.
 BEGIN { @[(1, 2)] = 1; }
           ^~~~~~`],
-    ['BEGIN { $x = 1 ? 2 : "a"; }', `test.bt:1:14: error: Ternary operator must return the same type: have 'int64' and 'string[2]'
+    ['BEGIN { $x = 1 ? 2 : "a"; }', `test.bt:1:14: ERROR: Ternary operator must return the same type: have 'int64' and 'string[2]'
 BEGIN { $x = 1 ? 2 : "a"; }
              ^~~~~~~~~~~`],
-    ['BEGIN { $x = (uint8)"a"; }', `test.bt:1:14: error: Casts are not supported for type: "string[2]"
+    ['BEGIN { $x = (uint8)"a"; }', `test.bt:1:14: ERROR: Casts are not supported for type: "string[2]"
 BEGIN { $x = (uint8)"a"; }
              ^~~~~~~~~~`],
-    ['BEGIN { $x = "a"; $y = $x < "b"; }', `test.bt:1:24: error: The < operator can not be used on expressions of types string[2], string[2]
+    ['BEGIN { $x = "a"; $y = $x < "b"; }', `test.bt:1:24: ERROR: The < operator can not be used on expressions of types string[2], string[2]
 BEGIN { $x = "a"; $y = $x < "b"; }
                        ^~~~~~~~`],
   ];

@@ -65,16 +65,16 @@ describe('kaddr()', () => {
   });
 
   it('errors: not a literal; a variable missing from a functions-only kallsyms; absent; hidden', () => {
-    assert.match(error('BEGIN { $x = kaddr(1); }'), /^test\.bt:1:14: error: kaddr\(\) expects a string literal \(integer provided\)/);
+    assert.match(error('BEGIN { $x = kaddr(1); }'), /^test\.bt:1:14: ERROR: kaddr\(\) expects a string literal \(integer provided\)/);
     assert.equal(error('BEGIN { $a = kaddr("avenrun"); }'), [
-      'test.bt:1:14: error: Failed to resolve kernel symbol avenrun: not in /proc/kallsyms (the kernel is built without CONFIG_KALLSYMS_ALL: it lists functions only), and the kernel has no BTF',
+      'test.bt:1:14: ERROR: Failed to resolve kernel symbol avenrun: not in /proc/kallsyms (the kernel is built without CONFIG_KALLSYMS_ALL: it lists functions only), and the kernel has no BTF',
       'BEGIN { $a = kaddr("avenrun"); }',
       '             ^~~~~~~~~~~~~~~~',
       'hint: kaddr() of a kernel variable needs a kernel built with CONFIG_KALLSYMS_ALL=y',
     ].join('\n'));
     const all = Array.from({ length: 1200 }, (_, i) => `ffffffff8300${i.toString(16).padStart(4, '0')} d var${i}`).join('\n') + '\n';
-    assert.match(error('BEGIN { $a = kaddr("avenrun"); }', kernel(all)), /error: Failed to resolve kernel symbol avenrun: \/proc\/kallsyms has no such symbol\n/);
-    assert.match(error('BEGIN { $a = kaddr("x"); }', kernel('0000000000000000 T x\n')), /error: Failed to resolve kernel symbol x: kernel addresses are hidden in \/proc\/kallsyms \(kernel\.kptr_restrict\)/);
+    assert.match(error('BEGIN { $a = kaddr("avenrun"); }', kernel(all)), /ERROR: Failed to resolve kernel symbol avenrun: \/proc\/kallsyms has no such symbol\n/);
+    assert.match(error('BEGIN { $a = kaddr("x"); }', kernel('0000000000000000 T x\n')), /ERROR: Failed to resolve kernel symbol x: kernel addresses are hidden in \/proc\/kallsyms \(kernel\.kptr_restrict\)/);
   });
 });
 
@@ -89,9 +89,9 @@ describe('uaddr()', () => {
   });
 
   it('errors: outside u(ret)probes/usdt; a symbol the binary does not define', () => {
-    assert.match(error('BEGIN { @ = uaddr("main"); }'), /^test\.bt:1:13: error: uaddr can not be used with "BEGIN" probes\n/);
+    assert.match(error('BEGIN { @ = uaddr("main"); }'), /^test\.bt:1:13: ERROR: uaddr can not be used with "BEGIN" probes\n/);
     assert.match(error('tracepoint:syscalls:sys_enter_read { @ = uaddr("main"); }'), /uaddr can not be used with "tracepoint" probes/);
-    assert.match(error('uprobe:/bin/x:f { @ = uaddr("nosuch"); }'), /^test\.bt:1:23: error: Could not resolve symbol: \/bin\/x:nosuch\n/);
+    assert.match(error('uprobe:/bin/x:f { @ = uaddr("nosuch"); }'), /^test\.bt:1:23: ERROR: Could not resolve symbol: \/bin\/x:nosuch\n/);
   });
 });
 
@@ -105,7 +105,7 @@ describe('cgroupid(), cgroup_path(), strftime(), strcontains()', () => {
     } finally {
       rmSync(dir, { recursive: true });
     }
-    assert.match(error('BEGIN { @ = cgroupid("/no/such/dir"); }'), /error: cgroupid\("\/no\/such\/dir"\): \/no\/such\/dir does not exist/);
+    assert.match(error('BEGIN { @ = cgroupid("/no/such/dir"); }'), /ERROR: cgroupid\("\/no\/such\/dir"\): \/no\/such\/dir does not exist/);
     assert.match(error('BEGIN { @ = cgroupid(1); }'), /cgroupid\(\) expects a string literal \(integer provided\)/);
   });
 
@@ -138,7 +138,7 @@ describe('cgroupid(), cgroup_path(), strftime(), strcontains()', () => {
 describe('path() and debugf()', () => {
   it('path() only where bpf_d_path is allowed', () => {
     assert.equal(error('tracepoint:syscalls:sys_enter_openat { @ = path(args->filename); }').split('\n')[0],
-      'test.bt:1:44: error: path() needs fentry/kfunc probes; this probe is a tracepoint');
+      'test.bt:1:44: ERROR: path() needs fentry/kfunc probes; this probe is a tracepoint');
     assert.match(error('BEGIN { @ = path(0); }'), /path\(\) needs fentry\/kfunc probes; this probe is a BEGIN probe/);
     assert.match(error('interval:s:1 { @ = path(0); }'), /this probe is an interval/);
   });
@@ -153,7 +153,7 @@ describe('path() and debugf()', () => {
       '        ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
     ].join('\n')]);
     assert.equal(compile('BEGIN { printf("x"); }', { kernel: kernel() }).warnings, undefined);
-    assert.match(error('BEGIN { debugf("%d %d %d %d", 1, 2, 3, 4); }'), /error: cannot use more than 3 conversion specifiers/);
+    assert.match(error('BEGIN { debugf("%d %d %d %d", 1, 2, 3, 4); }'), /ERROR: cannot use more than 3 conversion specifiers/);
     assert.match(error('BEGIN { debugf("%c", 1); }'), /Invalid format specifier for `debugf`: c/);
     assert.match(error('BEGIN { debugf("%s", 1); }'), /Type does not match format specifier: s/);
     assert.match(error('BEGIN { debugf("%d", "a"); }'), /Type does not match format specifier: d/);
