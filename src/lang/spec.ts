@@ -77,7 +77,9 @@ export type AttachDef =
   | { kind: 'fentry' | 'fexit'; func: string; module?: string; btfId?: number; optional?: boolean }
   | { kind: 'software' | 'hardware'; event: string; period: number }
   | { kind: 'profile'; hz: number }
-  | { kind: 'interval'; periodNs: number };
+  | { kind: 'interval'; periodNs: number }
+  /** watchpoint/asyncwatchpoint on an absolute address: `length` bytes, `mode` letters of r, w, x. */
+  | { kind: 'watchpoint'; address: bigint; length: number; mode: string };
 
 export interface ProgramDef {
   /** Kernel program name (≤ 15 chars). */
@@ -112,7 +114,8 @@ export interface EventArg {
  * starts with an 8-byte header: u32 event id (index into `events`), u32 reserved (0).
  */
 export type EventDef =
-  | { kind: 'printf'; format: string; args: EventArg[]; size: number; span?: Span }
+  /** `join`: the record of a join(), which -f json prints as {"type": "join", …}. */
+  | { kind: 'printf'; format: string; args: EventArg[]; size: number; span?: Span; join?: true }
   /** print(value) of a non-map expression. */
   | { kind: 'print_value'; args: EventArg[]; size: number }
   /** print(@m [, top [, div]]), clear(@m), zero(@m): done by the runtime when the event arrives. */

@@ -7,7 +7,11 @@ import { kernelFunctions } from '../kernel/functions.js';
 import { kprobeMechanism } from '../attach/kprobe.js';
 import { ElfFile, matchFunctions, resolveBinary, resolveLibrary } from '../elf/index.js';
 import { KernelViewError, type UsdtFileInfo } from '../lang/kernel-view.js';
-import { usdtFileInfo, usdtFiles } from './usdt.js';
+import { globFiles, usdtFileInfo, usdtFiles } from './usdt.js';
+import { readlinkSync } from 'node:fs';
+import { LangError } from '../lang/diagnostic.js';
+import { SourceFile } from '../lang/source.js';
+import { hasWildcard } from '../lang/probe-spec.js';
 
 /** bpftrace's software events (its SW_PROBE_LIST), listed as `software:NAME:`. */
 export const SOFTWARE_EVENTS = [
@@ -74,15 +78,30 @@ function tracepointProbes(catGlob: string, evGlob: string, verbose: boolean): Li
 export function listProbes(pattern?: string, opts: { verbose?: boolean; pid?: number } = {}): ListedProbe[] {
   const verbose = !!opts.verbose;
   const pat = pattern === undefined || pattern === '' ? '*' : pattern;
+  checkCharacters(pat);
   const [head, rest] = splitFirst(pat);
   const provider = rest !== undefined ? PROVIDERS.get(head) : undefined;
+  // `*:./prog:*`: a wildcard provider over a file lists its functions and its USDT probes.
+  if (provider === undefined && rest !== undefined && hasWildcard(head) && rest.includes('/')) {
+    const re = globToRegExp(head);
+    return (['uprobe', 'usdt'] as const).filter((p) => re.test(p)).flatMap((p) => listProbes(`${p}:${rest}`, opts));
+  }
   if (provider === 'usdt') return listUsdt(rest!, opts.pid);
   if (provider === 'uprobe' || provider === 'uretprobe') {
-    const [file, what] = splitFirst(rest!);
+    let [file, what] = splitFirst(rest!);
+    // -p with `uprobe:PATTERN`: the functions of the process's executable, as bpftrace names it.
+    if (opts.pid !== undefined && what === undefined) [file, what] = [processExecutable(opts.pid), file];
     if (!file) throw new ListError(`${head}: give a binary or library, e.g. ${provider}:/bin/bash:*`);
-    const elf = ElfFile.open(resolveFile(file));
-    return matchFunctions(elf, what ?? '*').map((f) => f.symbol.name)
-      .sort().filter((n, i, all) => n !== all[i - 1]).map((n) => ({ name: `${provider}:${file}:${n}` }));
+    return uprobeFiles(file).flatMap(([shown, path]) => {
+      const elf = ElfFile.open(path);
+      return matchFunctions(elf, what ?? '*').map((f) => f.symbol.name)
+        .sort().filter((n, i, all) => n !== all[i - 1]).map((n) => ({ name: `${provider}:${shown}:${n}` }));
+    });
+  }
+  // -p alone: the process's own probes, its executable's functions and the USDT probes of what it maps.
+  if (provider === undefined && rest === undefined && opts.pid !== undefined) {
+    const re = globToRegExp(pat);
+    return [...listProbes('uprobe:*', opts), ...listUsdt('*', opts.pid)].filter((p) => re.test(p.name));
   }
   if (provider === 'tracepoint') {
     const [cat, ev] = splitFirst(rest!);
@@ -102,8 +121,6 @@ export function listProbes(pattern?: string, opts: { verbose?: boolean; pid?: nu
   if (!provider || provider === 'hardware') {
     for (const e of HARDWARE_EVENTS) if (re.test(`hardware:${e}:`) || re.test(`hardware:${e}`)) out.push({ name: `hardware:${e}:` });
   }
-  // -p: the USDT probes of every file the process maps too (bpftrace's `-l -p PID`).
-  if (!provider && opts.pid !== undefined) out.push(...listUsdt('*', opts.pid).filter((p) => re.test(p.name)));
   if (provider === 'rawtracepoint') {
     const seen = new Set<string>();
     for (const [, e] of listTracepoints('*', '*')) {
@@ -113,6 +130,45 @@ export function listProbes(pattern?: string, opts: { verbose?: boolean; pid?: nu
     }
   }
   return out;
+}
+
+/**
+ * bpftrace reads a listing pattern as a probe: characters no probe name has (a backslash, `$`,
+ * blanks, quotes, braces, `;`) are refused as its lexer refuses them.
+ */
+function checkCharacters(pattern: string): void {
+  const bad = /[\s\\$;{}"'`#|&<>^\x00-\x1f\x7f]/.exec(pattern);
+  if (!bad) return;
+  const shown = bad[0] === '\n' ? '\\n' : bad[0] === '\t' ? '\\t' : bad[0];
+  const source = new SourceFile('stdin', pattern);
+  const line = pattern.slice(0, bad.index).split('\n').length;
+  const col = bad.index - pattern.lastIndexOf('\n', bad.index - 1);
+  throw new LangError(`invalid character '${shown}' in the probe pattern`, 'stdin',
+    { line, col, endLine: line, endCol: col + 1, offset: bad.index, length: 1 }, { source });
+}
+
+/** `/proc/PID/root/EXE`: the executable of a process, through its own root, as bpftrace shows it. */
+function processExecutable(pid: number): string {
+  try {
+    return `/proc/${pid}/root${readlinkSync(`/proc/${pid}/exe`)}`;
+  } catch (e) {
+    throw new ListError(`-p ${pid}: cannot read the process's executable: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such process' : (e as Error).message}`);
+  }
+}
+
+/** The files a uprobe pattern's FILE names, each as shown and as opened: a wildcard in the file name matches ELF files of its directory. */
+function uprobeFiles(file: string): [string, string][] {
+  if (!hasWildcard(file)) return [[file, resolveFile(file)]];
+  let paths: string[];
+  try {
+    paths = globFiles(file);
+  } catch (e) {
+    if (e instanceof KernelViewError) throw new ListError(e.message);
+    throw e;
+  }
+  // bpftrace's names: the directory as written, the name found.
+  const dir = file.slice(0, file.lastIndexOf('/') + 1);
+  return paths.map((p) => [dir + p.slice(p.lastIndexOf('/') + 1), p]);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { SType } from '../lang/types.js';
 import type { BpfMap } from '../bpf/map.js';
 import {
   decodeValue, decodeEventArgs, formatPrintf, formatMergedMap, formatValue, formatTime, parseFormat, orderMap,
-  jsonAttached, jsonCat, jsonLost, jsonMergedMap, jsonPrintf, jsonSyscall, jsonTime, jsonValue,
+  jsonAttached, jsonCat, jsonJoin, jsonLost, jsonMergedMap, jsonPrintf, jsonSyscall, jsonTime, jsonValue,
   type FormatSpec, type MapRow, type MergedAgg, type Resolver, type Value,
 } from '../output/index.js';
 import type { Renderer, EventRecord, FormatEventDef } from './script.js';
@@ -55,7 +55,9 @@ export function bpftraceRenderer(script: CompiledScript, maps: ReadonlyMap<strin
       const values = args(def, rec);
       const text = formatPrintf(spec(def.format, def.kind), values, def.args.map((a) => a.type), r);
       // system() and cat() get their command / path here; their output is wrapped by output().
-      return { text: json && def.kind === 'printf' ? jsonPrintf(text) : text, values };
+      // join() is an event of its own in JSON, its text without the newline.
+      const jsonText = (): string => ('join' in def && def.join ? jsonJoin(text.replace(/\n$/, '')) : jsonPrintf(text));
+      return { text: json && def.kind === 'printf' ? jsonText() : text, values };
     },
     printValue(def, rec) {
       const a = def.args[0];

@@ -2572,7 +2572,7 @@ class UnitLowering {
     const types: SType[] = Array.from({ length: JOIN_MAX }, () => ({ kind: 'string', size: slot }));
     const { args, size } = recordLayout(types);
     const arr = this.int(c.args[0]!);
-    const id = this.ctx.events.add({ kind: 'printf', format: `${'%s'.repeat(JOIN_MAX)}\n`, args, size, span: c.span });
+    const id = this.ctx.events.add({ kind: 'printf', format: `${'%s'.repeat(JOIN_MAX)}\n`, args, size, span: c.span, join: true });
     const read = space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
     const readStr = space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str;
     this.emitRecord(id, size, (rec) => {
