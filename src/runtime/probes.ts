@@ -6,6 +6,7 @@ import { attachRawTracepoint } from '../attach/raw_tracepoint.js';
 import { attachKprobe } from '../attach/kprobe.js';
 import { attachUprobe } from '../attach/uprobe.js';
 import { attachPerfEvent } from '../attach/perf_event.js';
+import { attachWatchpoint } from '../attach/watchpoint.js';
 import { attachFentry, fentryTarget, type FentryTarget } from '../attach/fentry.js';
 import type { Link } from '../attach/link.js';
 import { attachUsdt } from './usdt.js';
@@ -22,7 +23,8 @@ export type ProbeTarget =
   | { kind: 'fentry' | 'fexit'; func: string; module?: string }
   | { kind: 'software' | 'hardware'; event: string; period?: number }
   | { kind: 'profile'; hz: number }
-  | { kind: 'interval'; periodNs: number };
+  | { kind: 'interval'; periodNs: number }
+  | { kind: 'watchpoint'; address: bigint; length: number; mode: string };
 
 /** ELF program header flag: the segment is executable. */
 const PF_X = 1;
@@ -154,6 +156,7 @@ export function probeName(t: ProbeTarget): string {
     case 'software': case 'hardware': return `${t.kind}:${t.event}${t.period ? `:${t.period}` : ''}`;
     case 'profile': return `profile:hz:${t.hz}`;
     case 'interval': return `interval:ns:${t.periodNs}`;
+    case 'watchpoint': return `watchpoint:0x${t.address.toString(16)}:${t.length}:${t.mode}`;
   }
 }
 
@@ -164,7 +167,7 @@ export function progKindFor(t: ProbeTarget): ProgKind {
     case 'tracepoint': return 'tracepoint';
     case 'kprobe': case 'kretprobe': case 'uprobe': case 'uretprobe': return 'kprobe';
     case 'fentry': case 'fexit': return 'tracing';
-    case 'software': case 'hardware': case 'profile': case 'interval': return 'perf_event';
+    case 'software': case 'hardware': case 'profile': case 'interval': case 'watchpoint': return 'perf_event';
   }
 }
 
@@ -202,6 +205,8 @@ export function attachProbe(progFd: number, t: ProbeTarget, o: AttachOptions = {
     case 'interval':
       // One CPU only: an interval fires once per period, not once per CPU.
       return attachPerfEvent(progFd, { type: 'software', event: 'cpu-clock', period: t.periodNs, cpus: [0] });
+    case 'watchpoint':
+      return attachWatchpoint(progFd, { address: t.address, length: t.length, mode: t.mode, ...(o.pid !== undefined ? { pid: o.pid } : {}) });
   }
 }
 
@@ -221,6 +226,7 @@ export function attachDefName(d: AttachDef): string {
     case 'software': case 'hardware': return `${d.kind}:${d.event}:${d.period}`;
     case 'profile': return `profile:hz:${d.hz}`;
     case 'interval': return `interval:ns:${d.periodNs}`;
+    case 'watchpoint': return `watchpoint:0x${d.address.toString(16)}:${d.length}:${d.mode}`;
   }
 }
 
@@ -259,6 +265,7 @@ export function targetOfAttachDef(d: Exclude<AttachDef, { kind: 'usdt' }>, pid?:
 export function attachDef(progFd: number, d: AttachDef, o: AttachOptions = {}): Link[] {
   if (d.kind === 'usdt') return attachUsdt(progFd, d, { name: attachDefName(d), ...(o.pid !== undefined ? { pid: o.pid } : {}) });
   const t = targetOfAttachDef(d, o.pid);
-  const pid = t.kind === 'uprobe' || t.kind === 'uretprobe' ? o.pid : undefined;
+  // A watchpoint follows the process too (-p, -c): the address is in its memory.
+  const pid = t.kind === 'uprobe' || t.kind === 'uretprobe' || t.kind === 'watchpoint' ? o.pid : undefined;
   return attachProbe(progFd, t, { ...(pid !== undefined ? { pid } : {}), ...(o.fentry ? { fentry: o.fentry } : {}) });
 }

@@ -46,9 +46,11 @@ export interface PerfEventAttr {
   sampleType?: number;
   flags?: bigint;
   wakeupEvents?: number;
-  /** config1: kprobe_func / uprobe_path pointer. */
+  /** bp_type (PERF_TYPE_BREAKPOINT): HW_BREAKPOINT_R 1, W 2, X 4. */
+  bpType?: number;
+  /** config1: kprobe_func / uprobe_path pointer; bp_addr for a breakpoint. */
   config1?: bigint;
-  /** config2: kprobe_addr / probe_offset. */
+  /** config2: kprobe_addr / probe_offset; bp_len for a breakpoint. */
   config2?: bigint;
 }
 
@@ -62,6 +64,7 @@ export function encodePerfAttr(a: PerfEventAttr): Mem {
   v.setBigUint64(24, BigInt(a.sampleType ?? 0), true);
   v.setBigUint64(40, a.flags ?? 0n, true);
   v.setUint32(48, a.wakeupEvents ?? 0, true);
+  v.setUint32(52, a.bpType ?? 0, true);
   v.setBigUint64(56, a.config1 ?? 0n, true);
   v.setBigUint64(64, a.config2 ?? 0n, true);
   return m;

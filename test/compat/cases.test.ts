@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { isRoot } from '../support/root.js';
 import { buildFixture } from '../fixtures/build.js';
 
@@ -109,5 +111,87 @@ describe("bpftrace's runtime cases", () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it("errors in bpftrace's words: basic.errors on non existent file, basic.pid …, json-output.invalid_format, probe.tracepoint_missing", () => {
+    const f = sonde('non_existent_file.bt');
+    assert.equal(f.code, 1);
+    assert.match(f.err, /ERROR: failed to open file 'non_existent_file.bt': No such file or directory/);
+    for (const pid of ['a1111', '111a1', 'not_a_pid']) assert.match(sonde('-p', pid, 'file.bt').err, new RegExp(`ERROR: pid '${pid}' is not a valid decimal number`));
+    assert.match(sonde('-p', '5000000', 'file.bt').err, /ERROR: pid '5000000' out of valid pid range \[1,4194304\]/);
+    assert.match(sonde('-q', '-f', 'jsonx', '-e', 'BEGIN { @scalar = 5; exit(); }').err, /^ERROR: Invalid output format "jsonx"$/m);
+    const t = sonde('-d', '-e', 't:syscalls:nonsense { printf("hit"); exit(); }');
+    assert.equal(t.code, 1);
+    assert.match(t.err, /^stdin:1:1: ERROR: tracepoint not found: syscalls:nonsense\n/);
+  });
+
+  it('builtin.cat "no such file": bpftrace\'s line, with strerror()', root, () => {
+    const r = sonde('-e', 'i:ms:1 { cat("/does/not/exist/file"); exit(); }');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /^ERROR: failed to open file '\/does\/not\/exist\/file': No such file or directory$/m);
+  });
+
+  it('listing: -l with a wildcarded file, a wildcarded probe type, -p PID alone or with uprobe:*; -l refuses an invalid character', root, async () => {
+    const bin = await buildFixture('uprobe_target');
+    const usdt = await buildFixture('usdt_target');
+    const dir = dirname(bin);
+    const lines = (r: { out: string }): string[] => r.out.split('\n').filter((l) => l !== '');
+    // uprobe.list probes with wildcarded file matching multiple files / … and filter
+    const many = lines(sonde('-l', `uprobe:${dir}/u*:sonde_target_a*`));
+    assert.deepEqual(many, [`uprobe:${dir}/uprobe_target:sonde_target_a`, `uprobe:${dir}/uprobe_target:sonde_target_add`,
+      `uprobe:${dir}/uprobe_target-nopie:sonde_target_a`, `uprobe:${dir}/uprobe_target-nopie:sonde_target_add`].filter((l) => !l.includes('-nopie') || existsSync(`${dir}/uprobe_target-nopie`)));
+    // uprobe/usdt.list probes by file with wildcarded probe type: the functions, then the USDT probes
+    const both = lines(sonde('-l', `*:${usdt}:*`));
+    assert.ok(both.includes(`uprobe:${usdt}:main`), both.join('\n'));
+    assert.ok(both.includes(`usdt:${usdt}:sonde:tick`), both.join('\n'));
+    assert.ok(both.findIndex((l) => l.startsWith('usdt:')) > both.findIndex((l) => l.startsWith('uprobe:')));
+    assert.deepEqual(lines(sonde('-l', `u*:${bin}:sonde_target_a*`)), [`uprobe:${bin}:sonde_target_a`, `uprobe:${bin}:sonde_target_add`]);
+    // uprobe.list probes by pid (; uprobes only): the executable's functions through /proc/PID/root
+    const child = spawn(bin, ['--wait'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const exe = `/proc/${child.pid}/root${bin}`;
+      const all = lines(sonde('-l', '-p', String(child.pid)));
+      assert.ok(all.includes(`uprobe:${exe}:sonde_target_a`), all.slice(0, 5).join('\n'));
+      assert.ok(all.every((l) => l.startsWith(`uprobe:${exe}:`) || l.startsWith('usdt:')), 'only the process\'s own probes');
+      assert.deepEqual(lines(sonde('-l', 'uprobe:sonde_target_a*', '-p', String(child.pid))), [`uprobe:${exe}:sonde_target_a`, `uprobe:${exe}:sonde_target_add`]);
+      assert.ok(lines(sonde('-l', 'uprobe:*', '-p', String(child.pid))).includes(`uprobe:${exe}:main`));
+    } finally {
+      child.kill('SIGKILL');
+    }
+    // basic.errors on invalid character in search expression
+    const bad = sonde('-l', '\\n');
+    assert.equal(bad.code, 1);
+    assert.equal(bad.err, "stdin:1:1: ERROR: invalid character '\\' in the probe pattern\n\\n\n^\n");
+  });
+
+  it('json-output.join_delim: join() is {"type": "join", "data": …} in -f json', root, () => {
+    const r = sonde('-f', 'json', '-e', 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv, ","); }', '-c', '/bin/echo A B');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^\{"type": "join", "data": "\/bin\/echo,A,B"\}$/m);
+    const t = sonde('-e', 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv, ","); }', '-c', '/bin/echo A B');
+    assert.match(t.out, /^\/bin\/echo,A,B$/m);
+  });
+
+  it('watchpoint.absolute address: a hardware breakpoint on an address of the -c process, each write (w) or access (rw) counted', root, async () => {
+    const bin = await buildFixture('watch_target');
+    const w = sonde('-e', 'watchpoint:0x10000000:8:w { @ = count(); }', '-c', `${bin} 5 3`);
+    assert.equal(w.code, 0, w.err);
+    assert.equal(w.out, 'Attaching 1 probe...\nsum=15\n\n\n@: 5\n');
+    const rw = sonde('-e', 'watchpoint:0x10000000:8:rw { @[probe] = count(); }', '-c', `${bin} 5 3`);
+    assert.equal(rw.code, 0, rw.err);
+    assert.match(rw.out, /^@\[watchpoint:0x10000000:8:rw\]: 8$/m);
+    const once = sonde('-e', 'asyncwatchpoint:0x10000000:8:w { printf("hit!\\n"); exit() }', '-c', `${bin} 1000000`);
+    assert.equal(once.code, 0, once.err);
+    assert.match(once.out, /^hit!$/m);
+  });
+
+  it('watchpoint: lengths, modes and the function+argN form are checked before anything is attached', () => {
+    const len = sonde('-d', '-e', 'watchpoint:0x10000000:3:w { }');
+    assert.match(len.err, /^stdin:1:1\d?: ERROR: watchpoint length must be 1, 2, 4 or 8 bytes, not 3$/m);
+    const mode = sonde('-d', '-e', 'watchpoint:0x10000000:8:ww { }');
+    assert.match(mode.err, /ERROR: invalid watchpoint mode 'ww': letters r, w and x, each once/);
+    const fn = sonde('-d', '-e', 'watchpoint:increment+arg1:4:w { }');
+    assert.match(fn.err, /ERROR: watchpoint on a function's argument \(increment\+arg1\) is not supported yet/);
   });
 });

@@ -193,6 +193,18 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
       const period = t.count !== null ? Number(t.count) : ev[1];
       return one({ kind: provider, event: ev[0], period }, 'perf_event', `${provider}:${ap.parts.join(':')}`);
     }
+    case 'watchpoint':
+    case 'asyncwatchpoint': {
+      if (t.kind !== 'watchpoint') break;
+      if (t.address === null) {
+        throw new ProbeError(`${provider} on a function's argument (${t.func}+arg${t.arg}) is not supported yet`, ap.partSpans[0] ?? ap.span, `watch an address: ${provider}:0xADDR:${t.length}:${t.mode}`);
+      }
+      // bpftrace's checks: what the CPU's debug registers can watch.
+      if (![1n, 2n, 4n, 8n].includes(t.length)) throw new ProbeError(`${provider} length must be 1, 2, 4 or 8 bytes, not ${t.length}`, ap.partSpans[1] ?? ap.span);
+      if ([...t.mode].some((c, i) => t.mode.indexOf(c) !== i)) throw new ProbeError(`invalid ${provider} mode '${t.mode}': letters r, w and x, each once`, ap.partSpans[2] ?? ap.span);
+      if (t.mode.includes('x') && t.mode !== 'x') throw new ProbeError(`${provider} mode 'x' (execute) cannot be combined with r or w`, ap.partSpans[2] ?? ap.span);
+      return one({ kind: 'watchpoint', address: t.address, length: Number(t.length), mode: t.mode }, 'perf_event', `${provider}:${ap.parts.join(':')}`);
+    }
     case 'usdt':
       if (t.kind !== 'usdt') break;
       try {
