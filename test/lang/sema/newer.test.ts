@@ -166,9 +166,9 @@ describe('sema: map declarations (let @m = lruhash(N);)', () => {
   });
 
   it('errors: unknown kinds, a per-CPU kind for plain values, twice the same map; an unused one warns', () => {
-    assert.match(error('let @x = fancy(10); BEGIN { @x[1] = 1; }'), /^test\.bt:1:1: error: Invalid bpf map type: fancy\n/);
-    assert.match(error('let @p = percpuhash(10); BEGIN { @p[1] = 5; }'), /error: @p: a percpuhash map holds aggregations/);
-    assert.match(error('let @x = hash(1); let @x = hash(2); BEGIN { @x[1] = 1; }'), /error: @x is already declared\n/);
+    assert.match(error('let @x = fancy(10); BEGIN { @x[1] = 1; }'), /^test\.bt:1:1: ERROR: Invalid bpf map type: fancy\n/);
+    assert.match(error('let @p = percpuhash(10); BEGIN { @p[1] = 5; }'), /ERROR: @p: a percpuhash map holds aggregations/);
+    assert.match(error('let @x = hash(1); let @x = hash(2); BEGIN { @x[1] = 1; }'), /ERROR: @x is already declared\n/);
     assert.deepEqual(sema('let @u = hash(5); BEGIN { }').warnings, ['test.bt:1:1: warning: Unused map: @u\nlet @u = hash(5); BEGIN { }\n^~~~~~~~~~~~~~~~~']);
   });
 });

@@ -207,6 +207,6 @@ describe('pton()', () => {
   it('a uint8 array; not an address is bpftrace\'s error', () => {
     const c = compile('BEGIN { @ = pton("::1"); }', { kernel: kernel() });
     assert.equal(typeName(c.maps.find((m) => m.name === '@')!.value), 'uint8[16]');
-    assert.match(error('BEGIN { $a = pton("bad"); }'), /^test\.bt:1:14: error: pton\(\) expects an string argument of an IPv4\/IPv6 address, got bad\n/);
+    assert.match(error('BEGIN { $a = pton("bad"); }'), /^test\.bt:1:14: ERROR: pton\(\) expects an string argument of an IPv4\/IPv6 address, got bad\n/);
   });
 });
