@@ -42,7 +42,8 @@ ENVIRONMENT:
 
 Probes: BEGIN, END, tracepoint:cat:event (wildcards), rawtracepoint:name, kprobe:func,
 kretprobe:func, uprobe:binary:func, uretprobe:binary:func, usdt:binary:provider:name,
-fentry:func, fexit:func, software:event:N, hardware:event:N, profile:hz:N, interval:ms:N.
+fentry:func, fexit:func, software:event:N, hardware:event:N, profile:hz:N, interval:ms:N,
+watchpoint:addr:len:mode.
 
 Examples:
   sonde --info
