@@ -234,7 +234,7 @@ export function decodeTarget(provider: ProviderName, parts: string[], quoted: bo
       }
       const length = number(1, 'length');
       const mode = nonEmpty(2, 'mode');
-      if (!/^[rwx]+$/.test(mode)) throw new TargetError(`invalid watchpoint mode '${mode}'`, 2, 'modes are combinations of r, w and x');
+      if (!/^[rwx]+$/.test(mode)) throw new TargetError('watchpoint mode must be combination of (r,w,x)', 2);
       return { kind: 'watchpoint', address, func, arg, length, mode };
     }
 

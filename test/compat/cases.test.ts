@@ -181,16 +181,21 @@ describe("bpftrace's runtime cases", () => {
     const rw = sonde('-e', 'watchpoint:0x10000000:8:rw { @[probe] = count(); }', '-c', `${bin} 5 3`);
     assert.equal(rw.code, 0, rw.err);
     assert.match(rw.out, /^@\[watchpoint:0x10000000:8:rw\]: 8$/m);
-    const once = sonde('-e', 'asyncwatchpoint:0x10000000:8:w { printf("hit!\\n"); exit() }', '-c', `${bin} 1000000`);
+    const once = sonde('-e', 'watchpoint:0x10000000:8:w { printf("hit!\\n"); exit() }', '-c', `${bin} 1000000`);
     assert.equal(once.code, 0, once.err);
     assert.match(once.out, /^hit!$/m);
   });
 
-  it('watchpoint: lengths, modes and the function+argN form are checked before anything is attached', () => {
-    const len = sonde('-d', '-e', 'watchpoint:0x10000000:3:w { }');
-    assert.match(len.err, /^stdin:1:1\d?: ERROR: watchpoint length must be 1, 2, 4 or 8 bytes, not 3$/m);
-    const mode = sonde('-d', '-e', 'watchpoint:0x10000000:8:ww { }');
-    assert.match(mode.err, /ERROR: invalid watchpoint mode 'ww': letters r, w and x, each once/);
+  it('watchpoint: addresses, lengths, modes and the function+argN form are checked before anything is attached, in bpftrace\'s words', () => {
+    const err = (p: string): string => sonde('-d', '-e', `${p} { }`).err;
+    assert.match(err('watchpoint:0x10000000:3:w'), /^stdin:1:\d+: ERROR: watchpoint length must be one of \(1,2,4,8\)$/m);
+    assert.match(err('watchpoint:0x10000000:8:ww'), /ERROR: watchpoint modes may not be duplicated/);
+    assert.match(err('watchpoint:0x10000000:8:q'), /ERROR: watchpoint mode must be combination of \(r,w,x\)/);
+    assert.match(err('watchpoint:0x10000000:8:r'), /ERROR: invalid watchpoint mode: r\n/);
+    assert.match(err('watchpoint:0x10000000:8:xw'), /ERROR: invalid watchpoint mode: xw\n/);
+    assert.match(err('watchpoint:0:8:w'), /ERROR: watchpoint must be attached to a non-zero address/);
+    assert.match(err('asyncwatchpoint:0x10000000:8:w'), /ERROR: asyncwatchpoint requires a function name/);
+    assert.equal(sonde('-d', '-e', 'watchpoint:0x10000000:8:rw { }').code, 0);
     const fn = sonde('-d', '-e', 'watchpoint:increment+arg1:4:w { }');
     assert.match(fn.err, /ERROR: watchpoint on a function's argument \(increment\+arg1\) is not supported yet/);
   });

@@ -187,7 +187,7 @@ describe('probe specifications', () => {
       ['profile:99', 'Invalid rate of profile probe. Minimum is 1000 or 1us. Found: 99 nanoseconds', 9],
       ['watchpoint:1:8a:w', "invalid length '8a' in watchpoint probe", 14],
       ['watchpoint:+arg0:8:rw', "invalid watchpoint target '+arg0'", 12],
-      ['watchpoint:0x1:8:q', "invalid watchpoint mode 'q'", 18],
+      ['watchpoint:0x1:8:q', 'watchpoint mode must be combination of (r,w,x)', 18],
       ['iter:task*', 'iter probes do not support wildcards', 6],
       ['uprobe:$1a', "invalid positional parameter in probe field '$1a'", 8],
       ['uprobe:"/bin/x:f', 'unterminated string in probe: missing closing "', 8],

@@ -197,12 +197,17 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
     case 'asyncwatchpoint': {
       if (t.kind !== 'watchpoint') break;
       if (t.address === null) {
-        throw new ProbeError(`${provider} on a function's argument (${t.func}+arg${t.arg}) is not supported yet`, ap.partSpans[0] ?? ap.span, `watch an address: ${provider}:0xADDR:${t.length}:${t.mode}`);
+        throw new ProbeError(`${provider} on a function's argument (${t.func}+arg${t.arg}) is not supported yet`, ap.partSpans[0] ?? ap.span, `watch an address: watchpoint:0xADDR:${t.length}:${t.mode}`);
       }
-      // bpftrace's checks: what the CPU's debug registers can watch.
-      if (![1n, 2n, 4n, 8n].includes(t.length)) throw new ProbeError(`${provider} length must be 1, 2, 4 or 8 bytes, not ${t.length}`, ap.partSpans[1] ?? ap.span);
-      if ([...t.mode].some((c, i) => t.mode.indexOf(c) !== i)) throw new ProbeError(`invalid ${provider} mode '${t.mode}': letters r, w and x, each once`, ap.partSpans[2] ?? ap.span);
-      if (t.mode.includes('x') && t.mode !== 'x') throw new ProbeError(`${provider} mode 'x' (execute) cannot be combined with r or w`, ap.partSpans[2] ?? ap.span);
+      // bpftrace's checks and words: what the CPU's debug registers can watch.
+      if (provider === 'asyncwatchpoint') throw new ProbeError('asyncwatchpoint requires a function name', ap.span, `watch an address with watchpoint:0x${t.address.toString(16)}:${t.length}:${t.mode}`);
+      if (t.address === 0n) throw new ProbeError('watchpoint must be attached to a non-zero address', ap.partSpans[0] ?? ap.span);
+      if (![1n, 2n, 4n, 8n].includes(t.length)) throw new ProbeError('watchpoint length must be one of (1,2,4,8)', ap.partSpans[1] ?? ap.span);
+      const modeSpan = ap.partSpans[2] ?? ap.span;
+      if ([...t.mode].some((c, i) => t.mode.indexOf(c) !== i)) throw new ProbeError('watchpoint modes may not be duplicated', modeSpan);
+      // x86's debug registers watch writes, reads-and-writes or execution (Intel SDM vol. 3, 17.2.4).
+      const sorted = [...t.mode].sort().join('');
+      if (['r', 'rx', 'wx', 'rwx'].includes(sorted)) throw new ProbeError(`invalid watchpoint mode: ${t.mode}`, modeSpan, 'x86 watches w, rw or x');
       return one({ kind: 'watchpoint', address: t.address, length: Number(t.length), mode: t.mode }, 'perf_event', `${provider}:${ap.parts.join(':')}`);
     }
     case 'usdt':
