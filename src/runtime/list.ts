@@ -92,8 +92,15 @@ export function listProbes(pattern?: string, opts: { verbose?: boolean; pid?: nu
     // -p with `uprobe:PATTERN`: the functions of the process's executable, as bpftrace names it.
     if (opts.pid !== undefined && what === undefined) [file, what] = [processExecutable(opts.pid), file];
     if (!file) throw new ListError(`${head}: give a binary or library, e.g. ${provider}:/bin/bash:*`);
+    const wild = hasWildcard(file);
     return uprobeFiles(file).flatMap(([shown, path]) => {
-      const elf = ElfFile.open(path);
+      let elf: ElfFile;
+      try {
+        elf = ElfFile.open(path);
+      } catch (e) {
+        if (wild) return []; // one of many files that is no ELF object we can read: nothing to list, as bpftrace
+        throw e;
+      }
       return matchFunctions(elf, what ?? '*').map((f) => f.symbol.name)
         .sort().filter((n, i, all) => n !== all[i - 1]).map((n) => ({ name: `${provider}:${shown}:${n}` }));
     });
