@@ -160,7 +160,9 @@ export class PausedCommand {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.gate.end('go\n');
+    // One byte: the shell's `read` takes a line a byte per read(2), and every read after the
+    // first would be the command's own as far as `pid == cpid` can tell (bpftrace's child makes one).
+    this.gate.end('\n');
   }
 
   /** Ends the command if it is still running (sonde is exiting first). */

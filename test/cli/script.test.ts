@@ -293,3 +293,17 @@ test('SIGUSR1 prints every map while the script keeps running', needsRoot, async
   assert.equal(await s.exited, 0, s.err());
   assert.equal(s.out(), 'Attaching 2 probes...\n@a: 1\n@b[2]: 3\n\n\n@a: 1\n@b[2]: 3\n');
 });
+
+test('-c: the command\'s reads count as bpftrace counts them (its pause is one read, entered before attaching)', needsRoot, () => {
+  const prog = 'tracepoint:syscalls:sys_enter_read /pid == cpid/ { @en = count(); } tracepoint:syscalls:sys_exit_read /pid == cpid/ { @ex = count(); }';
+  const r = sonde(['-e', prog, '-c', '/bin/true']);
+  assert.equal(r.status, 0, r.stderr);
+  const en = Number(/^@en: (\d+)$/m.exec(r.stdout)?.[1]);
+  const ex = Number(/^@ex: (\d+)$/m.exec(r.stdout)?.[1]);
+  // The only read that returns without having entered under the probes is the pause itself.
+  assert.equal(ex - en, 1, r.stdout);
+  if (existsSync('/usr/bin/bpftrace')) {
+    const b = spawnSync('/usr/bin/bpftrace', ['-e', prog, '-c', '/bin/true'], { encoding: 'utf8', timeout: 60_000 });
+    if (b.status === 0) assert.equal(r.stdout.replace(/^.*\n/, ''), b.stdout.replace(/^.*\n/, ''), 'the same counts as bpftrace 0.17');
+  }
+});
