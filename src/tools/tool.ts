@@ -38,11 +38,11 @@ export interface OptionDoc {
 }
 
 /** Words of `text` in lines of at most `width` columns, each but the first indented by `indent`. */
-function wrap(text: string, width: number, indent: number, first = 0): string {
+function wrap(text: string, width: number, indent: number, first = 0, words = text.split(' ')): string {
   const lines: string[] = [];
   let line = '';
   let room = width - first;
-  for (const word of text.split(' ')) {
+  for (const word of words) {
     if (line && line.length + 1 + word.length > room) {
       lines.push(line);
       line = word;
@@ -67,7 +67,23 @@ export function helpText(usage: string, description: string, options: OptionDoc[
   };
   // The usage line wraps after "usage: sonde tool", continuation lines aligned under the options.
   const prog = /^(\S+(?: [a-z][\w-]*)?) /.exec(usage)?.[1] ?? '';
-  const usageText = prog ? `${prog} ${wrap(usage.slice(prog.length + 1), 79, 8 + prog.length, 8 + prog.length)}` : usage;
+  // Bracketed groups stay whole ("[interval [count]]", "[-p PID | -t TID]").
+  const rest = usage.slice(prog.length + 1);
+  const groups: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of rest) {
+    if (ch === ' ' && depth === 0) {
+      if (cur) groups.push(cur);
+      cur = '';
+      continue;
+    }
+    if (ch === '[') depth++;
+    if (ch === ']') depth--;
+    cur += ch;
+  }
+  if (cur) groups.push(cur);
+  const usageText = prog ? `${prog} ${wrap(rest, 79, 8 + prog.length, 8 + prog.length, groups)}` : usage;
   return `usage: ${usageText}\n\n${description}\n\noptions:\n${all.map(opt).join('\n')}\n\nexamples:\n${examples}`;
 }
 
