@@ -32,7 +32,7 @@ export const EXECSNOOP_HELP = helpText(
     sonde execsnoop -P 181    # only trace new processes whose parent PID is 181
     sonde execsnoop -t        # include timestamps
     sonde execsnoop -n main   # only print command lines containing "main"
-    sonde execsnoop -l tpkg   # only print command where arguments contains "tpkg"
+    sonde execsnoop -l tpkg   # only commands whose arguments contain "tpkg"
 `,
 );
 

@@ -9,7 +9,7 @@ import { KernelViewError } from '../lang/kernel-view.js';
 
 export const MYSQLD_QSLOWER_HELP = helpText(
   'sonde mysqld_qslower [-h] [-j] [-v] PID [min_ms]',
-  `Trace MySQL server queries slower than a threshold (default 1 ms; 0 traces every query).
+  `Trace MySQL server queries slower than a threshold (default 1 ms; 0: every query).
 Needs a mysqld built with USDT probes (-DENABLE_DTRACE=1).`,
   [
     { flags: 'PID', help: 'the mysqld process to trace' },
@@ -19,8 +19,8 @@ Needs a mysqld built with USDT probes (-DENABLE_DTRACE=1).`,
   ],
   `    sonde mysqld_qslower $(pgrep -n mysqld)       # queries slower than 1 ms
     sonde mysqld_qslower $(pgrep -n mysqld) 10    # queries slower than 10 ms
-    sonde mysqld_qslower $(pgrep -n mysqld) 0     # every query, with its duration
-    sonde mysqld_qslower -j 1234 0.5              # JSON lines, queries of 0.5 ms or more
+    sonde mysqld_qslower $(pgrep -n mysqld) 0   # every query, with its duration
+    sonde mysqld_qslower -j 1234 0.5            # JSON, queries of 0.5 ms or more
 `,
 );
 
@@ -105,4 +105,4 @@ export async function mysqldQslower(argv: string[], io: ToolIo = stdio): Promise
   });
 }
 
-export const mysqldQslowerTool: Tool = { name: 'mysqld_qslower', summary: 'MySQL queries slower than a threshold (USDT): TIME(s) PID MS QUERY', run: mysqldQslower };
+export const mysqldQslowerTool: Tool = { name: 'mysqld_qslower', summary: 'MySQL queries slower than a threshold (USDT): PID MS QUERY', run: mysqldQslower };

@@ -12,7 +12,7 @@ const EXAMPLES = `    sonde opensnoop                    # trace all open() sysc
     sonde opensnoop -t 123             # only trace TID 123
     sonde opensnoop -u 1000            # only trace UID 1000
     sonde opensnoop -d 10              # trace for 10 seconds only
-    sonde opensnoop -n main            # only print process names containing "main"
+    sonde opensnoop -n main            # only process names containing "main"
     sonde opensnoop -e                 # show extended fields
     sonde opensnoop -F                 # show full path of relative opens
     sonde opensnoop -f O_WRONLY -f O_RDWR  # only print calls for writing

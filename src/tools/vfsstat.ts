@@ -129,4 +129,4 @@ export async function vfsstat(argv: string[], io: ToolIo = stdio): Promise<numbe
   return code;
 }
 
-export const vfsstatTool: Tool = { name: 'vfsstat', summary: 'count VFS calls per second: READ/s WRITE/s FSYNC/s OPEN/s CREATE/s', run: vfsstat };
+export const vfsstatTool: Tool = { name: 'vfsstat', summary: 'VFS calls per second: READ/s WRITE/s FSYNC/s OPEN/s CREATE/s', run: vfsstat };
