@@ -16,8 +16,8 @@ import { formatIr, type IrProgram } from './ir.js';
 import type { KernelView } from './kernel-view.js';
 import { EventTable } from './lower/events.js';
 import { lowerUnit, SCRATCH_MAP, type LowerContext } from './lower/lower.js';
-import { internalMaps, kernelMapNames, layoutMap, tidSlotArray, type MapLayout } from './lower/maps.js';
-import { tidIndexedMaps, tidSlotCount } from './lower/tidmaps.js';
+import { aggSlotArray, internalMaps, kernelMapNames, layoutMap, tidSlotArray, type MapLayout } from './lower/maps.js';
+import { AGG_SLOTS_BYTES_MAX, aggSlotSize, slotAggMaps, tidIndexedMaps, tidSlotCount } from './lower/tidmaps.js';
 import { parse } from './parser.js';
 import { analyze, type Analysis, type Unit } from './sema/analyze.js';
 import type { AttachDef, CompiledScript, MapDef, ProgramDef } from './spec.js';
@@ -44,7 +44,8 @@ export interface CompileOptions {
   /**
    * Array slots of tid-indexed maps (src/lang/lower/tidmaps.ts); default min(the kernel's
    * pid_max, 262144). 0 keeps them plain hashes; a small number sends the tids above it to the
-   * hash (tests of both halves).
+   * hash (tests of both halves). The same N for pid/tid-indexed aggregations (their per-CPU
+   * arrays also within AGG_SLOTS_BYTES_MAX).
    */
   tidSlots?: number;
   /** Default kstack/ustack mode (BPFTRACE_STACK_MODE; default bpftrace, or the config block). */
@@ -95,7 +96,10 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
   const names = kernelMapNames([...a.maps.keys()]);
   const layouts = new Map<string, MapLayout>();
   for (const m of a.maps.values()) layouts.set(m.name, layoutMap(m, names.get(m.name)!, a.config.maxMapKeys));
-  const tidArrays = tidSlotArrays(a, layouts, opts.tidSlots ?? tidSlotCount(opts.kernel.pidMax?.()), new Set(names.values()));
+  const slotCount = opts.tidSlots ?? tidSlotCount(opts.kernel.pidMax?.());
+  const usedKernelNames = new Set(names.values());
+  const tidArrays = tidSlotArrays(a, layouts, slotCount, usedKernelNames);
+  tidArrays.push(...aggSlotArrays(a, layouts, slotCount, opts.kernel.possibleCpus, usedKernelNames));
   const events = new EventTable();
   const ctx: LowerContext = { analysis: a, layouts, events, ...(opts.recorder ? { recorder: { maxRecord: 0 } } : {}) };
 
@@ -173,6 +177,30 @@ function tidSlotArrays(a: Analysis, layouts: Map<string, MapLayout>, slots: numb
     l.tidSlots = tidSlots;
     l.def.tidSlots = tidSlots;
     out.push(tidSlotArray(l.def, tidSlots.array, kernelName, slots));
+  }
+  return out;
+}
+
+/**
+ * Makes the pid/tid-indexed aggregations (src/lang/lower/tidmaps.ts) so, when their per-CPU array
+ * (slots × slot size × possible CPUs) fits AGG_SLOTS_BYTES_MAX: each one's layout and MapDef get
+ * `aggSlots`, and its array is returned as an internal MapDef ('.slots' + the map's name).
+ */
+function aggSlotArrays(a: Analysis, layouts: Map<string, MapLayout>, slots: number, cpus: number, usedKernelNames: Set<string>): MapDef[] {
+  if (!Number.isSafeInteger(slots) || slots <= 0) return [];
+  const out: MapDef[] = [];
+  for (const [name, builtin] of slotAggMaps(a.program, a.maps)) {
+    const l = layouts.get(name)!;
+    if (l.def.value.kind !== 'agg' || l.def.kind !== 'percpu_hash') continue;
+    if (slots * aggSlotSize(l.def.value.fn) * Math.max(1, cpus) > AGG_SLOTS_BYTES_MAX) continue;
+    const base = `.slt_${l.def.kernelName.replace(/^AT_/, '')}`.slice(0, 15);
+    let kernelName = base;
+    for (let i = 1; usedKernelNames.has(kernelName); i++) kernelName = base.slice(0, 15 - `_${i}`.length) + `_${i}`;
+    usedKernelNames.add(kernelName);
+    const array = `.slots${name}`;
+    l.aggSlots = { slots, array, builtin };
+    l.def.aggSlots = { slots, array };
+    out.push(aggSlotArray(l.def, array, kernelName, slots));
   }
   return out;
 }

@@ -48,6 +48,13 @@ export interface MapDef {
    * this hash. Readers merge the two: the present slots are entries keyed by their tid.
    */
   tidSlots?: { slots: number; array: string };
+  /**
+   * A pid/tid-indexed aggregation (src/lang/lower/tidmaps.ts): each key below `slots` lives in
+   * the internal per-CPU array map `array` (u32 key → the aggregation's words; sum: [sum,
+   * touched]), the other keys in this per-CPU hash. Readers merge the two: the touched slots are
+   * entries keyed by their index.
+   */
+  aggSlots?: { slots: number; array: string };
 }
 
 /**

@@ -26,6 +26,11 @@ export function readMap(map: BpfMap, def: MapDef, maps?: ReadonlyMap<string, Bpf
     if (!array) throw new Error(`map ${def.name}: its tid slots (${def.tidSlots.array}) were not created`);
     entries.push(...tidSlotEntries(array, def));
   }
+  if (def.aggSlots) {
+    const array = maps?.get(def.aggSlots.array);
+    if (!array) throw new Error(`map ${def.name}: its slots (${def.aggSlots.array}) were not created`);
+    entries.push(...aggSlotEntries(array, def));
+  }
   return mergeEntries(def, isBucketArray(def) ? bucketArrayEntries(map, entries) : entries);
 }
 
@@ -44,6 +49,28 @@ function tidSlotEntries(array: BpfMap, def: MapDef): { key: Uint8Array; values: 
     if (def.keySize === 8) kv.setBigUint64(0, BigInt(tid), true);
     else kv.setUint32(0, tid, true);
     out.push({ key, values: [v.slice(8, 8 + def.valueSize)] });
+  }
+  return out;
+}
+
+/**
+ * The touched slots of a pid/tid-indexed aggregation's per-CPU array (src/lang/lower/tidmaps.ts),
+ * as the entries its per-CPU hash would hold for them: the index as the map's key, every CPU's
+ * part (the aggregation's words, without sum's touched word) as its values.
+ */
+function aggSlotEntries(array: BpfMap, def: MapDef): { key: Uint8Array; values: Uint8Array[] }[] {
+  // Touched: count's word 0; sum's touched word, avg/stats' count, min/max's isSet: word 1.
+  const present = def.value.kind === 'agg' && def.value.fn === 'count' ? 0 : 8;
+  const out: { key: Uint8Array; values: Uint8Array[] }[] = [];
+  for (const [k, v] of array.entries()) {
+    const cpus = array.perCpu(v);
+    if (!cpus.some((c) => new DataView(c.buffer, c.byteOffset, c.byteLength).getBigUint64(present, true) !== 0n)) continue;
+    const index = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, true);
+    const key = new Uint8Array(def.keySize);
+    const kv = new DataView(key.buffer);
+    if (def.keySize === 8) kv.setBigUint64(0, BigInt(index), true);
+    else kv.setUint32(0, index, true);
+    out.push({ key, values: cpus.map((c) => c.slice(0, def.valueSize)) });
   }
   return out;
 }

@@ -1035,6 +1035,25 @@ class UnitLowering {
   private aggregate(target: MapRef, l: MapLayout, agg: AggType, call: Call): void {
     const b = this.b;
     const v = call.args.length > 0 ? this.int(call.args[0]!) : undefined;
+    let slotDone: IrBlock | undefined;
+    if (l.aggSlots) {
+      // A pid/tid-indexed aggregation (src/lang/lower/tidmaps.ts): this CPU's part of the key's
+      // array slot (the kernel inlines the lookup), or the hash beyond the array.
+      const t = this.int(target.keys[0]!);
+      const k = b.obj(4, 4, `key of ${l.aggSlots.array}`);
+      b.emit({ op: 'store', addr: { obj: k }, off: 0, size: 4, value: t });
+      const slot = this.lookup(l.aggSlots.array, k);
+      const inSlot = b.newBlock();
+      const inHash = b.newBlock();
+      slotDone = b.newBlock();
+      b.terminate({ op: 'br', cmp: 'eq', a: slot, b: 0n, then: inHash.id, else: inSlot.id });
+      b.setBlock(inSlot);
+      this.aggUpdate(slot, agg, agg.fn, v, slotDone);
+      // sum's touched word: a key whose sum is 0 still exists.
+      if (agg.fn === 'sum') b.emit({ op: 'store', addr: { reg: slot }, off: 8, size: 8, value: 1n });
+      b.jmp(slotDone);
+      b.setBlock(inHash);
+    }
     const key = this.mapKey(l, target.keys);
     let fn = agg.fn;
     if (isBucketedAgg(fn)) {
@@ -1049,6 +1068,28 @@ class UnitLowering {
     const done = b.newBlock();
     b.terminate({ op: 'br', cmp: 'eq', a: p, b: 0n, then: miss.id, else: hit.id });
     b.setBlock(hit);
+    const init = this.aggUpdate(p, agg, fn, v, done);
+    b.jmp(done);
+    b.setBlock(miss);
+    if (!l.array) {
+      const val = b.obj(l.def.valueSize, 8, `value of ${target.name}`);
+      init.forEach((x, i) => b.emit({ op: 'store', addr: { obj: val }, off: i * 8, size: 8, value: x }));
+      this.update(l, key, val);
+    }
+    b.jmp(done);
+    b.setBlock(done);
+    if (slotDone) {
+      b.jmp(slotDone);
+      b.setBlock(slotDone);
+    }
+  }
+
+  /**
+   * The in-place update of an aggregation's words at `p` (this CPU's part of its value); min/max
+   * jump to `done` when the value stays. Returns the words a new entry starts with.
+   */
+  private aggUpdate(p: VReg, agg: AggType, fn: AggType['fn'], v: VReg | undefined, done: IrBlock): (VReg | bigint)[] {
+    const b = this.b;
     const addTo = (off: number, d: VReg | bigint): void => {
       const cur = b.reg();
       b.emit({ op: 'load', dst: cur, addr: { reg: p }, off, size: 8 });
@@ -1091,15 +1132,7 @@ class UnitLowering {
         break;
       }
     }
-    b.jmp(done);
-    b.setBlock(miss);
-    if (!l.array) {
-      const val = b.obj(l.def.valueSize, 8, `value of ${target.name}`);
-      init.forEach((x, i) => b.emit({ op: 'store', addr: { obj: val }, off: i * 8, size: 8, value: x }));
-      this.update(l, key, val);
-    }
-    b.jmp(done);
-    b.setBlock(done);
+    return init;
   }
 
   /** bpftrace's hist() bucket: 0 for v < 0, 1 for 0, else 2 + floor(log2(v)) (64-bit). */

@@ -8,7 +8,7 @@
  * values (`@x = 5`) are hash maps, so that "never assigned" and delete() keep bpftrace's meaning.
  */
 import type { MapInfo } from '../sema/analyze.js';
-import { TID_SLOT_SIZE } from './tidmaps.js';
+import { TID_SLOT_SIZE, aggSlotSize } from './tidmaps.js';
 import type { MapDef, MapKindName } from '../spec.js';
 import { AGG_LAYOUT, VOID, sizeOf, tupleType, isBucketedAgg, type AggType, type SType } from '../types.js';
 
@@ -32,6 +32,8 @@ export interface MapLayout {
   array: boolean;
   /** A tid-indexed map: tids below `slots` in the array map `array` (src/lang/lower/tidmaps.ts). */
   tidSlots?: { slots: number; array: string };
+  /** A pid/tid-indexed aggregation: keys below `slots` in the per-CPU array map `array` (src/lang/lower/tidmaps.ts). */
+  aggSlots?: { slots: number; array: string; builtin: 'pid' | 'tid' };
 }
 
 const round8 = (n: number) => (n + 7) & ~7;
@@ -104,6 +106,21 @@ export function tidSlotArray(def: MapDef, name: string, kernelName: string, slot
   return {
     name, kernelName, kind: 'array', keySize: 4, valueSize: TID_SLOT_SIZE, maxEntries: slots,
     key: { kind: 'int', size: 4, signed: false }, value: tupleType([u64, def.value]), user: false,
+    ...(def.span ? { span: def.span } : {}),
+  };
+}
+
+/**
+ * The per-CPU array of a pid/tid-indexed aggregation `def` (src/lang/lower/tidmaps.ts): u32 key →
+ * the aggregation's words (sum: [sum, touched]), one slot per key below `slots`; an internal map,
+ * printed through `def`.
+ */
+export function aggSlotArray(def: MapDef, name: string, kernelName: string, slots: number): MapDef {
+  const fn = def.value.kind === 'agg' ? def.value.fn : 'sum';
+  const size = aggSlotSize(fn);
+  return {
+    name, kernelName, kind: 'percpu_array', keySize: 4, valueSize: size, maxEntries: slots,
+    key: { kind: 'int', size: 4, signed: false }, value: { kind: 'array', of: { kind: 'int', size: 8, signed: false }, length: size / 8 }, user: false,
     ...(def.span ? { span: def.span } : {}),
   };
 }

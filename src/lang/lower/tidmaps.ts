@@ -86,3 +86,86 @@ export function tidSlotCount(pidMax: number | undefined): number {
   if (pidMax === undefined || !Number.isSafeInteger(pidMax) || pidMax <= 0) return 0;
   return Math.min(pidMax, TID_SLOTS_MAX);
 }
+
+/**
+ * pid/tid-indexed aggregations: an aggregation map (count, sum, min, max, avg, stats) whose every
+ * use is `@m[pid] = agg(…)` — or every use `@m[tid] = agg(…)`, one key, always the same builtin —
+ * and nothing else (printing at exit, SIGUSR1, snapshots and -f json aside) keeps each key below N
+ * in a per-CPU array slot indexed by the key, the keys from N up in the per-CPU hash it would have
+ * been anyway. The kernel inlines a per-CPU array lookup (a bounds check and an address) where a
+ * per-CPU hash costs a jhash and a bucket walk per event.
+ *
+ * A slot is the aggregation's words (AGG_LAYOUT), and for sum a second word, set to 1 once the
+ * slot was added to, so a key whose sum is 0 still exists. Present: count's word 0, the others'
+ * word 1 (sum: touched; avg/stats: the count; min/max: their isSet word) non-zero on some CPU.
+ *
+ * The array costs N × slot × possible CPUs of kernel memory: above AGG_SLOTS_BYTES_MAX the map
+ * stays a plain per-CPU hash. Anything else done with the map (print(@m), clear, zero, delete,
+ * len, has_key, for, another key, a read of its value, hist/lhist…, `let @m = …`, a use in
+ * BEGIN/END) keeps it a plain per-CPU hash.
+ */
+export const AGG_SLOT_FNS = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats']);
+/** Most kernel memory the per-CPU array of one such aggregation may take. */
+export const AGG_SLOTS_BYTES_MAX = 16 << 20;
+
+/** Bytes of an aggregation's array slot: its words, plus sum's touched word. */
+export function aggSlotSize(fn: string): number {
+  return fn === 'count' ? 8 : 16;
+}
+
+/** Byte offset of the word that is non-zero once a slot was touched (see slotAggMaps). */
+export function aggSlotPresentOffset(fn: string): number {
+  return fn === 'count' ? 0 : 8;
+}
+
+const builtinKey = (m: MapRef): 'pid' | 'tid' | undefined => {
+  if (m.keys.length !== 1) return undefined;
+  const k = m.keys[0]!;
+  return k.kind === 'Builtin' && (k.name === 'pid' || k.name === 'tid') ? k.name : undefined;
+};
+
+/**
+ * The maps that qualify as pid/tid-indexed aggregations (see above), each with its key builtin.
+ * Decided once over the whole program before lowering; the memory budget is the caller's.
+ */
+export function slotAggMaps(program: Program, maps: ReadonlyMap<string, MapInfo>): Map<string, 'pid' | 'tid'> {
+  const bad = new Set<string>();
+  const allowed = new Set<MapRef>();
+  const builtin = new Map<string, 'pid' | 'tid'>();
+  const seen = new Set<string>();
+  for (const probe of program.probes) {
+    const special = probe.attachPoints.some((ap) => ap.provider === 'BEGIN' || ap.provider === 'END' || ap.provider === null);
+    forEachStmt(probe.body, (s) => {
+      if (s.kind === 'Assign' && s.target.kind === 'Map') {
+        const k = builtinKey(s.target);
+        const v = s.value;
+        if (s.op === '=' && k && v.kind === 'Call' && AGG_SLOT_FNS.has(v.name) && (builtin.get(s.target.name) ?? k) === k) {
+          builtin.set(s.target.name, k);
+          allowed.add(s.target);
+        } else {
+          bad.add(s.target.name);
+        }
+      } else if (s.kind === 'For' && s.iterable.kind === 'Map') {
+        bad.add(s.iterable.name);
+      }
+    });
+    forEachExpr(probe, (e) => {
+      if (e.kind !== 'Map') return;
+      seen.add(e.name);
+      // The only use allowed is the target of `@m[pid] = agg(…)`: any other is a read, a map
+      // function's argument, ++/--…
+      if (special || !allowed.has(e)) bad.add(e.name);
+    });
+  }
+  const out = new Map<string, 'pid' | 'tid'>();
+  for (const name of [...seen].sort()) {
+    if (bad.has(name) || !builtin.has(name)) continue;
+    const m = maps.get(name);
+    const v = m?.value;
+    const k = m?.keys;
+    if (!m || !v || v.kind !== 'agg' || !AGG_SLOT_FNS.has(v.fn) || !k || k.length !== 1 || k[0]!.kind !== 'int') continue;
+    if (m.decl) continue;
+    out.set(name, builtin.get(name)!);
+  }
+  return out;
+}
