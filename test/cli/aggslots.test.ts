@@ -86,6 +86,8 @@ test('pids beyond the array go to the per-CPU hash: both halves counted and prin
   // with N = the larger pid, the smaller pid has a slot, the larger is beyond the array.
   const kids = [A, B].map((args) => spawn('sh', ['-c', `read go; exec ${bin} ${args}`], { stdio: ['pipe', 'ignore', 'inherit'] }));
   const exited = kids.map((k) => new Promise<void>((res) => k.on('exit', () => res())));
+  // A failed check before the end of the run stops it too (else the test would never end).
+  let stop = (): void => {};
   try {
     const [a, b] = kids.map((k) => k.pid!) as [number, number];
     const slots = Math.max(a, b);
@@ -96,6 +98,7 @@ test('pids beyond the array go to the per-CPU hash: both halves counted and prin
     for (const m of ['@s', '@c', '@mx', '@z']) assert.deepEqual(compiled.maps.find((d) => d.name === m)!.aggSlots, { slots, array: `.slots${m}` }, m);
     const out = new StringTextOut();
     const r = await ScriptRun.start(compiled, { out, err: () => {}, notifyAttached: false });
+    stop = () => r.stop();
     for (const k of kids) k.stdin!.end('go\n');
     await Promise.all(exited);
     // While the run lasts: the lower pid's sum is in its slot (summed over CPUs, touched), the other's in the hash.
@@ -125,6 +128,7 @@ test('pids beyond the array go to the per-CPU hash: both halves counted and prin
       bySum.map((p) => `@s[${p}]: ${sumOf(p)}\n`).join('') +
       [lo, hi].map((p) => `@z[${p}]: 0`).sort().join('\n') + '\n');
   } finally {
+    stop();
     for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
