@@ -98,6 +98,8 @@ test('tids beyond the array go to the hash: both halves work and print as one ma
   // with N = the larger pid, the smaller tid has a slot, the larger is beyond the array.
   const kids = [3, 5].map((n) => spawn('sh', ['-c', `read go; exec ${bin} 0x${n}`], { stdio: ['pipe', 'ignore', 'inherit'] }));
   const exited = kids.map((k) => new Promise<void>((res) => k.on('exit', () => res())));
+  // A failed check must still end the run (it would keep the test waiting forever).
+  let running: ScriptRun | undefined;
   try {
     const [a, b] = kids.map((k) => k.pid!) as [number, number];
     const slots = Math.max(a, b);
@@ -107,6 +109,7 @@ test('tids beyond the array go to the hash: both halves work and print as one ma
     assert.deepEqual(compiled.maps.find((m) => m.name === '@s')!.tidSlots, { slots, array: '.tid@s' });
     const out = new StringTextOut();
     const r = await ScriptRun.start(compiled, { out, err: () => {}, notifyAttached: false });
+    running = r;
     for (const k of kids) k.stdin!.end('go\n');
     await Promise.all(exited);
     // While the run lasts: the lower tid's value is in its slot, the other's in the hash.
@@ -129,6 +132,10 @@ test('tids beyond the array go to the hash: both halves work and print as one ma
       [lo, hi].sort((x, y) => count(x) - count(y)).map((t) => `@ok[${t}]: ${count(t)}\n`).join('') +
       `@s[${lo}]: ${lo}\n@s[${hi}]: ${hi}\n\n`);
   } finally {
+    if (running && running.stopReason === undefined) {
+      running.stop();
+      await running.done;
+    }
     for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
