@@ -1597,7 +1597,20 @@ class UnitLowering {
         if (this.unit.plan.progKind === 'tracing') return this.funcIp();
         return this.ctxLoad(PT_REGS.ip!);
       case 'args': return this.ctxReg();
+      case 'ctx': return this.ctxReg();
       case 'kstack': return this.stackId(this.type(e) as StackType);
+    }
+    const s = /^sarg([0-9]+)$/.exec(name);
+    if (s) {
+      // *(u64 *)(sp + 8 * (N + 1)): the return address is at sp on entry (x86-64).
+      const sp = this.ctxLoad(PT_REGS.sp!);
+      const at = b.reg();
+      b.emit({ op: 'alu', alu: 'add', dst: at, a: sp, b: 8n * (BigInt(s[1]!) + 1n) });
+      const tmp = b.obj(8, 8, name);
+      b.emit({ op: 'zero', obj: tmp, off: 0, len: 8 });
+      const helper = this.unit.plan.provider === 'uprobe' ? Helper.probe_read_user : Helper.probe_read_kernel;
+      b.emit({ op: 'call', helper, args: [{ obj: tmp, off: 0 }, { imm: 8n }, { reg: at }] });
+      return this.loadInt({ base: { obj: tmp }, off: 0 }, { kind: 'int', size: 8, signed: false });
     }
     const m = /^arg([0-9]+)$/.exec(name);
     if (m) {

@@ -1179,12 +1179,22 @@ class Analyzer {
         if (p === 'uprobe' || p === 'uretprobe') return { kind: 'symbol', what: 'usym', size: 16 };
         this.error(`The func builtin can not be used with '${this.providerWord()}' probes`, e.span);
         return VOID;
+      case 'ctx':
+        // The program's context as an untyped kernel pointer (pt_regs, the tracepoint record, …):
+        // scripts cast it to a struct of their own, as in bpftrace.
+        return { kind: 'pointer', to: VOID, space: 'kernel' };
       case 'args':
         if ((p === 'tracepoint' || p === 'fentry' || p === 'fexit') && this.unit.args) {
           return { kind: 'pointer', to: this.unit.args, space: this.unit.space };
         }
         this.error(`The args builtin can only be used with tracepoint probes (${this.providerWord()} used here)`, e.span);
         return VOID;
+    }
+    if (/^sarg[0-9]+$/.test(name)) {
+      // x86-64: arguments past the sixth are on the stack, above the return address.
+      if ((p === 'kprobe' || p === 'uprobe') && this.unit.plan.progKind !== 'tracing') return UINT64;
+      this.error(`The ${name} builtin can only be used with 'kprobes' and 'uprobes' probes`, e.span);
+      return VOID;
     }
     const m = /^arg([0-9]+)$/.exec(name);
     if (m) {

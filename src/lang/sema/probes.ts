@@ -328,6 +328,7 @@ export function choosePrograms(instances: ProbeInstance[], probe: Probe, kernel:
     if (a.kind !== 'kprobe' && a.kind !== 'kretprobe') return inst;
     const decide = (): string | { nargs: number; btfId: number } => {
       if (needs.reg) return 'reg() reads pt_regs';
+      if (needs.sarg) return 'sargN reads the stack pointer from pt_regs';
       if (needs.override) return 'override() needs a kprobe';
       if (needs.kstack) return 'kstack is taken as a kprobe sees it (under fentry it would start in the trampoline)';
       if (a.offset !== undefined) return 'an offset (+N) needs a kprobe';
@@ -360,6 +361,8 @@ export function choosePrograms(instances: ProbeInstance[], probe: Probe, kernel:
 
 interface ScriptNeeds {
   reg: boolean;
+  /** sargN: arguments on the stack, found from pt_regs' stack pointer. */
+  sarg: boolean;
   override: boolean;
   kstack: boolean;
   func: boolean;
@@ -368,7 +371,7 @@ interface ScriptNeeds {
 }
 
 function scriptNeeds(probe: Probe): ScriptNeeds {
-  const n: ScriptNeeds = { reg: false, override: false, kstack: false, func: false, maxArg: -1 };
+  const n: ScriptNeeds = { reg: false, sarg: false, override: false, kstack: false, func: false, maxArg: -1 };
   forEachExpr(probe, (e) => {
     if (e.kind === 'Call') {
       if (e.name === 'reg') n.reg = true;
@@ -377,6 +380,7 @@ function scriptNeeds(probe: Probe): ScriptNeeds {
     } else if (e.kind === 'Builtin') {
       if (e.name === 'kstack') n.kstack = true;
       if (e.name === 'func') n.func = true;
+      if (/^sarg[0-9]+$/.test(e.name)) n.sarg = true;
       const m = /^arg([0-9]+)$/.exec(e.name);
       if (m) n.maxArg = Math.max(n.maxArg, Number(m[1]));
     }

@@ -131,6 +131,7 @@ describe('kprobe mechanism policy: fentry where the kernel and the script allow'
       return 'kprobeReason' in a ? a.kprobeReason : undefined;
     };
     assert.equal(reason('kprobe:vfs_read { @ = reg("ip"); }'), 'reg() reads pt_regs');
+    assert.equal(reason('kprobe:vfs_read { @ = sarg0; }'), 'sargN reads the stack pointer from pt_regs');
     assert.equal(reason('kprobe:vfs_read { @[kstack] = count(); }'), 'kstack is taken as a kprobe sees it (under fentry it would start in the trampoline)');
     assert.equal(reason('kprobe:vfs_read+4 { @ = count(); }'), 'an offset (+N) needs a kprobe');
     assert.equal(reason('kprobe:vfs_read { @ = arg5; }'), `the script reads arg5 and vfs_read has ${loadKernelBtf().funcProto('vfs_read').params.length} arguments`);
