@@ -101,32 +101,8 @@ export class PerfBuffer {
     this.map = map;
     const pages = opts.pages ?? 64;
     if (pages & (pages - 1)) throw new Error(`perf buffer pages must be a power of two (got ${pages})`);
-    try {
-      for (const cpu of onlineCpus()) {
-        if (cpu >= map.spec.maxEntries) continue;
-        const fd = perfEventOpen({
-          type: PerfType.SOFTWARE, config: PerfSwConfig['bpf-output'], sample: 1, sampleType: PerfSample.RAW,
-          wakeupEvents: opts.wakeupEvents ?? 1, flags: PerfFlag.disabled,
-        }, -1, cpu, `perf buffer cpu${cpu}`);
-        let ring: CpuRing;
-        try {
-          ring = new CpuRing(cpu, fd, pages);
-        } catch (e) {
-          close(fd);
-          throw e;
-        }
-        this.rings.push(ring);
-        const key = new Uint8Array(4);
-        new DataView(key.buffer).setUint32(0, cpu, true);
-        const val = new Uint8Array(4);
-        new DataView(val.buffer).setUint32(0, fd, true);
-        map.update(key, val);
-        ioctl(fd, PerfIoc.ENABLE, 0, `perf buffer cpu${cpu}`);
-      }
-    } catch (e) {
-      this.close();
-      throw e;
-    }
+    openCpuRings(map, this.rings, 'perf buffer', { sampleType: PerfSample.RAW, wakeupEvents: opts.wakeupEvents ?? 1 },
+      (cpu, fd) => new CpuRing(cpu, fd, pages));
   }
 
   /** Drains every CPU's ring (or just `index` from `rings`); lost records add to `lost`. */
@@ -142,18 +118,60 @@ export class PerfBuffer {
   }
 
   close(): void {
-    for (const r of this.rings) {
-      // The map holds its own reference to each perf event: without this the events (and their
-      // kernel buffers) would live on, with programs still writing to them, until the map closes.
-      try {
-        const key = new Uint8Array(4);
-        new DataView(key.buffer).setUint32(0, r.cpu, true);
-        this.map.delete(key);
-      } catch (e) {
-        if (!(e instanceof MapError)) throw e; // the map was closed first: nothing to unhook
-      }
-      r.close();
-    }
-    this.rings.length = 0;
+    closeCpuRings(this.map, this.rings);
   }
+}
+
+/**
+ * One BPF_OUTPUT perf event per online CPU (those the map has a slot for): `ring` maps it, its fd
+ * goes into the map's slot for that CPU (where bpf_perf_event_output finds it), then it is
+ * enabled. On failure everything opened so far is closed again.
+ */
+export function openCpuRings<R extends { cpu: number; fd: number; close(): void }>(
+  map: BpfMap, rings: R[], what: string, attr: { sampleType: number; wakeupEvents?: number; flags?: bigint },
+  ring: (cpu: number, fd: number) => R,
+): void {
+  try {
+    for (const cpu of onlineCpus()) {
+      if (cpu >= map.spec.maxEntries) continue;
+      const fd = perfEventOpen({
+        type: PerfType.SOFTWARE, config: PerfSwConfig['bpf-output'], sample: 1, sampleType: attr.sampleType,
+        ...(attr.wakeupEvents !== undefined ? { wakeupEvents: attr.wakeupEvents } : {}), flags: PerfFlag.disabled | (attr.flags ?? 0n),
+      }, -1, cpu, `${what} cpu${cpu}`);
+      let r: R;
+      try {
+        r = ring(cpu, fd);
+      } catch (e) {
+        close(fd);
+        throw e;
+      }
+      rings.push(r);
+      const key = new Uint8Array(4);
+      new DataView(key.buffer).setUint32(0, cpu, true);
+      const val = new Uint8Array(4);
+      new DataView(val.buffer).setUint32(0, fd, true);
+      map.update(key, val);
+      ioctl(fd, PerfIoc.ENABLE, 0, `${what} cpu${cpu}`);
+    }
+  } catch (e) {
+    closeCpuRings(map, rings);
+    throw e;
+  }
+}
+
+/** Unhooks each ring from the map, then closes it. */
+export function closeCpuRings(map: BpfMap, rings: { cpu: number; close(): void }[]): void {
+  for (const r of rings) {
+    // The map holds its own reference to each perf event: without this the events (and their
+    // kernel buffers) would live on, with programs still writing to them, until the map closes.
+    try {
+      const key = new Uint8Array(4);
+      new DataView(key.buffer).setUint32(0, r.cpu, true);
+      map.delete(key);
+    } catch (e) {
+      if (!(e instanceof MapError)) throw e; // the map was closed first: nothing to unhook
+    }
+    r.close();
+  }
+  rings.length = 0;
 }

@@ -3,12 +3,9 @@
 // while tracing; snapshot() pauses each ring, walks it from the newest record back to the oldest
 // complete one, and returns the records not returned before, oldest first, merged across CPUs by
 // their perf timestamps. Programs write with bpf_perf_event_output into the perf_event_array.
-import {
-  mmap, Prot, getPageSize, perfEventOpen, PerfType, PerfSwConfig, PerfSample, PerfFlag, close,
-  ioctl, PerfIoc, type Mapping,
-} from '../sys/index.js';
-import { onlineCpus } from '../kernel/cpus.js';
-import { MapError, type BpfMap } from './map.js';
+import { mmap, Prot, getPageSize, PerfSample, PerfFlag, close, ioctl, PerfIoc, type Mapping } from '../sys/index.js';
+import type { BpfMap } from './map.js';
+import { openCpuRings, closeCpuRings } from './perfbuf.js';
 
 const PERF_RECORD_SAMPLE = 9;
 
@@ -110,32 +107,8 @@ export class FlightRecorder {
     this.map = map;
     const pages = opts.pages ?? 64;
     if (pages < 1 || pages & (pages - 1)) throw new Error(`flight recorder pages must be a power of two (got ${pages})`);
-    try {
-      for (const cpu of onlineCpus()) {
-        if (cpu >= map.spec.maxEntries) continue;
-        const fd = perfEventOpen({
-          type: PerfType.SOFTWARE, config: PerfSwConfig['bpf-output'], sample: 1,
-          sampleType: PerfSample.TIME | PerfSample.RAW, flags: PerfFlag.disabled | PerfFlag.write_backward,
-        }, -1, cpu, `flight recorder cpu${cpu}`);
-        let ring: BackwardRing;
-        try {
-          ring = new BackwardRing(cpu, fd, pages);
-        } catch (e) {
-          close(fd);
-          throw e;
-        }
-        this.rings.push(ring);
-        const key = new Uint8Array(4);
-        new DataView(key.buffer).setUint32(0, cpu, true);
-        const val = new Uint8Array(4);
-        new DataView(val.buffer).setUint32(0, fd, true);
-        map.update(key, val);
-        ioctl(fd, PerfIoc.ENABLE, 0, `flight recorder cpu${cpu}`);
-      }
-    } catch (e) {
-      this.close();
-      throw e;
-    }
+    openCpuRings(map, this.rings, 'flight recorder', { sampleType: PerfSample.TIME | PerfSample.RAW, flags: PerfFlag.write_backward },
+      (cpu, fd) => new BackwardRing(cpu, fd, pages));
   }
 
   /** The records written since the previous snapshot (as many as the rings kept), in time order. */
@@ -146,16 +119,6 @@ export class FlightRecorder {
   }
 
   close(): void {
-    for (const r of this.rings) {
-      try {
-        const key = new Uint8Array(4);
-        new DataView(key.buffer).setUint32(0, r.cpu, true);
-        this.map.delete(key);
-      } catch (e) {
-        if (!(e instanceof MapError)) throw e;
-      }
-      r.close();
-    }
-    this.rings.length = 0;
+    closeCpuRings(this.map, this.rings);
   }
 }

@@ -98,13 +98,18 @@ export function histShown(counts: readonly bigint[]): { first: number; last: num
  * counts but not the bars (print(@h, top, div)). Empty string when every bucket is empty.
  */
 export function histText(counts: readonly bigint[], div = 1n, k = 0): string {
+  return shownRows(counts, div, (i) => histBucketLabel(i, k));
+}
+
+/** The rows from the first to the last non-empty bucket, bars scaled to the largest. */
+function shownRows(counts: readonly bigint[], div: bigint, label: (i: number) => string): string {
   const shown = histShown(counts);
   if (!shown) return '';
   const max = counts.reduce((m, c) => (c > m ? c : m), 0n);
   let out = '';
   for (let i = shown.first; i <= shown.last; i++) {
     const c = counts[i] ?? 0n;
-    out += row(histBucketLabel(i, k), c / div, c, max);
+    out += row(label(i), c / div, c, max);
   }
   return out;
 }
@@ -121,15 +126,7 @@ export function boundsLabel(i: number, bounds: readonly bigint[]): string {
  * last non-empty bucket, labels from the bounds. Counts are divided by print()'s div.
  */
 export function boundsText(counts: readonly bigint[], bounds: readonly bigint[], div = 1n): string {
-  const shown = histShown(counts);
-  if (!shown) return '';
-  const max = counts.reduce((m, c) => (c > m ? c : m), 0n);
-  let out = '';
-  for (let i = shown.first; i <= shown.last; i++) {
-    const c = counts[i] ?? 0n;
-    out += row(boundsLabel(i, bounds), c / div, c, max);
-  }
-  return out;
+  return shownRows(counts, div, (i) => boundsLabel(i, bounds));
 }
 
 export interface LhistRange { min: bigint; max: bigint; step: bigint }
