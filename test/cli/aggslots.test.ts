@@ -4,34 +4,18 @@
 // N in the hash, both halves merged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { needsRoot } from '../support/root.js';
-import { buildFixture } from '../fixtures/build.js';
+import { HAVE_BPFTRACE, runOk, syscallsAs } from '../support/slots.js';
 import { compile } from '../../src/lang/compile.js';
 import { liveKernelView } from '../../src/runtime/kernel-view.js';
 import { ScriptRun } from '../../src/runtime/script.js';
 import { StringTextOut } from '../../src/runtime/text-out.js';
 
 const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
-const HAVE_BPFTRACE = spawnSync('bpftrace', ['--version'], { encoding: 'utf8' }).status === 0;
-
-function run(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, env: { ...process.env, LC_ALL: 'C' } });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-}
-
-/** The fixture that makes the system calls named on its argv ("0x3 8x2": read ×3, lseek ×2; arguments -1, 0, 0), under a comm of our own. */
-async function caller(comm: string): Promise<{ bin: string; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'sonde-aggslots-'));
-  const bin = join(dir, comm);
-  copyFileSync(await buildFixture('syscalls-static'), bin);
-  return { bin, dir };
-}
 
 // Child A: read ×3, lseek ×2, fcntl ×4 (ids 0, 8, 72): count 9, sum 304, min 0, max 72, avg 33.
 // Child B: lseek ×5: count 5, sum 40, min = max = avg 8. Only A reads: @z (a sum of read counts, all 0) has A alone.
@@ -40,7 +24,7 @@ const B = '8x5';
 const MAPS = ['@z', '@s', '@c', '@t', '@mn', '@mx', '@a', '@st'];
 
 test('exact aggregations per pid and per tid in array slots; the same output as per-CPU hashes and as bpftrace 0.17', needsRoot, async () => {
-  const { bin, dir } = await caller('aggslt');
+  const { bin, dir } = await syscallsAs('aggslt');
   try {
     const script = `tracepoint:syscalls:sys_enter_read /comm == "aggslt"/ { @z[pid] = sum(args->count); }
       tracepoint:raw_syscalls:sys_enter /comm == "aggslt" && (args->id == 0 || args->id == 8 || args->id == 72)/ {
@@ -70,10 +54,10 @@ test('exact aggregations per pid and per tid in array slots; the same output as 
       '@st[B]: count 5, average 8, total 40\n@st[A]: count 9, average 33, total 304\n\n' +
       '@t[B]: 5\n@t[A]: 9\n' +
       '@z[A]: 0\n';
-    assert.equal(normalise(run(SONDE, ['-e', script, '-c', `/bin/sh ${cmd}`])), expected(2));
-    assert.equal(normalise(run(SONDE, ['-e', twin, '-c', `/bin/sh ${cmd}`])), expected(3));
+    assert.equal(normalise(runOk(SONDE, ['-e', script, '-c', `/bin/sh ${cmd}`])), expected(2));
+    assert.equal(normalise(runOk(SONDE, ['-e', twin, '-c', `/bin/sh ${cmd}`])), expected(3));
     if (HAVE_BPFTRACE) {
-      assert.equal(normalise(run('bpftrace', ['-e', script, '-c', `/bin/sh ${cmd}`])), expected(2));
+      assert.equal(normalise(runOk('bpftrace', ['-e', script, '-c', `/bin/sh ${cmd}`])), expected(2));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -81,7 +65,7 @@ test('exact aggregations per pid and per tid in array slots; the same output as 
 });
 
 test('pids beyond the array go to the per-CPU hash: both halves counted and printed as one map', needsRoot, async () => {
-  const { bin, dir } = await caller('aggsplit');
+  const { bin, dir } = await syscallsAs('aggsplit');
   // Two callers held at a shell `read` until the probes are attached, then exec'd (same pid):
   // with N = the larger pid, the smaller pid has a slot, the larger is beyond the array.
   const kids = [A, B].map((args) => spawn('sh', ['-c', `read go; exec ${bin} ${args}`], { stdio: ['pipe', 'ignore', 'inherit'] }));

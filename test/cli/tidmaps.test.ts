@@ -3,39 +3,23 @@
 // does), and tids beyond the array go to the hash, both halves printed as one map.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { needsRoot } from '../support/root.js';
-import { buildFixture } from '../fixtures/build.js';
+import { HAVE_BPFTRACE, runOk, syscallsAs } from '../support/slots.js';
 import { compile } from '../../src/lang/compile.js';
 import { liveKernelView } from '../../src/runtime/kernel-view.js';
 import { ScriptRun } from '../../src/runtime/script.js';
 import { StringTextOut } from '../../src/runtime/text-out.js';
 
 const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
-const HAVE_BPFTRACE = spawnSync('bpftrace', ['--version'], { encoding: 'utf8' }).status === 0;
-
-function run(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, env: { ...process.env, LC_ALL: 'C' } });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-}
-
-/** The fixture that makes N read(-1, 0, 0) calls ("0xN"), under a comm of our own (no other test's reads). */
-async function reader(comm: string): Promise<{ bin: string; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'sonde-tidmaps-'));
-  const bin = join(dir, comm);
-  copyFileSync(await buildFixture('syscalls-static'), bin);
-  return { bin, dir };
-}
 
 const READS = 1000;
 
 test('the latency pattern with @s in tid slots: one count per read, @s left empty; the same with @s a plain hash', needsRoot, async () => {
-  const { bin, dir } = await reader('tidlat');
+  const { bin, dir } = await syscallsAs('tidlat');
   try {
     const script = `tracepoint:syscalls:sys_enter_read /comm == "tidlat"/ { @s[tid] = nsecs; }
       tracepoint:syscalls:sys_exit_read /@s[tid]/ { @ = hist(nsecs - @s[tid]); @n = count(); delete(@s[tid]); }`;
@@ -44,7 +28,7 @@ test('the latency pattern with @s in tid slots: one count per read, @s left empt
     assert.ok(compile(script, { kernel: liveKernelView() }).maps.some((m) => m.name === '.tid@s'));
     assert.ok(!compile(twin, { kernel: liveKernelView() }).maps.some((m) => m.name === '.tid@s'));
     for (const [s, probes] of [[script, 2], [twin, 3]] as const) {
-      const out = run(SONDE, ['-e', s, '-c', `${bin} 0x${READS}`]);
+      const out = runOk(SONDE, ['-e', s, '-c', `${bin} 0x${READS}`]);
       const [head, hist, rest] = out.split(/\n@: \n|\n\n@n: /);
       assert.equal(head, `Attaching ${probes} probes...\n\n`, out);
       const counts = hist!.trim().split('\n').map((l) => /^(\S.*?)\s+(\d+) \|/.exec(l)!);
@@ -63,7 +47,7 @@ test('the latency pattern with @s in tid slots: one count per read, @s left empt
  * run: each is named by its reader's count (T3, T5, T7) before comparing.
  */
 test('entries left behind print at exit exactly as a plain hash and bpftrace 0.17 print them', needsRoot, async () => {
-  const { bin, dir } = await reader('tidleft');
+  const { bin, dir } = await syscallsAs('tidleft');
   try {
     const script = `tracepoint:syscalls:sys_enter_read /comm == "tidleft"/ { @s[tid] = tid; @t[tid] = 7; }
       tracepoint:syscalls:sys_exit_read /@t[tid] == 7/ { @c[tid] = count(); delete(@t[tid]); }`;
@@ -82,10 +66,10 @@ test('entries left behind print at exit exactly as a plain hash and bpftrace 0.1
       return named.replace(/(^@s\[.*\n)+/m, (block) => block.split('\n').filter(Boolean).sort().join('\n') + '\n');
     };
     const expected = 'Attaching 2 probes...\n\n\n@c[T3]: 3\n@c[T5]: 5\n@c[T7]: 7\n@s[T3]: T3\n@s[T5]: T5\n@s[T7]: T7\n\n';
-    assert.equal(normalise(run(SONDE, ['-e', script, '-c', `/bin/sh ${cmd}`])), expected);
-    assert.equal(normalise(run(SONDE, ['-e', twin, '-c', `/bin/sh ${cmd}`])), expected.replace('2 probes', '3 probes'));
+    assert.equal(normalise(runOk(SONDE, ['-e', script, '-c', `/bin/sh ${cmd}`])), expected);
+    assert.equal(normalise(runOk(SONDE, ['-e', twin, '-c', `/bin/sh ${cmd}`])), expected.replace('2 probes', '3 probes'));
     if (HAVE_BPFTRACE) {
-      assert.equal(normalise(run('bpftrace', ['-e', script, '-c', `/bin/sh ${cmd}`])), expected);
+      assert.equal(normalise(runOk('bpftrace', ['-e', script, '-c', `/bin/sh ${cmd}`])), expected);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -93,7 +77,7 @@ test('entries left behind print at exit exactly as a plain hash and bpftrace 0.1
 });
 
 test('tids beyond the array go to the hash: both halves work and print as one map', needsRoot, async () => {
-  const { bin, dir } = await reader('tidsplit');
+  const { bin, dir } = await syscallsAs('tidsplit');
   // Two readers held at a shell `read` until the probes are attached, then exec'd (same pid):
   // with N = the larger pid, the smaller tid has a slot, the larger is beyond the array.
   const kids = [3, 5].map((n) => spawn('sh', ['-c', `read go; exec ${bin} 0x${n}`], { stdio: ['pipe', 'ignore', 'inherit'] }));
