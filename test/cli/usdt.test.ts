@@ -2,25 +2,17 @@
 // fixture traced with -c and -p, exact argument values and exact counts, semaphore-guarded
 // probes (which fire only while the kernel holds their semaphore up), a probe in a shared
 // library, a probe with two sites, and -l.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { needsRoot } from '../support/root.js';
-import { buildFixture, buildSharedFixture, sdtHeader } from '../fixtures/build.js';
+import { buildFixture, buildSharedFixture, needSdt } from '../fixtures/build.js';
 
 const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
 
 function sonde(args: string[]) {
   return spawnSync(SONDE, args, { encoding: 'utf8', timeout: 60_000 });
-}
-
-function needSdt(t: TestContext): boolean {
-  if (sdtHeader() !== undefined) return true;
-  const msg = 'no <sys/sdt.h>: apt-get install systemtap-sdt-dev';
-  if (process.env['CI']) assert.fail(`${msg} (required in CI)`);
-  t.skip(msg);
-  return false;
 }
 
 test('usdt with -c: 100 rounds give exact counts and sums; semaphores raised by the kernel', needsRoot, async (t) => {

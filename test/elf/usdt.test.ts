@@ -3,20 +3,12 @@
 //
 // The fixture needs <sys/sdt.h> (Debian/Ubuntu: apt-get install systemtap-sdt-dev). Without it
 // the fixture tests are skipped locally but fail under CI (CI must install the package).
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ElfFile, parseUsdtArgument, parseUsdtArguments } from '../../src/elf/index.js';
-import { buildFixture, sdtHeader } from '../fixtures/build.js';
+import { buildFixture, needSdt } from '../fixtures/build.js';
 import { nmAddress, readelfSections, readelfSegments, readelfStapsdt } from './binutils.js';
-
-function needSdt(t: TestContext): boolean {
-  if (sdtHeader() !== undefined) return true;
-  const msg = 'no <sys/sdt.h>: apt-get install systemtap-sdt-dev';
-  if (process.env['CI']) assert.fail(`${msg} (required in CI)`);
-  t.skip(msg);
-  return false;
-}
 
 test('USDT notes equal readelf -n: provider, name, location, base, semaphore, arguments', async (t) => {
   if (!needSdt(t)) return;

@@ -1,11 +1,11 @@
 // USDT on the live system, the parts that need no root: the sites of a real binary and library
 // as the KernelView reports them (offsets, semaphores, operands, symbols of RIP-relative
 // operands), target resolution, and the compile-time errors against real files.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { buildFixture, buildSharedFixture, sdtHeader } from '../fixtures/build.js';
+import { buildFixture, buildSharedFixture, needSdt } from '../fixtures/build.js';
 import { ElfFile } from '../../src/elf/index.js';
 import { globFiles, mappedFiles, mappedFilesOfAllProcesses, usdtFileInfo, usdtFiles } from '../../src/runtime/usdt.js';
 import { liveKernelView } from '../../src/runtime/kernel-view.js';
@@ -13,14 +13,6 @@ import { compile } from '../../src/lang/compile.js';
 import { LangError } from '../../src/lang/diagnostic.js';
 import { KernelViewError } from '../../src/lang/kernel-view.js';
 import { nmAddress, readelfStapsdt } from '../elf/binutils.js';
-
-function needSdt(t: TestContext): boolean {
-  if (sdtHeader() !== undefined) return true;
-  const msg = 'no <sys/sdt.h>: apt-get install systemtap-sdt-dev';
-  if (process.env['CI']) assert.fail(`${msg} (required in CI)`);
-  t.skip(msg);
-  return false;
-}
 
 test('usdt sites of the fixture: one per note, operands, semaphores, RIP-relative symbols resolved', async (t) => {
   if (!needSdt(t)) return;

@@ -1,23 +1,15 @@
 // mysqld_qslower against mysqld_sim, a stand-in server with MySQL's USDT probes (same names,
 // provider, argument layout and semaphores): only the queries slower than the threshold are
 // shown, with their text, the server's thread id and a plausible duration.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { needsRoot } from '../support/root.js';
-import { buildFixture, sdtHeader } from '../fixtures/build.js';
+import { buildFixture, needSdt } from '../fixtures/build.js';
 import { runToolAround, toolHelp } from './run.js';
 import { mysqldQslowerScript, parseMinMs } from '../../src/tools/mysqld_qslower.js';
-
-function needSdt(t: TestContext): boolean {
-  if (sdtHeader() !== undefined) return true;
-  const msg = 'no <sys/sdt.h>: apt-get install systemtap-sdt-dev';
-  if (process.env['CI']) assert.fail(`${msg} (required in CI)`);
-  t.skip(msg);
-  return false;
-}
 
 test('mysqld_qslower -h exits 0 and ends with examples', async () => {
   const h = await toolHelp('mysqld_qslower');
