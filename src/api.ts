@@ -12,7 +12,7 @@ import type { CompiledScript } from './lang/spec.js';
 import { liveKernelView } from './runtime/kernel-view.js';
 import { ScriptRun, type ScriptEvent, type StopReason } from './runtime/script.js';
 import type { MapEntryValue } from './runtime/render.js';
-import { PausedCommand } from './runtime/child.js';
+import { PausedCommand, commandPathOption } from './runtime/child.js';
 import { FdTextOut, type TextOut } from './runtime/text-out.js';
 import type { Value } from './output/index.js';
 
@@ -70,7 +70,7 @@ export interface Trace extends AsyncIterable<TraceEvent> {
  */
 export async function trace(script: string | CompiledScript, opts: TraceOptions = {}): Promise<Trace> {
   const { command: cmd, output, verbose, ...compileOpts } = opts;
-  const compiled = typeof script === 'string' ? compile(script, compileOpts) : script;
+  const compiled = typeof script === 'string' ? compile(script, { ...(cmd !== undefined ? commandPathOption(cmd) : {}), ...compileOpts }) : script;
   const queue: TraceEvent[] = [];
   const waiters: ((r: IteratorResult<TraceEvent>) => void)[] = [];
   let finished = false;

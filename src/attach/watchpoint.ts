@@ -23,6 +23,9 @@ export class WatchpointError extends Error {
   override readonly name = 'WatchpointError';
 }
 
+/** perf said ENOSPC: every debug register the task or CPU has is taken. */
+export class OutOfWatchpointRegistersError extends WatchpointError {}
+
 export function breakpointType(mode: string): number {
   let t = 0;
   for (const c of mode) {
@@ -49,7 +52,7 @@ export function attachWatchpoint(progFd: number, o: WatchpointOptions): Link[] {
       } catch (e) {
         // Each CPU has four debug registers; perf says ENOSPC when the task's or CPU's are taken.
         if (e instanceof SysError && e.errno === Errno.ENOSPC) {
-          throw new WatchpointError(`You are out of watchpoint registers (${target}: every hardware breakpoint register is in use)`, { cause: e });
+          throw new OutOfWatchpointRegistersError(`You are out of watchpoint registers (${target}: every hardware breakpoint register is in use)`, { cause: e });
         }
         if (e instanceof SysError && e.errno === Errno.EINVAL) {
           throw new WatchpointError(`${target}: the CPU refuses this breakpoint (x86 has no read-only breakpoints: use rw; an execute breakpoint is 8 bytes long; the address must be aligned to the length)`, { cause: e });

@@ -11,7 +11,7 @@ import { disassemble } from '../asm/disasm.js';
 import type { AttachDef, CompiledScript, ProgramDef } from '../lang/spec.js';
 import { liveKernelView } from '../runtime/kernel-view.js';
 import { runScript } from '../runtime/script.js';
-import { PausedCommand } from '../runtime/child.js';
+import { PausedCommand, commandPathOption } from '../runtime/child.js';
 import { FdTextOut } from '../runtime/text-out.js';
 import { attachDefName } from '../runtime/probes.js';
 import { TracePipeReader } from '../runtime/trace-pipe.js';
@@ -90,6 +90,7 @@ export async function trace(o: CliOptions): Promise<number> {
       ...(maxMapKeys > 0 ? { maxMapKeys } : {}),
       ...(stackMode !== undefined ? { stackMode } : {}),
       ...(o.pid !== undefined ? { pid: o.pid } : {}),
+      ...(o.command !== undefined ? commandPathOption(o.command) : {}),
       ...(o.unsafe ? { unsafe: true } : {}),
       ...(o.recorder ? { recorder: true } : {}),
     });

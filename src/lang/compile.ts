@@ -15,7 +15,7 @@ import { LangError } from './diagnostic.js';
 import { formatIr, type IrProgram } from './ir.js';
 import type { KernelView } from './kernel-view.js';
 import { EventTable } from './lower/events.js';
-import { lowerUnit, SCRATCH_MAP, type LowerContext } from './lower/lower.js';
+import { lowerUnit, lowerWatchSetup, SCRATCH_MAP, type LowerContext } from './lower/lower.js';
 import { aggSlotArray, internalMaps, kernelMapNames, layoutMap, tidSlotArray, type MapLayout } from './lower/maps.js';
 import { AGG_SLOTS_BYTES_MAX, aggSlotSize, slotAggMaps, tidIndexedMaps, tidSlotCount } from './lower/tidmaps.js';
 import { parse } from './parser.js';
@@ -32,6 +32,8 @@ export interface CompileOptions {
   strlen?: number;
   /** -p PID: `uprobe:func` without a path probes this process's executable; `usdt:name` searches the files it maps. */
   pid?: number;
+  /** -c CMD's executable as found in PATH (a word with a '/' as written): `watchpoint:FUNC+argN` probes it. */
+  commandPath?: string;
   /** --unsafe: allow system(), signal(). */
   unsafe?: boolean;
   /**
@@ -110,6 +112,8 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
   // Programs of the same probe block that came out identical serve all their attach points.
   const byText = new Map<string, CompiledIr['programs'][number]>();
   const programOf = new Map<Unit, IrProgramDef>();
+  /** The setup uprobes of watchpoint:FUNC+argN attach points (after the other programs). */
+  const setups: IrProgramDef[] = [];
   for (const unit of a.units) {
     const name = uniqueName(programName(unit), progNames);
     const ir = lowerUnit(ctx, unit, name);
@@ -120,6 +124,16 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
       if (main.fallback) progNames.delete(name);
       else main.fallback = { name, probeIndex: unit.probeIndex, probeName: probeName(unit), progKind: unit.plan.progKind, attach, ir };
       continue;
+    }
+    // watchpoint:FUNC+argN: a uprobe on each function arms the breakpoints at run time.
+    for (const inst of unit.plan.instances) {
+      const w = inst.attach;
+      if (w.kind !== 'funcwatchpoint') continue;
+      const setupName = uniqueName(`ws_${w.func}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15), progNames);
+      setups.push({
+        name: setupName, probeIndex: unit.probeIndex, probeName: `${inst.name} (setup: uprobe:${w.path}:${w.func})`, progKind: 'kprobe',
+        attach: [{ kind: 'uprobe', path: w.path, func: w.func }], ir: lowerWatchSetup(ctx, unit, w, setupName),
+      });
     }
     const key = `${unit.probeIndex}|${unit.plan.progKind}|${formatIr({ ...ir, name: '', main: { ...ir.main, name: '' } })}`;
     const same = byText.get(key);
@@ -140,6 +154,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
   for (const p of programs) {
     if (p.attach.length > 1) p.probeName = [...new Set(written.get(p))].join(',');
   }
+  programs.push(...setups);
   const maps: MapDef[] = [...layouts.values()].map((l) => l.def);
   maps.push(...tidArrays);
   maps.push(...internalMaps(a.uses, events.events.length > 0, a.stackLimits, ctx.recorder?.maxRecord ?? 0));
@@ -238,6 +253,7 @@ function programName(unit: Unit): string {
     case 'uprobe': case 'uretprobe': base = `${PREFIX[i.attach.kind]}_${i.attach.func || 'addr'}`; break;
     case 'fentry': case 'fexit': base = `${i.attach.kind === 'fentry' ? 'f' : 'fr'}_${i.attach.func}`; break;
     case 'usdt': base = `usdt_${i.attach.name}`; break;
+    case 'funcwatchpoint': base = `w_${i.attach.func}`; break;
     default: base = `${PREFIX[i.provider] ?? 'p'}_${i.ap.parts.join('_')}`;
   }
   return base.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);

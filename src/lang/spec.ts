@@ -86,7 +86,16 @@ export type AttachDef =
   | { kind: 'profile'; hz: number }
   | { kind: 'interval'; periodNs: number }
   /** watchpoint/asyncwatchpoint on an absolute address: `length` bytes, `mode` letters of r, w, x. */
-  | { kind: 'watchpoint'; address: bigint; length: number; mode: string };
+  | { kind: 'watchpoint'; address: bigint; length: number; mode: string }
+  /**
+   * watchpoint:FUNC+argN (and asyncwatchpoint:): the program serving it is not attached at start.
+   * A setup program (a uprobe on `func` in `path`) sends a `watch` event with argument `arg` of
+   * each call; the runtime then opens a breakpoint of `length` bytes, `mode`, at that address in
+   * the traced process and attaches this program to it. `watch` numbers these attach points
+   * (the id the event carries). Unless `async`, the setup program stops the process (SIGSTOP)
+   * and the runtime lets it go on (SIGCONT) once the breakpoint is in place.
+   */
+  | { kind: 'funcwatchpoint'; path: string; func: string; arg: number; length: number; mode: string; async: boolean; watch: number };
 
 export interface ProgramDef {
   /** Kernel program name (≤ 15 chars). */
@@ -135,7 +144,14 @@ export type EventDef =
    *  i64 exit status after the header and sonde exits with it (newer bpftrace). */
   | { kind: 'exit'; code?: true }
   /** system(fmt, args…) and cat(fmt, args…): need --unsafe (system) / read a file (cat). */
-  | { kind: 'system' | 'cat'; format: string; args: EventArg[]; size: number };
+  | { kind: 'system' | 'cat'; format: string; args: EventArg[]; size: number }
+  /**
+   * The setup program of the funcwatchpoint attach point numbered `watch` saw a call: a u64
+   * address follows the header. The runtime watches it (once per address in a row, as bpftrace).
+   */
+  | { kind: 'watch'; watch: number }
+  /** unwatch(addr): a u64 address follows the header; the runtime removes its breakpoints. */
+  | { kind: 'unwatch' };
 
 export interface CompiledScript {
   file: string;

@@ -5,6 +5,7 @@
  *
  *   jsonAttached(n)                 {"type": "attached_probes", "data": {"probes": n}}
  *   jsonLost(n)                     {"type": "lost_events", "data": {"events": n}}
+ *   jsonLostMessage(text)           {"type": "lost_events", "data": "<text>"}
  *   jsonPrintf(text)                {"type": "printf", "data": "<text>"}   (text from formatPrintf)
  *   jsonTime(text)                  {"type": "time", "data": "<text>"}     (text from formatTime)
  *   jsonSyscall(text)               {"type": "syscall", "data": "<text>"}  (system()'s output)
@@ -100,6 +101,11 @@ export function jsonAttached(n: number | bigint): string {
 /** Events the kernel could not hand over (the perf/ring buffer was full). */
 export function jsonLost(n: number | bigint): string {
   return counter('lost_events', 'events', n);
+}
+
+/** bpftrace's message of type lost_events with a text (a watchpoint it could not set). */
+export function jsonLostMessage(text: string): string {
+  return message('lost_events', text);
 }
 
 /** printf()'s formatted text (formatPrintf), newlines and all. */

@@ -74,6 +74,20 @@ export function resolveExecutable(word: string, path = process.env['PATH'] ?? '/
   throw new ChildCommandError(`cannot run '${word}': no such executable file${word.includes('/') ? '' : ' in PATH'}`);
 }
 
+/**
+ * The compiler's `commandPath` for a -c command (`watchpoint:FUNC+argN` probes that file): its
+ * executable as `PausedCommand` will run it; nothing when it cannot be found (starting it will
+ * then say why).
+ */
+export function commandPathOption(cmd: string | string[]): { commandPath?: string } {
+  try {
+    const argv = typeof cmd === 'string' ? splitCommand(cmd) : cmd;
+    return argv.length > 0 ? { commandPath: resolveExecutable(argv[0]!) } : {};
+  } catch {
+    return {};
+  }
+}
+
 const READ_NR = process.arch === 'x64' ? 0 : 63;
 /** poll, ppoll, select, pselect6 (x86_64) / ppoll, pselect6 (arm64). */
 const WAIT_NRS = new Set(process.arch === 'x64' ? [7, 271, 23, 270] : [73, 72]);

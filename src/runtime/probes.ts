@@ -210,6 +210,14 @@ export function attachProbe(progFd: number, t: ProbeTarget, o: AttachOptions = {
   }
 }
 
+/**
+ * A breakpoint for a funcwatchpoint attach point, on `address` in process `pid` (the address its
+ * setup uprobe saw): the program runs on each access the mode names.
+ */
+export function attachFuncWatchpoint(progFd: number, d: Extract<AttachDef, { kind: 'funcwatchpoint' }>, address: bigint, pid: number): Link[] {
+  return attachWatchpoint(progFd, { address, length: d.length, mode: d.mode, pid });
+}
+
 /** A compiled script's attach point under the name bpftrace shows for it. */
 export function attachDefName(d: AttachDef): string {
   switch (d.kind) {
@@ -227,6 +235,7 @@ export function attachDefName(d: AttachDef): string {
     case 'profile': return `profile:hz:${d.hz}`;
     case 'interval': return `interval:ns:${d.periodNs}`;
     case 'watchpoint': return `watchpoint:0x${d.address.toString(16)}:${d.length}:${d.mode}`;
+    case 'funcwatchpoint': return `${d.async ? 'asyncwatchpoint' : 'watchpoint'}:${d.path}:${d.func}+arg${d.arg}:${d.length}:${d.mode}`;
   }
 }
 
@@ -234,7 +243,7 @@ export function attachDefName(d: AttachDef): string {
  * The probe target an AttachDef means, with user-space names resolved to files and file offsets:
  * `address` is a virtual address in the file, `offset` an offset from the function's start.
  */
-export function targetOfAttachDef(d: Exclude<AttachDef, { kind: 'usdt' }>, pid?: number): ProbeTarget {
+export function targetOfAttachDef(d: Exclude<AttachDef, { kind: 'usdt' | 'funcwatchpoint' }>, pid?: number): ProbeTarget {
   switch (d.kind) {
     case 'uprobe': case 'uretprobe': {
       const path = d.path.startsWith('/') ? d.path : resolveBinaryOrLib(d.path, pid);
@@ -264,6 +273,7 @@ export function targetOfAttachDef(d: Exclude<AttachDef, { kind: 'usdt' }>, pid?:
  */
 export function attachDef(progFd: number, d: AttachDef, o: AttachOptions = {}): Link[] {
   if (d.kind === 'usdt') return attachUsdt(progFd, d, { name: attachDefName(d), ...(o.pid !== undefined ? { pid: o.pid } : {}) });
+  if (d.kind === 'funcwatchpoint') throw new ProbeSpecError(`${attachDefName(d)} is armed at run time (attachFuncWatchpoint), not attached at start`);
   const t = targetOfAttachDef(d, o.pid);
   // A watchpoint follows the process too (-p, -c): the address is in its memory.
   const pid = t.kind === 'uprobe' || t.kind === 'uretprobe' || t.kind === 'watchpoint' ? o.pid : undefined;

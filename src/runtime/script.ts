@@ -25,7 +25,9 @@ import { kprobeMechanism } from '../attach/kprobe.js';
 import { onlineCpus } from '../kernel/cpus.js';
 import type { AttachDef, CompiledScript, EventDef, MapDef, ProgramDef } from '../lang/spec.js';
 import { Session } from './session.js';
-import { attachDef, attachDefName, loadTargetFor, targetOfAttachDef, type ProbeTarget } from './probes.js';
+import { attachDef, attachDefName, attachFuncWatchpoint, loadTargetFor, targetOfAttachDef, type ProbeTarget } from './probes.js';
+import { OutOfWatchpointRegistersError } from '../attach/watchpoint.js';
+import type { Link } from '../attach/link.js';
 import { SymbolNotFoundError } from '../elf/index.js';
 import { readMap, clearMap, zeroMap, type RawMapEntry } from './map-read.js';
 import { verifierReport, probeReport, ScriptError } from './script-error.js';
@@ -68,6 +70,8 @@ export interface Renderer<V = unknown, E = unknown> {
   attached?(n: number): string;
   /** The lost-records message (default: `Lost N events`, on stderr). */
   lost?(n: number): string;
+  /** A message bpftrace prints with the output (a watchpoint it could not set); default: the text and a newline. */
+  message?(text: string): string;
   /** What system() printed / the file cat() read, as it goes to the output. */
   output?(kind: 'system' | 'cat', text: string): string;
 }
@@ -82,6 +86,8 @@ export type ScriptEvent<V = Value, E = MapEntryValue> =
   | { type: 'system'; command: string; text: string; status: number | null }
   | { type: 'cat'; path: string; text: string }
   | { type: 'lost'; count: number; text: string }
+  /** A message in the output: `Failed to attach watchpoint probe. You are out of watchpoint registers.` */
+  | { type: 'message'; text: string }
   /** exit() ran in a probe; also sent (reason 'signal', 'command' — the -c command or the -p process ended —, 'stop') when the run ends otherwise. */
   | { type: 'exit'; reason: StopReason };
 
@@ -155,6 +161,10 @@ interface LoadedProgram {
 }
 
 type KprobeDef = Extract<AttachDef, { kind: 'kprobe' | 'kretprobe' }>;
+type FuncWatchDef = Extract<AttachDef, { kind: 'funcwatchpoint' }>;
+
+/** bpftrace 0.17's words when perf_event_open says ENOSPC for a watchpoint armed at run time. */
+const OUT_OF_WATCHPOINT_REGISTERS = 'Failed to attach watchpoint probe. You are out of watchpoint registers.';
 type FentryDef = Extract<AttachDef, { kind: 'fentry' | 'fexit' }>;
 /** An attach point whose program is loaded against a function's BTF id. */
 type TrampolineDef = (KprobeDef & { fentryBtfId: number }) | (FentryDef & { btfId: number });
@@ -211,6 +221,10 @@ export class ScriptRun<V = unknown, E = unknown> {
   /** exit(code): the status the run ends with (newer bpftrace). */
   private exitCode: number | undefined;
   private lostReported = 0n;
+  /** watchpoint:FUNC+argN attach points by number: the program to attach, the last address watched. */
+  private readonly watches = new Map<number, { progFd: number; def: FuncWatchDef; last?: bigint }>();
+  /** Breakpoints set at run time, with the address each watches (unwatch() removes them). */
+  private watched: { address: bigint; links: Link[] }[] = [];
   private lostTimer: NodeJS.Timeout | undefined;
   private pidTimer: NodeJS.Timeout | undefined;
   private readonly onUsr1 = (): void => {
@@ -286,6 +300,10 @@ export class ScriptRun<V = unknown, E = unknown> {
   private setUp(): void {
     const s = this.script;
     const o = this.opts;
+    const watch = s.programs.flatMap((p) => p.attach).find((a) => a.kind === 'funcwatchpoint');
+    if (watch && this.targetPid() === undefined) {
+      throw new ScriptError('no process', `${s.file}: ERROR: ${attachDefName(watch)}: -p PID or -c CMD required for watchpoint`);
+    }
     if (s.unsafe && !o.unsafe) {
       throw new ScriptError('unsafe script', `${s.file}: ERROR: this script uses unsafe functions (system(), signal()…); run it with --unsafe`);
     }
@@ -342,7 +360,11 @@ export class ScriptRun<V = unknown, E = unknown> {
     // Blocks on one event run in the order they are written. The kernel runs the programs of some
     // hooks in the order they were attached and of others (kprobe, uprobe, uretprobe, software
     // perf events…) newest first: those are attached in reverse, as bpftrace 0.17 does.
-    const all = [...this.programs].flatMap((p) => [...p.attach].filter((a) => a.kind !== 'begin' && a.kind !== 'end' && !skipped.has(a)).map((a) => ({ p, a })));
+    // A watchpoint on a function's argument is set when its setup uprobe sees a call (onWatch).
+    for (const p of this.programs) {
+      for (const a of p.attach) if (a.kind === 'funcwatchpoint') this.watches.set(a.watch, { progFd: p.prog.fd, def: a });
+    }
+    const all = [...this.programs].flatMap((p) => [...p.attach].filter((a) => a.kind !== 'begin' && a.kind !== 'end' && a.kind !== 'funcwatchpoint' && !skipped.has(a)).map((a) => ({ p, a })));
     const order = [...all.filter((x) => !LIFO_KINDS.has(x.a.kind)), ...all.filter((x) => LIFO_KINDS.has(x.a.kind)).reverse()];
     for (const { p, a } of order) {
       if (isFentryDef(a)) {
@@ -636,9 +658,14 @@ export class ScriptRun<V = unknown, E = unknown> {
   }
 
   private onRecord(rec: EventRecord): void {
-    if (this.exited) return;
     const id = rec.view.getUint32(rec.offset, true);
     const def = this.script.events[id];
+    // Even after exit(): a process a watchpoint's setup stopped must be let go.
+    if (def?.kind === 'watch') {
+      this.onWatch(def.watch, rec);
+      return;
+    }
+    if (this.exited) return;
     if (!def) {
       this.err(`sonde: internal error: event id ${id} is not in the script's event table\n`);
       return;
@@ -695,6 +722,9 @@ export class ScriptRun<V = unknown, E = unknown> {
         this.emit({ type: 'system', command, text, status: res.status }, r.output?.('system', text) ?? text);
         return;
       }
+      case 'unwatch':
+        if (!this.ending) this.onUnwatch(rec);
+        return;
       case 'cat': {
         const { text: path } = r.format(def, rec);
         let text: string;
@@ -711,6 +741,51 @@ export class ScriptRun<V = unknown, E = unknown> {
         return;
       }
     }
+  }
+
+  /**
+   * The setup uprobe of watchpoint:FUNC+argN attach point `watch` saw a call: a breakpoint on the
+   * address (unless the last one this attach point saw was the same: bpftrace's rule), then the
+   * process, stopped by the setup program, goes on. Not once the run is ending.
+   */
+  private onWatch(watch: number, rec: EventRecord): void {
+    const w = this.watches.get(watch);
+    const pid = this.targetPid();
+    if (!w || pid === undefined) {
+      this.err(`sonde: internal error: watch event ${watch} without its watchpoint or process\n`);
+      return;
+    }
+    const address = rec.view.getBigUint64(rec.offset + EVENT_HEADER_SIZE, true);
+    try {
+      if (this.exited || this.ending || w.last === address) return;
+      w.last = address;
+      try {
+        const links = attachFuncWatchpoint(w.progFd, w.def, address, pid);
+        this.session.link(links);
+        this.watched.push({ address, links });
+      } catch (e) {
+        if (e instanceof OutOfWatchpointRegistersError) {
+          // bpftrace carries on: other addresses may still find a register later (after unwatch()).
+          const text = this.renderer.message?.(OUT_OF_WATCHPOINT_REGISTERS) ?? `${OUT_OF_WATCHPOINT_REGISTERS}\n`;
+          this.emit({ type: 'message', text }, text);
+          return;
+        }
+        this.err(`ERROR: cannot watch 0x${address.toString(16)} for ${attachDefName(w.def)}: ${reasonOf(e)}\n`);
+        this.exitCode ??= 1;
+        this.stop('error');
+      }
+    } finally {
+      if (!w.def.async) continueProcess(pid);
+    }
+  }
+
+  /** unwatch(addr): every breakpoint set on that address goes (none: nothing happens, as in bpftrace). */
+  private onUnwatch(rec: EventRecord): void {
+    const address = rec.view.getBigUint64(rec.offset + EVENT_HEADER_SIZE, true);
+    const gone = this.watched.filter((x) => x.address === address);
+    if (gone.length === 0) return;
+    this.watched = this.watched.filter((x) => x.address !== address);
+    this.session.detach(gone.flatMap((x) => x.links));
   }
 
   private printMap(def: MapDef, top: number, div: number, when: 'print' | 'exit'): void {
@@ -775,6 +850,15 @@ export async function runScript<V, E>(script: CompiledScript, opts: ScriptOption
     throw e;
   }
   return run.done;
+}
+
+/** SIGCONT to a process a watchpoint's setup program stopped; one that is gone needs nothing. */
+function continueProcess(pid: number): void {
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    // ESRCH: it ended meanwhile.
+  }
 }
 
 /** Is `pid` a running process (not gone, not a zombie waiting for its parent)? */

@@ -2,7 +2,7 @@
 // of them on every exit path: normal end, exit(), Ctrl-C, SIGTERM, or a crash.
 import type { BpfMap } from '../bpf/map.js';
 import type { Program } from '../bpf/program.js';
-import { detachAll, type Link } from '../attach/link.js';
+import { detach, detachAll, type Link } from '../attach/link.js';
 
 export class Session {
   readonly maps: BpfMap[] = [];
@@ -46,6 +46,14 @@ export class Session {
   link(l: Link | Link[]): void {
     if (Array.isArray(l)) this.links.push(...l);
     else this.links.push(l);
+  }
+
+  /** Detaches some of its links before the end (unwatch()): they are no longer the session's. */
+  detach(links: readonly Link[]): void {
+    const gone = new Set(links);
+    const keep = this.links.filter((l) => !gone.has(l));
+    this.links.splice(0, this.links.length, ...keep);
+    for (const l of links) detach(l);
   }
 
   /** Asks the session to stop as if a signal had arrived (exit(), -d timeouts, child exit). */

@@ -23,7 +23,7 @@ import type { AluOp, CmpOp, IrBlock, IrProgram, ObjId, Value, VReg } from '../ir
 import type { Analysis, TaskOffsets, Unit, VarInfo } from '../sema/analyze.js';
 import type { Span } from '../source.js';
 import { ARG_REGS, PT_REGS, signalNumber } from '../sema/analyze.js';
-import type { EventDef } from '../spec.js';
+import type { AttachDef, EventDef } from '../spec.js';
 import { sizeOf, isBucketedAgg, type AggType, type IntType, type SType, type StackType, type TupleType } from '../types.js';
 import { FnBuilder } from './builder.js';
 import { lowerUsdtArg } from '../usdt.js';
@@ -83,6 +83,16 @@ const BPF_F_USER_STACK = 256n;
 
 export function lowerUnit(ctx: LowerContext, unit: Unit, name: string): IrProgram {
   return new UnitLowering(ctx, unit, name).run();
+}
+
+/**
+ * The setup program of a `watchpoint:FUNC+argN` attach point (a uprobe on FUNC): sends a `watch`
+ * record holding argument N. The record is reserved first, so that a `watchpoint:` (not
+ * `asyncwatchpoint:`) stops the process (SIGSTOP, delivered on the return to user space) only
+ * when user space will hear of it and let it go on (SIGCONT) once the breakpoint is set.
+ */
+export function lowerWatchSetup(ctx: LowerContext, unit: Unit, def: Extract<AttachDef, { kind: 'funcwatchpoint' }>, name: string): IrProgram {
+  return new UnitLowering(ctx, unit, name).watchSetup(def);
 }
 
 /** Integers, pointers and 8-byte symbols travel in registers; everything else in memory. */
@@ -154,6 +164,18 @@ class UnitLowering {
     }
     this.block(probe.body);
     b.span = probe.body.span;
+    b.terminate({ op: 'ret', value: 0n });
+    return { name: this.name, main: b.finish(), subprograms: this.subprograms };
+  }
+
+  watchSetup(def: Extract<AttachDef, { kind: 'funcwatchpoint' }>): IrProgram {
+    const b = this.b;
+    b.span = this.unit.plan.instances.find((i) => i.attach === def)?.ap.span ?? this.unit.probe.span;
+    const addr = this.ctxLoad(PT_REGS[ARG_REGS[def.arg]!]!);
+    this.emitRecord(this.ctx.events.add({ kind: 'watch', watch: def.watch }), EVENT_HEADER + 8, (rec) => {
+      if (!def.async) b.emit({ op: 'call', helper: Helper.send_signal, args: [{ imm: BigInt(signalNumber('SIGSTOP')!) }] });
+      b.emit({ op: 'store', addr: rec.base, off: rec.off + EVENT_HEADER, size: 8, value: addr });
+    });
     b.terminate({ op: 'ret', value: 0n });
     return { name: this.name, main: b.finish(), subprograms: this.subprograms };
   }
@@ -2544,6 +2566,13 @@ class UnitLowering {
       case 'override': {
         const v = this.int(c.args[0]!);
         b.emit({ op: 'call', helper: Helper.override_return, args: [{ reg: this.ctxReg() }, { reg: v }] });
+        return true;
+      }
+      case 'unwatch': {
+        const addr = this.int(c.args[0]!);
+        this.emitRecord(this.ctx.events.add({ kind: 'unwatch' }), EVENT_HEADER + 8, (rec) => {
+          b.emit({ op: 'store', addr: rec.base, off: rec.off + EVENT_HEADER, size: 8, value: addr });
+        });
         return true;
       }
       case 'signal': {

@@ -35,6 +35,8 @@ export interface SemaOptions {
   kernel: KernelView;
   strlen?: number;
   pid?: number;
+  /** -c CMD's executable (PATH searched), for `watchpoint:FUNC+argN`. */
+  commandPath?: string;
   unsafe?: boolean;
   /** Maximum entries of a map (BPFTRACE_MAX_MAP_KEYS); wins over the script's config block. */
   maxMapKeys?: number;
@@ -495,11 +497,17 @@ class Analyzer {
 
   private plan(): void {
     const kernel = this.opts.kernel;
+    let watches = 0;
+    const nextWatch = (): number => watches++;
     const expanded = this.program.probes.map((probe) => {
       const instances: ProbeInstance[] = [];
       for (const ap of probe.attachPoints) {
         try {
-          instances.push(...expandAttachPoint(ap, { kernel, params: this.params, multi: probe.attachPoints.length > 1, ...(this.opts.pid !== undefined ? { pid: this.opts.pid } : {}) }));
+          instances.push(...expandAttachPoint(ap, {
+            kernel, params: this.params, multi: probe.attachPoints.length > 1, nextWatch,
+            ...(this.opts.pid !== undefined ? { pid: this.opts.pid } : {}),
+            ...(this.opts.commandPath !== undefined ? { commandPath: this.opts.commandPath } : {}),
+          }));
         } catch (e) {
           if (e instanceof ProbeError) this.fail(e.message, e.span, e.hint);
           throw e;
@@ -543,7 +551,8 @@ class Analyzer {
         if (inst.fentry?.fallback) idOfInstance.set(inst.fentry.fallback, ids[i]!);
       });
       const makeUnit = (plan: UnitPlan): Unit => {
-        const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.provider === 'usdt' || i.tracepoint?.category === 'syscalls') && !plan.syscalls ? 'user' : 'kernel';
+        // A watchpoint on a function's argument watches the traced process's memory.
+        const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.provider === 'usdt' || i.tracepoint?.category === 'syscalls' || i.attach.kind === 'funcwatchpoint') && !plan.syscalls ? 'user' : 'kernel';
         return {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
           scoped: [], varRefs: new Map(), loops: new Map(), callKeys: new Map(),
@@ -1835,6 +1844,13 @@ class Analyzer {
           this.error(`join() only supports int or pointer arguments (${argWord(t)} provided)`, c.span);
         }
         if (c.args[1] && c.args[1].kind !== 'String') this.error('join() expects a string literal as its delimiter', c.args[1].span);
+        return VOID;
+      }
+      case 'unwatch': {
+        // Removes the breakpoints watching an address (funcwatchpoint): sent to user space.
+        if (!this.nargs(c, 1)) return VOID;
+        const [t] = this.args(c);
+        if (t && t.kind !== 'int' && t.kind !== 'pointer' && t.kind !== 'void') this.error(`unwatch() only supports integer arguments (${argWord(t)} provided)`, c.span);
         return VOID;
       }
       case 'exit': {

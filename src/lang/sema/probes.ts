@@ -11,6 +11,7 @@ import type { AttachDef, ProgKindName } from '../spec.js';
 import type { Span } from '../source.js';
 import { expandUsdt, UsdtProbeError, type UsdtInstanceInfo } from '../usdt.js';
 import { forEachExpr } from './walk.js';
+import { ARG_REGS } from './analyze.js';
 import { tracepointFieldType } from './ctypes.js';
 import type { RecordType } from '../types.js';
 
@@ -82,6 +83,10 @@ export interface ExpandOptions {
    * warning instead of failing the run, as is any kprobe or uprobe a wildcard expanded to.
    */
   multi?: boolean;
+  /** -c CMD's executable, as bpftrace names it (PATH searched): what `watchpoint:FUNC+argN` probes. */
+  commandPath?: string;
+  /** The next number of a funcwatchpoint attach point (0, 1, … across the script). */
+  nextWatch?: () => number;
 }
 
 /** Expands one attach point. Throws ProbeError. */
@@ -196,18 +201,11 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
     case 'watchpoint':
     case 'asyncwatchpoint': {
       if (t.kind !== 'watchpoint') break;
-      if (t.address === null) {
-        throw new ProbeError(`${provider} on a function's argument (${t.func}+arg${t.arg}) is not supported yet`, ap.partSpans[0] ?? ap.span, `watch an address: watchpoint:0xADDR:${t.length}:${t.mode}`);
-      }
+      if (t.address === null) return funcWatchpoints(ap, provider, t, o);
       // bpftrace's checks and words: what the CPU's debug registers can watch.
       if (provider === 'asyncwatchpoint') throw new ProbeError('asyncwatchpoint requires a function name', ap.span, `watch an address with watchpoint:0x${t.address.toString(16)}:${t.length}:${t.mode}`);
       if (t.address === 0n) throw new ProbeError('watchpoint must be attached to a non-zero address', ap.partSpans[0] ?? ap.span);
-      if (![1n, 2n, 4n, 8n].includes(t.length)) throw new ProbeError('watchpoint length must be one of (1,2,4,8)', ap.partSpans[1] ?? ap.span);
-      const modeSpan = ap.partSpans[2] ?? ap.span;
-      if ([...t.mode].some((c, i) => t.mode.indexOf(c) !== i)) throw new ProbeError('watchpoint modes may not be duplicated', modeSpan);
-      // x86's debug registers watch writes, reads-and-writes or execution (Intel SDM vol. 3, 17.2.4).
-      const sorted = [...t.mode].sort().join('');
-      if (['r', 'rx', 'wx', 'rwx'].includes(sorted)) throw new ProbeError(`invalid watchpoint mode: ${t.mode}`, modeSpan, 'x86 watches w, rw or x');
+      checkWatchpoint(ap, t);
       return one({ kind: 'watchpoint', address: t.address, length: Number(t.length), mode: t.mode }, 'perf_event', `${provider}:${ap.parts.join(':')}`);
     }
     case 'usdt':
@@ -222,6 +220,52 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
       throw new ProbeError(`${provider} probes are not supported yet`, ap.span);
   }
   throw new ProbeError(`invalid ${provider} probe`, ap.span);
+}
+
+/** Length and mode of a watchpoint, as bpftrace checks them: what the CPU's debug registers can watch. */
+function checkWatchpoint(ap: AttachPoint, t: Extract<ProbeTarget, { kind: 'watchpoint' }>): void {
+  if (![1n, 2n, 4n, 8n].includes(t.length)) throw new ProbeError('watchpoint length must be one of (1,2,4,8)', ap.partSpans[1] ?? ap.span);
+  const modeSpan = ap.partSpans[2] ?? ap.span;
+  if ([...t.mode].some((c, i) => t.mode.indexOf(c) !== i)) throw new ProbeError('watchpoint modes may not be duplicated', modeSpan);
+  // x86's debug registers watch writes, reads-and-writes or execution (Intel SDM vol. 3, 17.2.4).
+  const sorted = [...t.mode].sort().join('');
+  if (['r', 'rx', 'wx', 'rwx'].includes(sorted)) throw new ProbeError(`invalid watchpoint mode: ${t.mode}`, modeSpan, 'x86 watches w, rw or x');
+}
+
+/**
+ * `watchpoint:FUNC+argN:LEN:MODE` (and `asyncwatchpoint:`): one instance per function of the
+ * traced program (-c CMD's executable, or -p PID's /proc/PID/exe) that FUNC names — a wildcard
+ * expands over its functions. Each is a breakpoint armed at run time on the address its setup
+ * uprobe sees in argument N (src/lang/spec.ts, funcwatchpoint).
+ */
+function funcWatchpoints(ap: AttachPoint, provider: 'watchpoint' | 'asyncwatchpoint', t: Extract<ProbeTarget, { kind: 'watchpoint' }>, o: ExpandOptions): ProbeInstance[] {
+  const where = ap.partSpans[0] ?? ap.span;
+  const path = o.commandPath ?? (o.pid !== undefined ? `/proc/${o.pid}/exe` : undefined);
+  if (path === undefined) throw new ProbeError('-p PID or -c CMD required for watchpoint', ap.span, 'the address is in that process: trace a command (-c) or a running process (-p)');
+  const arg = t.arg!;
+  if (arg >= ARG_REGS.length) throw new ProbeError(`x86_64 doesn't support arg${arg}`, where, `arguments arg0 to arg${ARG_REGS.length - 1} are in registers`);
+  checkWatchpoint(ap, t);
+  const glob = t.func!;
+  let funcs = [glob];
+  if (hasWildcard(glob)) {
+    if (!o.kernel.userFunctions) throw new ProbeError(`cannot expand ${provider} wildcards: no symbol reader was given to the compiler`, where);
+    try {
+      funcs = o.kernel.userFunctions(path, glob, o.pid);
+    } catch (e) {
+      throw new ProbeError(e instanceof Error ? e.message : String(e), where);
+    }
+    if (funcs.length === 0) throw new ProbeError(`no function in ${path} matches ${glob}`, where);
+  }
+  const mode = [...t.mode].sort().join('');
+  const length = Number(t.length);
+  return funcs.map((func) => ({
+    provider,
+    // bpftrace 0.17's name: the argument number shows where an address would, so arg0 leaves it out.
+    name: `${provider}:${path}:${func}${arg !== 0 ? `:${arg}` : ''}:${length}:${mode}`,
+    attach: { kind: 'funcwatchpoint', path, func, arg, length, mode: t.mode, async: provider === 'asyncwatchpoint', watch: o.nextWatch?.() ?? 0 },
+    progKind: 'perf_event' as const,
+    ap,
+  }));
 }
 
 /**
