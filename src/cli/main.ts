@@ -43,7 +43,7 @@ ENVIRONMENT:
 Probes: BEGIN, END, tracepoint:cat:event (wildcards), rawtracepoint:name, kprobe:func,
 kretprobe:func, uprobe:binary:func, uretprobe:binary:func, usdt:binary:provider:name,
 fentry:func, fexit:func, software:event:N, hardware:event:N, profile:hz:N, interval:ms:N,
-watchpoint:addr:len:mode.
+watchpoint:addr:len:mode, watchpoint:func+argN:len:mode (with -c or -p).
 
 Examples:
   sonde --info

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isRoot } from '../support/root.js';
 import { buildFixture } from '../fixtures/build.js';
 
@@ -187,7 +187,7 @@ describe("bpftrace's runtime cases", () => {
   });
 
   it('watchpoint: addresses, lengths, modes and the function+argN form are checked before anything is attached, in bpftrace\'s words', () => {
-    const err = (p: string): string => sonde('-d', '-e', `${p} { }`).err;
+    const err = (p: string, ...opts: string[]): string => sonde('-d', ...opts, '-e', `${p} { }`).err;
     assert.match(err('watchpoint:0x10000000:3:w'), /^stdin:1:\d+: ERROR: watchpoint length must be one of \(1,2,4,8\)$/m);
     assert.match(err('watchpoint:0x10000000:8:ww'), /ERROR: watchpoint modes may not be duplicated/);
     assert.match(err('watchpoint:0x10000000:8:q'), /ERROR: watchpoint mode must be combination of \(r,w,x\)/);
@@ -196,7 +196,87 @@ describe("bpftrace's runtime cases", () => {
     assert.match(err('watchpoint:0:8:w'), /ERROR: watchpoint must be attached to a non-zero address/);
     assert.match(err('asyncwatchpoint:0x10000000:8:w'), /ERROR: asyncwatchpoint requires a function name/);
     assert.equal(sonde('-d', '-e', 'watchpoint:0x10000000:8:rw { }').code, 0);
+    // A function's argument is an address in the traced process: -c or -p is required.
     const fn = sonde('-d', '-e', 'watchpoint:increment+arg1:4:w { }');
-    assert.match(fn.err, /ERROR: watchpoint on a function's argument \(increment\+arg1\) is not supported yet/);
+    assert.equal(fn.code, 1);
+    assert.match(fn.err, /^stdin:1:1: ERROR: -p PID or -c CMD required for watchpoint\n/);
+    assert.match(err('asyncwatchpoint:increment+arg6:4:w', '-c', '/bin/true'), /^stdin:1:\d+: ERROR: x86_64 doesn't support arg6$/m);
+    assert.match(err('watchpoint:increment+arg0:3:w', '-c', '/bin/true'), /ERROR: watchpoint length must be one of \(1,2,4,8\)/);
+    assert.match(err('watchpoint:nosuch_*+arg0:4:w', '-c', '/bin/true'), /ERROR: no function in \/bin\/true matches nosuch_\*/);
+    assert.match(sonde('-d', '-e', 'BEGIN { unwatch("a") }').err, /^stdin:1:9: ERROR: unwatch\(\) only supports integer arguments \(string provided\)$/m);
+  });
+
+  it('watchpoint.function_arg_addr / async_function_arg_addr: a breakpoint on increment()\'s arg1, set when increment is called (-c)', root, async () => {
+    const bin = await buildFixture('watch_func');
+    const sync = sonde('-e', 'watchpoint:increment+arg1:4:w { printf("hit! %s\\n", probe); exit() }', '-c', bin);
+    assert.equal(sync.code, 0, sync.err);
+    // bpftrace 0.17's probe name: the argument number where an address would be (arg0 has none).
+    assert.equal(sync.out, `Attaching 1 probe...\nhit! watchpoint:${bin}:increment:1:4:w\n\n\n`);
+    const async = sonde('-e', 'asyncwatchpoint:increment+arg1:4:w { printf("hit! %s\\n", probe); exit() }', '-c', bin);
+    assert.equal(async.code, 0, async.err);
+    assert.equal(async.out, `Attaching 1 probe...\nhit! asyncwatchpoint:${bin}:increment:1:4:w\n\n\n`);
+  });
+
+  it('watchpoint: the process waits (SIGSTOP) until the breakpoint is set, so every write is seen; asyncwatchpoint does not wait', root, async () => {
+    const bin = await buildFixture('watch_func');
+    // 50 rounds of two writes: increment()'s (after its first instruction) and main's.
+    const sync = sonde('-e', 'watchpoint:increment+arg1:4:w { @ = count(); }', '-c', `${bin} 50`);
+    assert.equal(sync.code, 0, sync.err);
+    assert.equal(sync.out, 'Attaching 1 probe...\ni=100\n\n\n@: 100\n');
+    // Without the stop the process runs on while the breakpoint is set: some writes come before it.
+    const async = sonde('-e', 'asyncwatchpoint:increment+arg1:4:w { @ = count(); }', '-c', `${bin} 50`);
+    assert.equal(async.code, 0, async.err);
+    const n = Number(/^@: (\d+)$/m.exec(async.out)?.[1]);
+    assert.ok(n >= 1 && n <= 100, async.out);
+  });
+
+  it('watchpoint.function_arg_addr_process_flag: -p PID; the process runs on after sonde (never left stopped)', root, async () => {
+    const bin = await buildFixture('watch_func');
+    const child = spawn(bin, [], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      // increment() runs every millisecond: its setup probe keeps stopping the process while exit() ends the run.
+      const r = sonde('-e', 'watchpoint:increment+arg1:4:w { printf("hit! %s\\n", probe); exit() }', '-p', String(child.pid));
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out, `Attaching 1 probe...\nhit! watchpoint:/proc/${child.pid}/exe:increment:1:4:w\n\n\n`);
+      await new Promise((res) => setTimeout(res, 200));
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      assert.notEqual(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), 'T', 'the process is left stopped');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('watchpoint.many_function_probes / wildcarded_function / unique_probe_bodies: four debug registers, then bpftrace\'s message; one body per expansion', root, async () => {
+    const bin = await buildFixture('watch_funcs');
+    const full = 'Failed to attach watchpoint probe. You are out of watchpoint registers.\n';
+    const many = sonde('-e', 'watchpoint:bump+arg0:4:w { printf("hit!\\n") }', '-c', bin);
+    assert.equal(many.code, 0, many.err);
+    assert.equal(many.out, `Attaching 1 probe...\n${'hit!\n'.repeat(4)}${full.repeat(2)}\n\n`);
+    const wild = sonde('-e', 'watchpoint:increment_*+arg0:4:w { printf("%s!\\n", probe) }', '-c', bin);
+    assert.equal(wild.code, 0, wild.err);
+    assert.equal(wild.out, `Attaching 6 probes...\n${[0, 1, 2, 3].map((k) => `watchpoint:${bin}:increment_${k}:4:w!\n`).join('')}${full.repeat(2)}\n\n`);
+    const json = sonde('-f', 'json', '-e', 'watchpoint:bump+arg0:4:w { }', '-c', bin);
+    assert.equal(json.code, 0, json.err);
+    assert.match(json.out, /^\{"type": "lost_events", "data": "Failed to attach watchpoint probe\. You are out of watchpoint registers\."\}$/m);
+  });
+
+  it('watchpoint.function_multiattach: three functions\' watchpoints on one body', root, async () => {
+    const bin = await buildFixture('watch_funcs');
+    const r = sonde('-e', 'BEGIN { @count = 0; } watchpoint:increment_0+arg0:4:w, watchpoint:increment_1+arg0:4:w, watchpoint:increment_2+arg0:4:w { @count++; } '
+      + 'END { printf("count=%d\\n", @count); }', '-c', bin);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'Attaching 5 probes...\ncount=3\n\n\n@count: 3\n');
+  });
+
+  it('watchpoint.unwatch: unwatch(addr) removes the breakpoint; later writes are not seen', root, async () => {
+    const bin = await buildFixture('watch_unwatch');
+    const r = sonde('-e', `BEGIN { @count = 0; } uprobe:${bin}:increment { @addr = (uint64)arg0; } `
+      + 'watchpoint:increment+arg0:4:w { printf("hello world\\n"); @count++; unwatch(@addr); } END { printf("count=%d\\n", @count); }', '-c', bin);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Attaching 4 probes\.\.\.\nhello world\ncount=1\n\n\n@addr: \d+\n@count: 1\n$/);
+    // Without unwatch() the four writes after the pause are seen too.
+    const all = sonde('-e', 'watchpoint:increment+arg0:4:w { @count++; }', '-c', bin);
+    assert.equal(all.out, 'Attaching 1 probe...\n\n\n@count: 5\n');
   });
 });

@@ -18,7 +18,10 @@ const update = process.env.UPDATE_GOLDEN === '1';
 describe('compile(): end-to-end goldens (disassembly with source lines)', () => {
   for (const script of readdirSync(goldenDir).filter((f) => f.endsWith('.bt')).sort()) {
     it(script, () => {
-      const c = compile(readFileSync(join(goldenDir, script), 'utf8'), { kernel: fixtureKernel(), file: script });
+      const text = readFileSync(join(goldenDir, script), 'utf8');
+      // A script may start with `// options: {…}`: compile options (JSON) besides the kernel.
+      const options = /^\/\/ options: (\{.*\})$/m.exec(text)?.[1];
+      const c = compile(text, { kernel: fixtureKernel(), file: script, ...(options ? JSON.parse(options) as object : {}) });
       const out = showHeader(c);
       for (const p of c.programs) {
         out.push('', `; ${p.name}: ${p.probeName} → ${p.progKind}`, disassemble(p.insns, { spans: true, labels: true }).trimEnd());
@@ -60,6 +63,30 @@ describe('compile(): the CompiledScript', () => {
     assert.ok(c.programs.every((p) => p.progKind === 'tracepoint'), c.programs.map((p) => p.name).join(' '));
     const d = compile('tracepoint:syscalls:sys_enter_* { @[probe] = count(); } tracepoint:syscalls:sys_exit_read { @x[tid] = args->ret; }', { kernel: fixtureKernel() });
     assert.equal(d.programs[0]!.name, 'sys_enter_all');
+  });
+
+  it('watchpoint:FUNC+argN: one body and one setup uprobe per function of the -c command or /proc/PID/exe (-p); wildcards expand', () => {
+    const k = fixtureKernel();
+    const asked: [string, string, number | undefined][] = [];
+    k.userFunctions = (path, glob, pid) => {
+      asked.push([path, glob, pid]);
+      return ['inc_a', 'inc_b'];
+    };
+    const c = compile('watchpoint:inc_*+arg2:2:wr { @[probe] = count(); }', { kernel: k, pid: 42 });
+    assert.deepEqual(asked, [['/proc/42/exe', 'inc_*', 42]]);
+    assert.equal(c.probeCount, 2);
+    assert.deepEqual(c.programs.map((p) => [p.name, p.progKind, p.attach]), [
+      ['w_inc_a', 'perf_event', [{ kind: 'funcwatchpoint', path: '/proc/42/exe', func: 'inc_a', arg: 2, length: 2, mode: 'wr', async: false, watch: 0 }]],
+      ['w_inc_b', 'perf_event', [{ kind: 'funcwatchpoint', path: '/proc/42/exe', func: 'inc_b', arg: 2, length: 2, mode: 'wr', async: false, watch: 1 }]],
+      ['ws_inc_a', 'kprobe', [{ kind: 'uprobe', path: '/proc/42/exe', func: 'inc_a' }]],
+      ['ws_inc_b', 'kprobe', [{ kind: 'uprobe', path: '/proc/42/exe', func: 'inc_b' }]],
+    ]);
+    // The `probe` builtin: bpftrace 0.17's names (mode letters sorted, argN's number where an address goes).
+    assert.deepEqual(c.probeNames, ['watchpoint:/proc/42/exe:inc_a:2:2:rw', 'watchpoint:/proc/42/exe:inc_b:2:2:rw']);
+    assert.deepEqual(c.events, [{ kind: 'watch', watch: 0 }, { kind: 'watch', watch: 1 }]);
+    // Without a process there is nothing to watch in.
+    assert.throws(() => compile('asyncwatchpoint:inc+arg0:4:w { }', { kernel: k, file: 'w.bt' }),
+      (e: unknown) => e instanceof LangError && e.format().startsWith('w.bt:1:1: ERROR: -p PID or -c CMD required for watchpoint\n'));
   });
 
   it('is deterministic', () => {

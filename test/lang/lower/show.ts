@@ -18,6 +18,8 @@ export function showEvent(e: EventDef, i: number): string {
     case 'clear_map': case 'zero_map': return `event ${i} ${e.kind} ${e.map}`;
     case 'time': return `event ${i} time ${JSON.stringify(e.format)}`;
     case 'exit': return `event ${i} exit`;
+    case 'watch': return `event ${i} watch ${e.watch}`;
+    case 'unwatch': return `event ${i} unwatch`;
   }
 }
 
