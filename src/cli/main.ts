@@ -25,6 +25,8 @@ OPTIONS:
     -v             verifier logs, and at exit each probe's run count and in-kernel ns per run
     -q             quiet: no "Attaching N probes..."
     --unsafe       allow unsafe functions (system())
+    --include FILE as an #include <FILE> line at the top of the script (repeatable)
+    -I DIR         search DIR for #include files before the system directories (repeatable)
     --flight-recorder[=PAGES]
                    keep printf/print/time output in overwritable per-CPU rings (PAGES
                    pages each, default 64) and print the most recent on SIGUSR1 and at exit

@@ -29,6 +29,10 @@ export interface CliOptions {
   recorder?: { pages?: number };
   /** --trace-pipe: copy tracefs trace_pipe lines (debugf()) to the output while running. */
   tracePipe: boolean;
+  /** --include FILE (repeatable): as an `#include <FILE>` line at the top of the script. */
+  includes: string[];
+  /** -I DIR (repeatable): searched for headers before the system directories. */
+  includeDirs: string[];
 }
 
 export class UsageError extends Error {
@@ -45,6 +49,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
     params: [], list: false, debug: 0, verbose: false, quiet: false, unsafe: false, format: 'text',
     help: false, version: false, info: false, json: false, noWarnings: false, helperChecks: 0, tracePipe: false,
+    includes: [], includeDirs: [],
   };
   const positional: string[] = [];
   const value = (name: string, v: string | undefined): string => {
@@ -76,7 +81,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
           break;
         }
         case 'trace-pipe': o.tracePipe = true; break;
-        case 'include': next(); throw new UsageError('--include is not supported yet');
+        case 'include': o.includes.push(next()); break;
         case 'usdt-file-activation': break;
         case 'emit-elf': case 'emit-llvm': next(); throw new UsageError(`--${name} has no meaning for sonde (no LLVM, no ELF objects)`);
         default: throw new UsageError(`unknown option '--${name}'`);
@@ -147,6 +152,7 @@ function applyValue(o: CliOptions, c: string, v: string): void {
       o.command = v;
       return;
     case 'I':
-      throw new UsageError('-I is not supported yet (no #include of C headers: kernel types come from BTF)');
+      o.includeDirs.push(v);
+      return;
   }
 }

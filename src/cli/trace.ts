@@ -93,6 +93,8 @@ export async function trace(o: CliOptions): Promise<number> {
       ...(o.command !== undefined ? commandPathOption(o.command) : {}),
       ...(o.unsafe ? { unsafe: true } : {}),
       ...(o.recorder ? { recorder: true } : {}),
+      ...(o.includes.length > 0 ? { includes: o.includes } : {}),
+      ...(o.includeDirs.length > 0 ? { includeDirs: o.includeDirs } : {}),
     });
   } catch (e) {
     if (e instanceof LangError) {

@@ -52,6 +52,10 @@ export interface CompileOptions {
   tidSlots?: number;
   /** Default kstack/ustack mode (BPFTRACE_STACK_MODE; default bpftrace, or the config block). */
   stackMode?: 'bpftrace' | 'perf' | 'raw';
+  /** --include FILE: headers included before the script, as `#include <FILE>` lines would be. */
+  includes?: readonly string[];
+  /** -I DIR: directories searched for headers before the system ones. */
+  includeDirs?: readonly string[];
 }
 
 /** A program before the back end: its IR (and its fallback's). */

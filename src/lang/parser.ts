@@ -336,7 +336,12 @@ export class Parser extends CDeclParser {
     }
     const wildcard = hasWildcard(scanned.providerWritten);
     const provider = PROVIDERS.get(scanned.providerWritten) ?? null;
-    if (provider === null && !wildcard) {
+    const positional = scanned.providerWritten.includes('$');
+    if (positional && !/^[A-Za-z0-9_]*\$[0-9]+$/.test(scanned.providerWritten)) {
+      throw this.error(`invalid positional parameter in probe type '${scanned.providerWritten}'`, tok.start, scanned.providerEnd,
+        'a $N parameter must end the probe type: BEG$1, $1');
+    }
+    if (provider === null && !wildcard && !positional) {
       throw this.error(
         `unknown probe type '${scanned.providerWritten}'`,
         tok.start,

@@ -111,11 +111,12 @@ function isSpecChar(c: string): boolean {
  */
 export function scanSpec(text: string, start: number): ScannedSpec {
   let i = start;
-  while (i < text.length && /[A-Za-z0-9_*?]/.test(text[i]!)) i++;
+  // `BEG$1`: a positional parameter in the provider, substituted when the probe is expanded.
+  while (i < text.length && /[A-Za-z0-9_*?$]/.test(text[i]!)) i++;
   const providerWritten = text.slice(start, i);
   const providerEnd = i;
   const provider = PROVIDERS.get(providerWritten);
-  const slashAllowed = (provider !== undefined && PATH_PROVIDERS.has(provider)) || hasWildcard(providerWritten);
+  const slashAllowed = (provider !== undefined && PATH_PROVIDERS.has(provider)) || hasWildcard(providerWritten) || providerWritten.includes('$');
   const parts: string[] = [];
   const quoted: boolean[] = [];
   const partRanges: Array<[number, number]> = [];

@@ -11,7 +11,8 @@ import type {
   Program, Probe, Expr, Stmt, Block, Call, Binary, Unary, MapRef, Variable, Builtin, Cast, CType,
   FieldAccess, IndexAccess, AssignStmt, IncDec, Ternary, CStructDef, Include, ConfigBlock, ForStmt, LetStmt, MapDecl,
 } from '../ast.js';
-import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { HeaderResolver, isKernelHeader } from '../headers.js';
 import { BtfTypes, BUILTIN_CONSTANTS, fieldNames, findField, layoutRecord, type DeclaredField, type FieldHit } from './records.js';
 import { isType } from '../ast.js';
 import { LangError, formatDiagnostic } from '../diagnostic.js';
@@ -42,6 +43,18 @@ export interface SemaOptions {
   maxMapKeys?: number;
   /** Default stack mode of kstack/ustack (BPFTRACE_STACK_MODE); wins over the config block. */
   stackMode?: StackType['mode'];
+  /** --include FILE: headers included before the script, as `#include <FILE>` lines would be. */
+  includes?: readonly string[];
+  /** -I DIR: directories searched for headers before the system ones. */
+  includeDirs?: readonly string[];
+}
+
+/** An --include header that is on no search path. */
+export class HeaderNotFoundError extends Error {
+  override readonly name = 'HeaderNotFoundError';
+  constructor(readonly header: string) {
+    super(`--include ${header}: '${header}' file not found`);
+  }
 }
 
 /** What a `config = { … }` block set (newer bpftrace), after the environment's overrides. */
@@ -196,6 +209,12 @@ export function typeName(t: SType): string {
   return baseTypeName(t);
 }
 
+/** The arguments that must be string literals, by builtin (str($N) stands for one there). */
+const LITERAL_ARGS: Readonly<Record<string, readonly number[]>> = {
+  kaddr: [0], uaddr: [0], cgroupid: [0], cgroup_path: [1], reg: [0], signal: [0], printf: [0], system: [0], cat: [0],
+  time: [0], strftime: [0], debugf: [0], join: [1],
+};
+
 export function analyze(program: Program, opts: SemaOptions): Analysis {
   return new Analyzer(program, opts).run();
 }
@@ -242,6 +261,7 @@ class Analyzer {
   }
 
   run(): Analysis {
+    this.literalPositionals();
     this.preamble();
     const decls = this.mapDecls();
     this.plan();
@@ -280,6 +300,31 @@ class Analyzer {
     };
   }
 
+  /**
+   * `kaddr(str($1))`: where a builtin takes a string literal, `str($N)` is one, the parameter's
+   * text (bpftrace 0.17 marks it a literal). Replaced before typing, so every later pass sees the
+   * string. bpftrace 0.17 also accepts it as printf's, system's, cat's, time's and strftime's
+   * format but then uses the text "str" (a bug); sonde uses the parameter.
+   */
+  private literalPositionals(): void {
+    for (const probe of this.program.probes) {
+      forEachExpr(probe, (e) => {
+        if (e.kind !== 'Call') return;
+        const at = LITERAL_ARGS[e.name];
+        if (at === undefined) return;
+        for (const i of at) {
+          const a = e.args[i];
+          if (a?.kind !== 'Call' || a.name !== 'str' || a.args.length !== 1 || a.args[0]!.kind !== 'Positional') continue;
+          const n = a.args[0].index;
+          if (n < 1) continue;
+          // A parameter not given is the empty string, as str($N) is anywhere else.
+          const value = this.params[n - 1] ?? '';
+          e.args[i] = { kind: 'String', value, bytes: new TextEncoder().encode(value), span: a.span };
+        }
+      });
+    }
+  }
+
   private mapSignature(): string {
     return [...this.maps.values()].map((m) => `${m.name}:${m.keys?.map(typeName).join(',')}:${m.value ? typeName(m.value) : '?'}`).join(';');
   }
@@ -310,6 +355,7 @@ class Analyzer {
   // ─── preamble: #define constants and enums ────────────────────────────────
 
   private preamble(): void {
+    this.commandLineIncludes();
     for (const item of this.program.preamble) {
       if (item.kind === 'Define' && item.params === null && item.value) this.defines.set(item.name, item.value);
       if (item.kind === 'Include') this.include(item);
@@ -395,24 +441,51 @@ class Analyzer {
   }
 
   /**
-   * `#include <linux/x.h>`: a header present on this system contributes its simple numeric
-   * `#define`s; an absent one (kernel-internal headers) is fine, as BTF and the built-in table
-   * give types, enums and the usual constants.
+   * `#include <x.h>`: a header found on this system contributes its simple numeric `#define`s
+   * and those of the headers it includes (src/lang/headers.ts). An absent kernel header
+   * (linux/sched.h, net/sock.h: kernel-internal, absent from most systems) is fine, as BTF and
+   * the built-in table give types, enums and the usual constants; any other absent header is an
+   * error, as in C.
    */
   private include(inc: Include): void {
-    if (!inc.angled) return;
-    for (const dir of ['/usr/include', '/usr/include/x86_64-linux-gnu', '/usr/include/aarch64-linux-gnu']) {
-      let text: string;
-      try {
-        text = readFileSync(`${dir}/${inc.path}`, 'utf8');
-      } catch {
-        continue;
-      }
-      for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(0[xX][0-9a-fA-F]+|\d+)[uUlL]*[ \t]*\)?[ \t]*(?:\/\*.*\*\/[ \t]*|\/\/.*)?$/gm)) {
-        if (!this.headerDefines.has(m[1]!)) this.headerDefines.set(m[1]!, BigInt(m[2]!));
-      }
-      return;
+    const fromDir = this.file === 'stdin' || this.file === '-' ? process.cwd() : dirname(resolve(this.file));
+    if (this.headers().collect(inc.path, inc.angled, this.headerDefines, fromDir) !== undefined || isKernelHeader(inc.path)) return;
+    // The caret under `<lol/no.h>`, where the C compiler puts it.
+    const line = this.source.lineText(inc.span.line);
+    const at = line.indexOf(inc.angled ? `<${inc.path}` : `"${inc.path}`);
+    const start = inc.span.offset + (at >= 0 ? at - (inc.span.col - 1) : 0);
+    this.fail(`'${inc.path}' file not found`, this.source.span(start, start + inc.path.length + 2),
+      `headers are searched in ${[...(inc.angled ? [] : ["the script's directory"]), ...this.headers().searchDirs()].join(', ')} (-I DIR adds one)` +
+      '; an absent kernel header (linux/, net/, asm/, …) is stood in for by BTF');
+  }
+
+  private headerResolver: HeaderResolver | undefined;
+
+  private headers(): HeaderResolver {
+    return (this.headerResolver ??= new HeaderResolver({ includeDirs: this.opts.includeDirs ?? [] }));
+  }
+
+  /** --include FILE: before the script's own lines, as `#include <FILE>`. */
+  private commandLineIncludes(): void {
+    for (const h of this.opts.includes ?? []) {
+      if (this.headers().collect(h, true, this.headerDefines) === undefined && !isKernelHeader(h)) throw new HeaderNotFoundError(h);
     }
+  }
+
+  /**
+   * C's rule for a member held by value (`struct thread_info x;`, or an array of them): its type
+   * must be complete, defined above by the script. With #include lines (or --include) the
+   * headers would define it, and BTF stands in for them: bpftrace's runqlen.bt defines
+   * `struct cfs_rq { struct load_weight load; … }` after `#include <linux/sched.h>`.
+   */
+  private completeMember(type: CType): void {
+    let t = type;
+    while (t.kind === 'ArrayType') t = t.of;
+    if (t.kind !== 'TaggedType' || t.tag === 'enum' || t.name === null || (t.body?.kind === 'CStructDef' && t.body.members)) return;
+    if (this.scriptRecords.has(`${t.tag} ${t.name}`) || this.opts.includes?.length || this.program.preamble.some((i) => i.kind === 'Include')) return;
+    // clang's words, which bpftrace prints (`error: field has incomplete type 'struct thread_info'`).
+    this.fail(`error: field has incomplete type '${t.tag} ${t.name}'`, t.span,
+      `the script does not define ${t.tag} ${t.name}: define it above, hold a pointer to it, or #include its header (BTF then stands in for it)`);
   }
 
   /** A script `struct X { … };`, laid out as C does; it hides BTF's struct X. */
@@ -420,6 +493,7 @@ class Analyzer {
     const name = `${def.tag} ${def.name}`;
     const fields: DeclaredField[] = [];
     for (const m of def.members ?? []) {
+      this.completeMember(m.type);
       let type = this.scriptType(m.type);
       // char name[N] is a string, as in BTF structs (bpftrace reads it so).
       if (type.kind === 'array' && m.type.kind === 'ArrayType' && m.type.of.kind === 'NamedType' && m.type.of.name.trim() === 'char') {

@@ -6,7 +6,7 @@
 import type { AttachPoint, Probe, ProviderName } from '../ast.js';
 import type { KernelView, TracepointFieldInfo } from '../kernel-view.js';
 import { decodeTarget, TargetError, type ProbeTarget } from '../probe-target.js';
-import { hasWildcard } from '../probe-spec.js';
+import { hasWildcard, PROVIDERS } from '../probe-spec.js';
 import type { AttachDef, ProgKindName } from '../spec.js';
 import type { Span } from '../source.js';
 import { expandUsdt, UsdtProbeError, type UsdtInstanceInfo } from '../usdt.js';
@@ -89,24 +89,62 @@ export interface ExpandOptions {
   nextWatch?: () => number;
 }
 
+function hasPositional(ap: AttachPoint): boolean {
+  return ap.providerWritten.includes('$') || ap.parts.some((p, i) => !ap.quoted[i] && p.includes('$'));
+}
+
+/**
+ * `BEG$1`, `uprobe:$1:main`, `tracepoint:syscalls:sys_enter_$1`: positional parameters in a probe
+ * name, substituted as bpftrace does — the text of the parameter in place, then the name is
+ * split at its ':'s again (so `$1` may stand for `kprobe:vfs_read`), then decoded. A `$N` runs
+ * to the end of its field (the parser checks that); a parameter not given is an error.
+ */
+export function substitutePositionals(ap: AttachPoint, params: readonly string[]): AttachPoint {
+  const sub = (text: string): string => text.replace(/\$([0-9]+)/g, (_, n: string) => {
+    const v = params[Number(n) - 1];
+    if (v === undefined || Number(n) < 1) {
+      throw new ProbeError(`probe '${ap.raw}' uses $${n}, but ${params.length === 0 ? 'no positional parameters were' : `only ${params.length} positional parameter${params.length === 1 ? ' was' : 's were'}`} given`,
+        ap.span, `give it after the program: sonde -e '…' ARG1 ARG2…`);
+    }
+    return v;
+  });
+  const head = sub(ap.providerWritten).split(':');
+  const fields: Array<{ text: string; quoted: boolean; span: Span }> = head.slice(1).map((text) => ({ text, quoted: false, span: ap.span }));
+  ap.parts.forEach((p, i) => {
+    const span = ap.partSpans[i] ?? ap.span;
+    if (ap.quoted[i] || !p.includes('$')) fields.push({ text: p, quoted: ap.quoted[i] ?? false, span });
+    else for (const text of sub(p).split(':')) fields.push({ text, quoted: false, span });
+  });
+  const providerWritten = head[0]!;
+  const provider = PROVIDERS.get(providerWritten) ?? null;
+  if (provider === null && !hasWildcard(providerWritten)) {
+    throw new ProbeError(`unknown probe type '${providerWritten}' (probe '${ap.raw}' with its positional parameters substituted)`, ap.span);
+  }
+  const parts = fields.map((f) => f.text);
+  const quoted = fields.map((f) => f.quoted);
+  const partSpans = fields.map((f) => f.span);
+  let target: ProbeTarget | null = null;
+  if (provider !== null) {
+    try {
+      target = decodeTarget(provider, parts, quoted);
+    } catch (e) {
+      if (e instanceof TargetError) throw new ProbeError(e.message, e.part === null ? ap.span : partSpans[e.part] ?? ap.span, e.hint);
+      throw e;
+    }
+  }
+  const raw = [providerWritten, ...fields.map((f) => (f.quoted ? JSON.stringify(f.text) : f.text))].join(':');
+  return { ...ap, raw, provider, providerWritten, parts, quoted, partSpans, target };
+}
+
 /** Expands one attach point. Throws ProbeError. */
 export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInstance[] {
+  if (hasPositional(ap)) ap = substitutePositionals(ap, o.params);
   const provider = ap.provider;
   if (provider === null) {
     throw new ProbeError(`wildcard provider '${ap.providerWritten}' is not supported yet`, ap.span, 'write the provider in full, e.g. tracepoint:');
   }
-  let target = ap.target;
-  let parts = ap.parts;
-  if (target === null) {
-    parts = ap.parts.map((p, i) => (ap.quoted[i] ? p : p.replace(/\$([0-9]+)$/, (_, n: string) => o.params[Number(n) - 1] ?? '')));
-    try {
-      target = decodeTarget(provider, parts, ap.quoted);
-    } catch (e) {
-      if (e instanceof TargetError) throw new ProbeError(e.message, e.part === null ? ap.span : ap.partSpans[e.part] ?? ap.span, e.hint);
-      throw e;
-    }
-    if (target === null) throw new ProbeError('positional parameter in probe could not be substituted', ap.span);
-  }
+  const target = ap.target;
+  if (target === null) throw new ProbeError('positional parameter in probe could not be substituted', ap.span);
   const one = (attach: AttachDef, progKind: ProgKindName, name: string): ProbeInstance[] => [{ provider, name, attach, progKind, ap }];
   const t: ProbeTarget = target;
   switch (provider) {

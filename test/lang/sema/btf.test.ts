@@ -157,8 +157,9 @@ describe('sema: kernel structs through BTF', needsBtf, () => {
       [`call ${Helper.probe_read_user}`, `call ${Helper.probe_read_user}`]);
   });
 
-  it('a script struct takes precedence over BTF\'s struct of the same name (runqlat.bt\'s cfs_rq)', () => {
-    const pre = 'struct cfs_rq { struct load_weight load; unsigned int nr_running; unsigned int h_nr_running; };';
+  it('a script struct takes precedence over BTF\'s struct of the same name (runqlen.bt\'s cfs_rq)', () => {
+    // After an #include, BTF stands in for the header that defines struct load_weight.
+    const pre = '#include <linux/sched.h>\nstruct cfs_rq { struct load_weight load; unsigned int nr_running; unsigned int h_nr_running; };';
     assert.equal(constant('sizeof(struct cfs_rq)', pre), 24n);
     assert.equal(constant('offsetof(struct cfs_rq, h_nr_running)', pre), 20n);
     assert.notEqual(constant('sizeof(struct cfs_rq)'), 24n);
@@ -238,5 +239,30 @@ describe('sema: join()', () => {
     assert.equal(error('tracepoint:syscalls:sys_enter_execve { join(args->argv, comm); }', false).split('\n')[0],
       'test.bt:1:57: ERROR: join() expects a string literal as its delimiter');
     assert.match(error('tracepoint:syscalls:sys_enter_execve { $x = join(args->argv); }', false).split('\n')[0]!, /Invalid expression for assignment: none/);
+  });
+});
+
+describe('sema: a struct member held by value has a complete type (C\'s rule)', () => {
+  it('a struct the script does not define is an error, in clang\'s words as bpftrace prints them', () => {
+    // bpftrace 0.17: definitions.h:2:41: error: field has incomplete type 'struct thread_info'
+    assert.equal(error('struct task_struct { struct thread_info x; } BEGIN { printf("%d\\n", curtask->x.status); }'),
+      `test.bt:1:22: ERROR: error: field has incomplete type 'struct thread_info'
+struct task_struct { struct thread_info x; } BEGIN { printf("%d\\n", curtask->x.status); }
+                     ^~~~~~~~~~~~~~~~~~
+hint: the script does not define struct thread_info: define it above, hold a pointer to it, or #include its header (BTF then stands in for it)`);
+    assert.equal(error('struct S { union U u[2]; } BEGIN { }', false).split('\n')[0], "test.bt:1:12: ERROR: error: field has incomplete type 'union U'");
+    // Defined below is too late, as in C.
+    assert.equal(error('struct S { struct T t; } struct T { int a; } BEGIN { }', false).split('\n')[0], "test.bt:1:12: ERROR: error: field has incomplete type 'struct T'");
+  });
+
+  it('a struct defined above, an inline definition, a pointer or an enum need nothing more', () => {
+    assert.equal(constant('sizeof(struct S)', 'struct T { int a; long b; }; struct S { struct T t; struct T *p; struct { int c; } in; enum E e; };'), 40n);
+  });
+
+  it('with an #include (or --include), BTF stands in for the headers', needsBtf, () => {
+    assert.equal(typeof sema('#include <linux/sched.h>\nstruct task_struct { struct thread_info x; } BEGIN { $s = curtask->x.status; }').units.length, 'number');
+    const a = analyze(parse('struct task_struct { struct thread_info x; } BEGIN { $s = curtask->x.status; }', { file: 'test.bt' }),
+      { kernel: kernel(), file: 'test.bt', includes: ['errno.h'] });
+    assert.equal(a.units.length, 1);
   });
 });
