@@ -26,6 +26,9 @@ test('clustered flags, values attached or separate, long options', () => {
   assert.equal(parseCli(['--trace-pipe', '-e', 'x']).tracePipe, true);
   assert.equal(parseCli(['-e', 'x']).tracePipe, false);
   assert.equal(parseCli(['--info', '--json']).json, true);
+  const inc = parseCli(['--include', 'errno.h', '-I', '/a', '-I/b', '--include=x/y.h', '-e', 'x']);
+  assert.deepEqual([inc.includes, inc.includeDirs], [['errno.h', 'x/y.h'], ['/a', '/b']]);
+  assert.deepEqual([parseCli(['-e', 'x']).includes, parseCli(['-e', 'x']).includeDirs], [[], []]);
   assert.equal(parseCli(['-h']).help, true);
   assert.equal(parseCli(['-V']).version, true);
 });

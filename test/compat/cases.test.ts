@@ -279,4 +279,33 @@ describe("bpftrace's runtime cases", () => {
     const all = sonde('-e', 'watchpoint:increment+arg0:4:w { @count++; }', '-c', bin);
     assert.equal(all.out, 'Attaching 1 probe...\n\n\n@count: 5\n');
   });
+  it('call.strerror: --include "errno.h" gives EPERM (errno.h → bits/errno.h → … → asm-generic/errno-base.h)', root, () => {
+    const r = sonde('--include', 'errno.h', '-e', 'BEGIN { print(strerror(EPERM)); exit(); }');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Operation not permitted/);
+  });
+
+  it('basic.non existent library include fails: file not found (bpftrace: fatal error: \'lol/no.h\' file not found)', () => {
+    const r = sonde('-e', '#include <lol/no.h>\nBEGIN { exit(); }');
+    assert.notEqual(r.code, 0);
+    assert.match(r.out + r.err, /file not found/);
+  });
+
+  it('other.positional attachpoint probe: BEG$1 with IN is BEGIN', root, () => {
+    const r = sonde('-e', 'BEG$1 { printf("hello world\\n"); exit(); }', 'IN');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /hello world/);
+  });
+
+  it('other.positional as string literal: kaddr(str($1)) with vfs_read', root, () => {
+    const r = sonde('-e', 'BEGIN { @ = kaddr(str($1)); exit() }', 'vfs_read');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Attaching 1 probe\.\.\./);
+  });
+
+  it('btf.redefine_btf_type_missing_def: a member of a struct type the script does not define is incomplete', () => {
+    const r = sonde('-d', '-e', 'struct task_struct { struct thread_info x; } BEGIN { printf("%d\\n", curtask->x.status); }');
+    assert.notEqual(r.code, 0);
+    assert.match(r.out + r.err, /error:.*'struct thread_info'/);
+  });
 });

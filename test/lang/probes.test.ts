@@ -146,6 +146,9 @@ describe('probe specifications', () => {
     assert.equal(w.target, null);
     assert.equal(printAst(w), 'attach t*point:sched:sched_switch => t*point (not expanded) [sched | sched_switch]\n');
     assert.equal(printAst(a), 'attach uprobe:$1:main => uprobe (not expanded) [$1 | main]\n');
+    // In the probe type: decoded once substituted (BEG$1 with IN is BEGIN).
+    const b = ap('BEG$1');
+    assert.deepEqual([b.provider, b.providerWritten, b.target], [null, 'BEG$1', null]);
     assert.equal(ap('*ware:*').providerWritten, '*ware');
     assert.equal(ap('*:/bin/sh:*').raw, '*:/bin/sh:*');
     assert.deepEqual(matchProviders('t*point', false), ['tracepoint']);
@@ -190,6 +193,7 @@ describe('probe specifications', () => {
       ['watchpoint:0x1:8:q', 'watchpoint mode must be combination of (r,w,x)', 18],
       ['iter:task*', 'iter probes do not support wildcards', 6],
       ['uprobe:$1a', "invalid positional parameter in probe field '$1a'", 8],
+      ['BEG$1x', "invalid positional parameter in probe type 'BEG$1x'", 1],
       ['uprobe:"/bin/x:f', 'unterminated string in probe: missing closing "', 8],
     ];
     for (const [spec, message, col] of cases) {

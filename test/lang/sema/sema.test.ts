@@ -220,6 +220,21 @@ describe('sema: probes and units', () => {
   it('positional parameters in probe specs', () => {
     const a = sema('uprobe:$1:main { }', { params: ['/bin/sh'] });
     assert.deepEqual(a.units[0]!.plan.instances[0]!.attach, { kind: 'uprobe', path: '/bin/sh', func: 'main' });
+    // In the probe type (bpftrace's other.positional attachpoint probe), at a field's end, and
+    // standing for several fields: the name is split at its ':'s after substitution, as bpftrace does.
+    assert.deepEqual(sema('BEG$1 { }', { params: ['IN'] }).units[0]!.plan.instances[0]!.attach, { kind: 'begin' });
+    const t = sema('tracepoint:syscalls:sys_enter_$1 { }', { params: ['openat'] }).units[0]!.plan.instances[0]!;
+    assert.deepEqual([t.name, t.ap.raw], ['tracepoint:syscalls:sys_enter_openat', 'tracepoint:syscalls:sys_enter_openat']);
+    assert.deepEqual(sema('uprobe:$1 { }', { params: ['/bin/sh:main'] }).units[0]!.plan.instances[0]!.attach, { kind: 'uprobe', path: '/bin/sh', func: 'main' });
+  });
+
+  it('a positional parameter a probe name uses must be given', () => {
+    assert.equal(error('BEG$1 { }'), `test.bt:1:1: ERROR: probe 'BEG$1' uses $1, but no positional parameters were given
+BEG$1 { }
+^~~~~
+hint: give it after the program: sonde -e '…' ARG1 ARG2…`);
+    assert.match(error('uprobe:$1:$2 { }', { params: ['/bin/sh'] }), /^test\.bt:1:1: ERROR: probe 'uprobe:\$1:\$2' uses \$2, but only 1 positional parameter was given\n/);
+    assert.match(error('X$1 { }', { params: ['Y'] }), /^test\.bt:1:1: ERROR: unknown probe type 'XY' \(probe 'X\$1' with its positional parameters substituted\)\n/);
   });
 
   it('timers and perf events', () => {

@@ -64,6 +64,19 @@ describe('kaddr()', () => {
     assert.match(disassemble(c.programs[0]!.insns), /r\d = -2123650192\n/);
   });
 
+  it('takes str($N) as its string literal (bpftrace 0.17: kaddr(str($1)) vfs_read), not str($N + 1)', () => {
+    const c = compile('BEGIN { @ = kaddr(str($1)); }', { kernel: kernel(), file: 'test.bt', params: ['vfs_read'] });
+    assert.match(disassemble(c.programs[0]!.insns), /r\d = -2123650192\n/);
+    assert.match(error('BEGIN { @ = kaddr(str($1)); }'), /^test\.bt:1:13: ERROR: Failed to resolve kernel symbol/);
+    assert.throws(() => compile('BEGIN { @ = kaddr(str($1 + 1)); }', { kernel: kernel(), file: 'test.bt', params: ['xvfs_read'] }),
+      (e: unknown) => e instanceof LangError && e.message === 'kaddr() expects a string literal (string provided)');
+  });
+
+  it('str($N) is the format of printf and time (bpftrace 0.17 accepts it but prints "str": wrong)', () => {
+    const c = compile('BEGIN { printf(str($1), 7); time(str($2)); }', { kernel: kernel(), file: 'test.bt', params: ['n=%d\n', '%H:%M'] });
+    assert.deepEqual(c.events.map((e) => 'format' in e ? e.format : undefined).filter((f) => f !== undefined), ['n=%d\n', '%H:%M']);
+  });
+
   it('errors: not a literal; a variable missing from a functions-only kallsyms; absent; hidden', () => {
     assert.match(error('BEGIN { $x = kaddr(1); }'), /^test\.bt:1:14: ERROR: kaddr\(\) expects a string literal \(integer provided\)/);
     assert.equal(error('BEGIN { $a = kaddr("avenrun"); }'), [
