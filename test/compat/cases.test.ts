@@ -308,4 +308,10 @@ describe("bpftrace's runtime cases", () => {
     assert.notEqual(r.code, 0);
     assert.match(r.out + r.err, /error:.*'struct thread_info'/);
   });
+
+  it('btf.user_supplied_c_def_using_btf: a member of a kernel struct type the script does not redefine comes from BTF', root, () => {
+    const r = sonde('-e', 'struct foo { struct task_struct t; } BEGIN { exit(); }');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Attaching 1 probe\.\.\./);
+  });
 });

@@ -13,6 +13,7 @@ import type {
 } from '../ast.js';
 import { dirname, resolve } from 'node:path';
 import { HeaderResolver, isKernelHeader } from '../headers.js';
+import type { Btf } from '../../btf/btf.js';
 import { BtfTypes, BUILTIN_CONSTANTS, fieldNames, findField, layoutRecord, type DeclaredField, type FieldHit } from './records.js';
 import { isType } from '../ast.js';
 import { LangError, formatDiagnostic } from '../diagnostic.js';
@@ -207,6 +208,31 @@ function isArgsRecord(name: string): boolean {
 export function typeName(t: SType): string {
   if (t.kind === 'agg') return t.fn;
   return baseTypeName(t);
+}
+
+/**
+ * The named structs and unions that BTF's definitions of `names` ('struct task_struct') contain by
+ * value, through arrays, typedefs and anonymous members, the named ones themselves included.
+ */
+function btfValueClosure(btf: Btf, names: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<number>();
+  const queue: number[] = [];
+  for (const n of names) {
+    const m = /^(struct|union) (\w+)$/.exec(n);
+    if (m) queue.push(...btf.find(m[2]!, m[1] as 'struct' | 'union'));
+  }
+  while (queue.length > 0) {
+    let id = btf.resolve(queue.pop()!);
+    for (let t = btf.typeById(id); t.kind === 'array'; t = btf.typeById(id)) id = btf.resolve(t.type);
+    if (id === 0 || seen.has(id)) continue;
+    seen.add(id);
+    const t = btf.typeById(id);
+    if (t.kind !== 'struct' && t.kind !== 'union') continue;
+    if (t.name !== '') out.add(`${t.kind} ${t.name}`);
+    for (const m of t.members) queue.push(m.type);
+  }
+  return out;
 }
 
 /** The arguments that must be string literals, by builtin (str($N) stands for one there). */
@@ -474,18 +500,95 @@ class Analyzer {
 
   /**
    * C's rule for a member held by value (`struct thread_info x;`, or an array of them): its type
-   * must be complete, defined above by the script. With #include lines (or --include) the
-   * headers would define it, and BTF stands in for them: bpftrace's runqlen.bt defines
-   * `struct cfs_rq { struct load_weight load; … }` after `#include <linux/sched.h>`.
+   * must be complete — defined above by the script, or supplied by BTF. BTF supplies it as
+   * bpftrace's does (src/clang_parser.cpp, "type resolution rules"): kernel types the program
+   * uses and the types the script's structs hold come from BTF, unless one of them, or of the
+   * types they hold by value, is one the script redefines — then no BTF type is used and the
+   * script must define them all. With #include lines (or --include) the headers would define
+   * them, and BTF stands in for the headers: bpftrace's runqlen.bt defines `struct cfs_rq {
+   * struct load_weight load; … }` after `#include <linux/sched.h>` (bpftrace itself then needs
+   * the kernel's headers installed).
    */
   private completeMember(type: CType): void {
     let t = type;
     while (t.kind === 'ArrayType') t = t.of;
     if (t.kind !== 'TaggedType' || t.tag === 'enum' || t.name === null || (t.body?.kind === 'CStructDef' && t.body.members)) return;
-    if (this.scriptRecords.has(`${t.tag} ${t.name}`) || this.opts.includes?.length || this.program.preamble.some((i) => i.kind === 'Include')) return;
+    const name = `${t.tag} ${t.name}`;
+    if (this.scriptRecords.has(name)) return;
+    const btf = this.opts.kernel.btf();
+    const inBtf = btf !== undefined && btf.find(t.name, t.tag).length > 0;
+    const included = !!this.opts.includes?.length || this.program.preamble.some((i) => i.kind === 'Include');
+    let why: string;
+    if (this.scriptRecordNames().has(name)) why = `the script defines ${name} below; define it before it is used`;
+    else if (!inBtf) why = `neither the script nor the kernel's BTF defines ${name}`;
+    else if (included) return;
+    else {
+      const conflict = this.btfConflict();
+      if (conflict === undefined) return;
+      why = `the script redefines ${conflict}, a kernel type the program uses (or one it holds); then, as in bpftrace, BTF supplies no types and the script defines them all: define ${name} too, hold a pointer to it, or #include its header (BTF then stands in)`;
+    }
     // clang's words, which bpftrace prints (`error: field has incomplete type 'struct thread_info'`).
-    this.fail(`error: field has incomplete type '${t.tag} ${t.name}'`, t.span,
-      `the script does not define ${t.tag} ${t.name}: define it above, hold a pointer to it, or #include its header (BTF then stands in for it)`);
+    this.fail(`error: field has incomplete type '${name}'`, t.span, why);
+  }
+
+  private recordNames: Set<string> | undefined;
+
+  /** Every struct and union the script defines, nested definitions included. */
+  private scriptRecordNames(): Set<string> {
+    if (this.recordNames) return this.recordNames;
+    const names = new Set<string>();
+    const visit = (def: CStructDef): void => {
+      if (def.name !== null && def.members) names.add(`${def.tag} ${def.name}`);
+      for (const m of def.members ?? []) {
+        let t = m.type;
+        while (t.kind === 'ArrayType' || t.kind === 'PointerType') t = t.kind === 'ArrayType' ? t.of : t.to;
+        if (t.kind === 'TaggedType' && t.body?.kind === 'CStructDef') visit(t.body);
+      }
+    };
+    for (const item of this.program.preamble) if (item.kind === 'CStructDef') visit(item);
+    return (this.recordNames = names);
+  }
+
+  private conflict: { name: string | undefined } | undefined;
+
+  /**
+   * The script-defined struct that BTF would redefine, if any: one among the kernel types the
+   * program uses (curtask's task_struct, casts, sizeof, offsetof), the types the script's structs
+   * hold by value, and everything those hold by value (what bpftrace's BTF header would define).
+   */
+  private btfConflict(): string | undefined {
+    if (this.conflict) return this.conflict.name;
+    const own = this.scriptRecordNames();
+    const uses = new Set<string>();
+    const tagged = (t: CType): void => {
+      while (t.kind === 'ArrayType' || t.kind === 'PointerType') t = t.kind === 'ArrayType' ? t.of : t.to;
+      if (t.kind === 'TaggedType' && t.tag !== 'enum' && t.name !== null) uses.add(`${t.tag} ${t.name}`);
+    };
+    for (const probe of this.program.probes) {
+      forEachExpr(probe, (e) => {
+        if (e.kind === 'Builtin' && e.name === 'curtask') uses.add('struct task_struct');
+        else if (e.kind === 'Cast') tagged(e.type);
+        else if (e.kind === 'Sizeof' && isType(e.arg)) tagged(e.arg);
+        else if (e.kind === 'Offsetof' && isType(e.of)) tagged(e.of);
+      });
+    }
+    const members = (def: CStructDef): void => {
+      for (const m of def.members ?? []) {
+        let t = m.type;
+        while (t.kind === 'ArrayType') t = t.of;
+        if (t.kind === 'TaggedType' && t.body?.kind === 'CStructDef' && t.body.members) members(t.body);
+        else if (t.kind === 'TaggedType' && t.tag !== 'enum' && t.name !== null && !own.has(`${t.tag} ${t.name}`)) uses.add(`${t.tag} ${t.name}`);
+      }
+    };
+    for (const item of this.program.preamble) if (item.kind === 'CStructDef') members(item);
+    const btf = this.opts.kernel.btf();
+    let name: string | undefined;
+    if (btf) {
+      const held = btfValueClosure(btf, [...uses]);
+      name = [...own].find((n) => held.has(n));
+    }
+    this.conflict = { name };
+    return name;
   }
 
   /** A script `struct X { … };`, laid out as C does; it hides BTF's struct X. */

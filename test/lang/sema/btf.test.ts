@@ -242,27 +242,44 @@ describe('sema: join()', () => {
   });
 });
 
-describe('sema: a struct member held by value has a complete type (C\'s rule)', () => {
-  it('a struct the script does not define is an error, in clang\'s words as bpftrace prints them', () => {
-    // bpftrace 0.17: definitions.h:2:41: error: field has incomplete type 'struct thread_info'
+describe('sema: a struct member held by value has a complete type (C\'s rule, BTF as bpftrace uses it)', () => {
+  it('redefining a kernel type the program uses (curtask: task_struct) leaves the rest to the script', needsBtf, () => {
+    // bpftrace 0.17 (btf.redefine_btf_type_missing_def): definitions.h:2:41: error: field has incomplete type 'struct thread_info'
     assert.equal(error('struct task_struct { struct thread_info x; } BEGIN { printf("%d\\n", curtask->x.status); }'),
       `test.bt:1:22: ERROR: error: field has incomplete type 'struct thread_info'
 struct task_struct { struct thread_info x; } BEGIN { printf("%d\\n", curtask->x.status); }
                      ^~~~~~~~~~~~~~~~~~
-hint: the script does not define struct thread_info: define it above, hold a pointer to it, or #include its header (BTF then stands in for it)`);
-    assert.equal(error('struct S { union U u[2]; } BEGIN { }', false).split('\n')[0], "test.bt:1:12: ERROR: error: field has incomplete type 'union U'");
-    // Defined below is too late, as in C.
-    assert.equal(error('struct S { struct T t; } struct T { int a; } BEGIN { }', false).split('\n')[0], "test.bt:1:12: ERROR: error: field has incomplete type 'struct T'");
+hint: the script redefines struct task_struct, a kernel type the program uses (or one it holds); then, as in bpftrace, BTF supplies no types and the script defines them all: define struct thread_info too, hold a pointer to it, or #include its header (BTF then stands in)`);
+    // Also a type the used one holds by value (task_struct.se), a cast and sizeof.
+    assert.match(error('struct sched_entity { struct load_weight load; } BEGIN { $w = curtask->se.load.weight; }'), /^test\.bt:1:23: ERROR: error: field has incomplete type 'struct load_weight'\n/);
+    assert.match(error('struct cfs_rq { struct load_weight load; } BEGIN { $q = (struct cfs_rq *)curtask->se.cfs_rq; }'), /^test\.bt:1:17: ERROR: error: field has incomplete type 'struct load_weight'\n/);
+    assert.match(error('struct task_struct { struct load_weight x; } BEGIN { $x = sizeof(struct task_struct); }'), /ERROR: error: field has incomplete type 'struct load_weight'\n/);
+  });
+
+  it('otherwise BTF supplies the types the script\'s structs hold (bpftrace\'s btf.user_supplied_c_def_using_btf)', needsBtf, () => {
+    assert.equal(constant('sizeof(struct foo)', 'struct foo { struct task_struct t; };'), constant('sizeof(struct task_struct)'));
+    assert.doesNotThrow(() => sema('struct task_struct { struct thread_info x; } BEGIN { }'));
+    assert.doesNotThrow(() => sema('struct sched_entity { struct load_weight load; } BEGIN { }'));
+  });
+
+  it('with an #include (or --include), BTF stands in for the headers that would define them', needsBtf, () => {
+    assert.equal(sema('#include <linux/sched.h>\nstruct task_struct { struct thread_info x; } BEGIN { $s = curtask->x.status; }').units.length, 1);
+    const a = analyze(parse('struct task_struct { struct thread_info x; } BEGIN { $s = curtask->x.status; }', { file: 'test.bt' }),
+      { kernel: kernel(), file: 'test.bt', includes: ['errno.h'] });
+    assert.equal(a.units.length, 1);
+  });
+
+  it('a type neither the script nor BTF defines, or defined below its use, is incomplete', () => {
+    assert.equal(error('struct S { union U u[2]; } BEGIN { }', false),
+      `test.bt:1:12: ERROR: error: field has incomplete type 'union U'
+struct S { union U u[2]; } BEGIN { }
+           ^~~~~~~
+hint: neither the script nor the kernel's BTF defines union U`);
+    assert.match(error('struct foo { struct no_such_struct t; } BEGIN { }'), /^test\.bt:1:14: ERROR: error: field has incomplete type 'struct no_such_struct'\n/);
+    assert.match(error('struct S { struct T t; } struct T { int a; } BEGIN { }', false), /^test\.bt:1:12: ERROR: error: field has incomplete type 'struct T'\n.*\n.*\nhint: the script defines struct T below; define it before it is used$/);
   });
 
   it('a struct defined above, an inline definition, a pointer or an enum need nothing more', () => {
     assert.equal(constant('sizeof(struct S)', 'struct T { int a; long b; }; struct S { struct T t; struct T *p; struct { int c; } in; enum E e; };'), 40n);
-  });
-
-  it('with an #include (or --include), BTF stands in for the headers', needsBtf, () => {
-    assert.equal(typeof sema('#include <linux/sched.h>\nstruct task_struct { struct thread_info x; } BEGIN { $s = curtask->x.status; }').units.length, 'number');
-    const a = analyze(parse('struct task_struct { struct thread_info x; } BEGIN { $s = curtask->x.status; }', { file: 'test.bt' }),
-      { kernel: kernel(), file: 'test.bt', includes: ['errno.h'] });
-    assert.equal(a.units.length, 1);
   });
 });
