@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,15 @@ test('-h lists --include FILE and -I DIR', () => {
   const h = sonde(['-h']);
   assert.match(h.stdout + h.stderr, /\n {4}--include FILE as an #include <FILE> line at the top of the script \(repeatable\)\n/);
   assert.match(h.stdout + h.stderr, /\n {4}-I DIR {9}search DIR for #include files before the system directories \(repeatable\)\n/);
+});
+
+test('the manual page sonde(8) documents every option -h lists', () => {
+  const h = sonde(['-h']);
+  const options = (h.stdout + h.stderr).split('\nOPTIONS:\n')[1]!.split('\n\n')[0]!;
+  const flags = [...options.matchAll(/^ {4}(-[-A-Za-z]+)/gm)].map((m) => m[1]!);
+  assert.ok(flags.includes('--include') && flags.includes('-I') && flags.length >= 15, flags.join(' '));
+  const page = readFileSync(fileURLToPath(new URL('../../../man/man8/sonde.8', import.meta.url)), 'utf8').replaceAll('\\-', '-').replaceAll('\\fB', '');
+  for (const f of flags) assert.ok(page.includes(`\n${f}`), `sonde.8 lacks ${f}`);
 });
 
 test('an absent header fails at its name: file:line:col, the line, a caret; nothing runs', () => {
