@@ -1,6 +1,6 @@
 // sonde's command line: bpftrace's options and behaviour, plus `--info` and `count`.
 // Each path loads only what it uses, so `--help` stays instant.
-import { VERSION } from './version.js';
+import { BPFTRACE_LEVEL, VERSION, versionLine } from './version.js';
 import { parseCli, UsageError } from './options.js';
 
 export const USAGE = `sonde ${VERSION} — DTrace-style dynamic tracing for Linux, in TypeScript (bpftrace's language)
@@ -33,7 +33,7 @@ OPTIONS:
     --trace-pipe   copy the kernel's trace_pipe (debugf() output) to the output while running
     --info         what this kernel supports for tracing
     -h, --help     this help
-    -V, --version  sonde's version
+    -V, --version  sonde's version (run as bpftrace: bpftrace v${BPFTRACE_LEVEL} (sonde ${VERSION}))
 
 ENVIRONMENT:
     BPFTRACE_STRLEN         [default: 64] bytes of a str() buffer (also BPFTRACE_MAX_STRLEN)
@@ -64,15 +64,20 @@ Examples:
       count events per probe for 5 seconds
 `;
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * The command line. `as` is the name sonde was run under (bin/sonde): 'bpftrace' through a link
+ * of that name (the drop-in mode), where only bpftrace's command line applies — `bpftrace
+ * opensnoop` runs the script file opensnoop, as bpftrace would, not sonde's tool.
+ */
+export async function main(argv: string[], as: 'sonde' | 'bpftrace' = 'sonde'): Promise<number> {
   // The classic tools (src/tools): `sonde opensnoop …`, and `sonde tools` lists them.
-  if (argv[0] !== undefined && /^[a-z][a-z0-9_]*$/.test(argv[0]) && argv[0] !== 'count') {
+  if (as === 'sonde' && argv[0] !== undefined && /^[a-z][a-z0-9_]*$/.test(argv[0]) && argv[0] !== 'count') {
     const tools = await import('../tools/index.js');
     if (argv[0] === 'tools') return (process.stdout.write(tools.toolsList()), 0);
     const tool = tools.findTool(argv[0]);
     if (tool) return guard(() => tools.runTool(tool, argv.slice(1)));
   }
-  if (argv[0] === 'count') {
+  if (as === 'sonde' && argv[0] === 'count') {
     return guard(async () => (await import('./count.js')).count(argv.slice(1)));
   }
   let o;
@@ -90,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (o.version) {
-    process.stdout.write(`sonde ${VERSION}\n`);
+    process.stdout.write(`${versionLine(as)}\n`);
     return 0;
   }
   if (o.info) return guard(async () => (await import('./info.js')).info(o.json));

@@ -16,9 +16,12 @@
 //   node dist/test/compat/run.js --git /work/.mirror/bpftrace+bpftrace/repo \
 //        [--tag v0.17.0] [--engine sonde|bpftrace|PATH] [--suite NAME[,NAME]] [--name REGEX] \
 //        [--json OUT.json] [--quiet]
+//   (--engine sonde, the default, runs bin/sonde through a link named `bpftrace` that the runner
+//   creates in .cache/compat/drop-in/<checkout>/: sonde's drop-in mode, in which its process is
+//   named bpftrace, as the cases that read `comm`, run `pidof bpftrace` or `pkill bpftrace` expect.)
 //   node dist/test/compat/run.js --compare sonde.json bpftrace.json     (suite-by-suite table)
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -195,6 +198,31 @@ export function prepareTree(git: string, tag: string, cacheRoot = join(REPO, '.c
   }
   buildTestPrograms(tests);
   return tests;
+}
+
+/**
+ * sonde's drop-in link: `bpftrace` → this checkout's bin/sonde, in .cache/compat/drop-in/<checkout>/
+ * (.cache may be shared by several checkouts). Run through it, sonde is named bpftrace (comm,
+ * cmdline), as the suite's cases expect: `comm` in BEGIN, `pidof bpftrace`, `pkill bpftrace`.
+ */
+export function dropInLink(repo = REPO, cacheRoot = join(REPO, '.cache', 'compat')): string {
+  const dir = join(cacheRoot, 'drop-in', repo.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_/, ''));
+  const link = join(dir, 'bpftrace');
+  const target = join(repo, 'bin', 'sonde');
+  let current: string | undefined;
+  try {
+    current = readlinkSync(link);
+  } catch {
+    // not there yet
+  }
+  if (current !== target) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${link}.${process.pid}`;
+    rmSync(tmp, { force: true });
+    symlinkSync(target, tmp);
+    renameSync(tmp, link); // atomic: a concurrent run sees the old link or the new one
+  }
+  return link;
 }
 
 /** As tests/CMakeLists.txt: libraries -g -O0 -shared (then chmod -x); programs -g -O0 -no-pie. */
@@ -398,6 +426,13 @@ function compare(aFile: string, bFile: string): void {
   for (const r of better) console.log(`- ${key(r)}`);
 }
 
+const USAGE = `usage: run.js --git BPFTRACE_GIT_DIR [--tag v0.17.0] | --src CHECKOUT  [--engine sonde|bpftrace|PATH] [--suite A,B] [--name REGEX] [--json OUT] [--quiet]
+       run.js --compare A.json B.json
+  --engine sonde (the default) runs this checkout's bin/sonde through a link named bpftrace that it
+  creates in .cache/compat/drop-in/: sonde's drop-in mode, whose process is named bpftrace, as the
+  cases that read comm or run \`pidof bpftrace\`/\`pkill bpftrace\` expect.
+  --engine bpftrace runs the bpftrace on PATH; --engine PATH runs that executable.`;
+
 async function main(argv: string[]): Promise<number> {
   const cmp = arg(argv, '--compare');
   if (cmp) {
@@ -407,8 +442,12 @@ async function main(argv: string[]): Promise<number> {
   const git = arg(argv, '--git');
   const src = arg(argv, '--src');
   const tag = arg(argv, '--tag') ?? 'v0.17.0';
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
   if (!git && !src) {
-    console.error('usage: run.js --git BPFTRACE_GIT_DIR [--tag v0.17.0] | --src CHECKOUT  [--engine sonde|bpftrace|PATH] [--suite A,B] [--name REGEX] [--json OUT]');
+    console.error(USAGE);
     return 2;
   }
   if (process.getuid?.() !== 0) {
@@ -418,7 +457,7 @@ async function main(argv: string[]): Promise<number> {
   const tests = src ? join(resolve(src), 'tests') : prepareTree(resolve(git!), tag);
   if (src) buildTestPrograms(tests);
   const engineName = arg(argv, '--engine') ?? 'sonde';
-  const path = engineName === 'sonde' ? join(REPO, 'bin', 'sonde') : engineName === 'bpftrace' ? execFileSync('sh', ['-c', 'command -v bpftrace'], { encoding: 'utf8' }).trim() : resolve(engineName);
+  const path = engineName === 'sonde' ? dropInLink() : engineName === 'bpftrace' ? execFileSync('sh', ['-c', 'command -v bpftrace'], { encoding: 'utf8' }).trim() : resolve(engineName);
   const info = spawnSync('bpftrace', ['--info'], { encoding: 'utf8' });
   const features = featuresFromInfo((info.stdout ?? '') + (info.stderr ?? ''));
   const engine: Engine = { path, features };
