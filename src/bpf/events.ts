@@ -5,7 +5,7 @@ import type { RingBuffer, RecordHandler } from './ringbuf.js';
 import type { PerfBuffer, LostHandler } from './perfbuf.js';
 
 interface Source {
-  drain(onRecord: RecordHandler, onLost: LostHandler | undefined): number;
+  drain(onRecord: RecordHandler, onLost: LostHandler | undefined, until: number): number;
 }
 
 export interface EventReaderOptions {
@@ -19,6 +19,14 @@ export interface EventReaderOptions {
    * for the next wake-up. Default: wake-ups only.
    */
   flushMs?: number;
+  /**
+   * How long one wake-up may spend delivering records before run() lets the event loop turn
+   * (signals, timers, output), in ms; the rest is read at the next turn. Default 50. Without it
+   * a handler that is slow (system()) on a buffer that refills as fast as it is read — each
+   * system() schedules processes, each sched_switch is a record — would hold the loop for ever,
+   * and Ctrl-C would never be seen.
+   */
+  sliceMs?: number;
 }
 
 export class EventReader {
@@ -28,6 +36,13 @@ export class EventReader {
   private stopped = false;
   private closed = false;
   private running: Promise<void> | null = null;
+  /** Which ready source a wake-up drains first: turns, so a busy one cannot starve the others. */
+  private turn = 0;
+  /**
+   * The last wake-up ran out of time with records perhaps left: the next wait must not block,
+   * because a perf ring's fd reports ready only again after a new wake-up.
+   */
+  private behind = false;
 
   constructor(opts: EventReaderOptions) {
     this.opts = opts;
@@ -35,20 +50,20 @@ export class EventReader {
 
   addRingBuffer(rb: RingBuffer): void {
     this.poller.add(rb.fd, this.sources.length);
-    this.sources.push({ drain: (r) => rb.drain(r) });
+    this.sources.push({ drain: (r, _l, until) => rb.drain(r, Infinity, until) });
   }
 
   addPerfBuffer(pb: PerfBuffer): void {
     pb.rings.forEach((ring, i) => {
       this.poller.add(ring.fd, this.sources.length);
-      this.sources.push({ drain: (r, l) => pb.drain(r, l, i) });
+      this.sources.push({ drain: (r, l, until) => pb.drain(r, l, i, until) });
     });
   }
 
-  /** Delivers whatever is buffered now, from every source. */
-  drainAll(): number {
+  /** Delivers whatever is buffered now, from every source (until performance.now() reaches `until`). */
+  drainAll(until = Infinity): number {
     let n = 0;
-    for (const s of this.sources) n += s.drain(this.opts.onRecord, this.opts.onLost);
+    for (const s of this.sources) n += s.drain(this.opts.onRecord, this.opts.onLost, until);
     if (n) this.opts.onBatch?.(n);
     return n;
   }
@@ -61,10 +76,20 @@ export class EventReader {
   async poll(timeoutMs: number): Promise<number> {
     const ready = await this.poller.wait(timeoutMs);
     if (this.closed) return 0; // the sources may be unmapped by now
-    if (ready.length === 0) return this.drainAll();
+    // What is left past the slice stays in the buffer: its fd is still ready at the next wait.
+    const until = performance.now() + (this.opts.sliceMs ?? 50);
+    if (ready.length === 0) {
+      const n = this.drainAll(until);
+      this.behind = performance.now() >= until;
+      return n;
+    }
     let n = 0;
-    for (const t of ready) n += this.sources[t]!.drain(this.opts.onRecord, this.opts.onLost);
+    const first = this.turn++ % ready.length;
+    for (let i = 0; i < ready.length; i++) {
+      n += this.sources[ready[(first + i) % ready.length]!]!.drain(this.opts.onRecord, this.opts.onLost, until);
+    }
     if (n) this.opts.onBatch?.(n);
+    this.behind = performance.now() >= until;
     return n;
   }
 
@@ -72,7 +97,7 @@ export class EventReader {
   run(): Promise<void> {
     if (!this.running) {
       this.running = (async () => {
-        while (!this.stopped) await this.poll(this.opts.flushMs ?? -1);
+        while (!this.stopped) await this.poll(this.behind ? 0 : this.opts.flushMs ?? -1);
         this.drainAll();
       })();
     }

@@ -45,8 +45,11 @@ class CpuRing {
     this.data = new DataView(this.ring.buffer);
   }
 
-  /** Delivers the ring's records; if a handler throws, the records up to and including its are released. */
-  drain(onRecord: RecordHandler, onLost: LostHandler | undefined): number {
+  /**
+   * Delivers the ring's records (stopping once performance.now() reaches `until`); if a handler
+   * throws, the records up to and including its are released.
+   */
+  drain(onRecord: RecordHandler, onLost: LostHandler | undefined, until = Infinity): number {
     const start = Number(Atomics.load(this.tail, 0));
     let tail = start;
     const head = Number(Atomics.load(this.head, 0));
@@ -75,6 +78,7 @@ class CpuRing {
         if (type === PERF_RECORD_SAMPLE) {
           n++;
           onRecord(view, off + 12, view.getUint32(off + 8, true));
+          if (until !== Infinity && performance.now() >= until) break;
         } else if (type === PERF_RECORD_LOST) {
           onLost?.(this.cpu, Number(view.getBigUint64(off + 16, true)));
         }
@@ -105,15 +109,15 @@ export class PerfBuffer {
       (cpu, fd) => new CpuRing(cpu, fd, pages));
   }
 
-  /** Drains every CPU's ring (or just `index` from `rings`); lost records add to `lost`. */
-  drain(onRecord: RecordHandler, onLost?: LostHandler, index?: number): number {
+  /** Drains every CPU's ring (or just `index` from `rings`) until `until`; lost records add to `lost`. */
+  drain(onRecord: RecordHandler, onLost?: LostHandler, index?: number, until = Infinity): number {
     const lost: LostHandler = (cpu, n) => {
       this.lost += n;
       onLost?.(cpu, n);
     };
-    if (index !== undefined) return this.rings[index]!.drain(onRecord, lost);
+    if (index !== undefined) return this.rings[index]!.drain(onRecord, lost, until);
     let n = 0;
-    for (const r of this.rings) n += r.drain(onRecord, lost);
+    for (const r of this.rings) n += r.drain(onRecord, lost, until);
     return n;
   }
 

@@ -61,8 +61,10 @@ export class RingBuffer {
    * releases their space to the kernel. Returns the number of records delivered. If `onRecord`
    * throws, the records up to and including the failing one are released before the exception
    * propagates: a record that always fails cannot wedge the reader, none is delivered twice.
+   * It stops early after `max` records, or once performance.now() reaches `until`: a handler that
+   * is slow (system()) on a buffer refilled as fast as it is read must not hold the event loop.
    */
-  drain(onRecord: RecordHandler, max = Infinity): number {
+  drain(onRecord: RecordHandler, max = Infinity, until = Infinity): number {
     // Positions are u64 in the kernel; as Numbers they stay exact for 2^53 bytes (months at GB/s).
     const start = Number(Atomics.load(this.consPos, 0));
     let cons = start;
@@ -79,6 +81,7 @@ export class RingBuffer {
         if (!(len & DISCARD)) {
           n++;
           onRecord(this.data, off + HDR, size);
+          if (until !== Infinity && performance.now() >= until) break;
         }
         if (cons >= prod) prod = Number(Atomics.load(this.prodPos, 0));
       }

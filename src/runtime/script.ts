@@ -225,6 +225,8 @@ export class ScriptRun<V = unknown, E = unknown> {
   private readonly watches = new Map<number, { progFd: number; def: FuncWatchDef; last?: bigint }>();
   /** Breakpoints set at run time, with the address each watches (unwatch() removes them). */
   private watched: { address: bigint; links: Link[] }[] = [];
+  /** system() records still queued when a signal stopped the run: not run (see onRecord). */
+  private systemSkipped = 0;
   private lostTimer: NodeJS.Timeout | undefined;
   private pidTimer: NodeJS.Timeout | undefined;
   private readonly onUsr1 = (): void => {
@@ -591,11 +593,16 @@ export class ScriptRun<V = unknown, E = unknown> {
     this.ending = true;
     clearInterval(this.lostTimer);
     clearInterval(this.pidTimer);
-    // Everything already in the buffer is still output (unless exit() said stop).
+    // Detached first: a probe that fires on what its own output does (system() under
+    // sched_switch) would otherwise refill the buffer as fast as it is read. Everything already
+    // in the buffer is still output (unless exit() said stop).
+    await detachAll(this.session.links.splice(0));
     this.reader?.stop();
     await this.readerDone;
-    await detachAll(this.session.links.splice(0));
     this.drain();
+    if (this.systemSkipped) {
+      this.err(`sonde: stopped by a signal: ${this.systemSkipped} queued system() command${this.systemSkipped === 1 ? ' was' : 's were'} not run\n`);
+    }
     if (this.reason !== 'exit') this.opts.onEvent?.({ type: 'exit', reason: this.reason ?? 'stop' });
     // END sees everything the probes did; its own output comes after whatever exit() cut off.
     this.exited = false;
@@ -714,6 +721,12 @@ export class ScriptRun<V = unknown, E = unknown> {
         if (!this.ending) this.stop('exit');
         return;
       case 'system': {
+        // Ctrl-C/SIGTERM means stop acting now: the commands still queued behind it (thousands
+        // when the probe fires on what system() itself does) would hold the end for minutes.
+        if (this.reason === 'signal') {
+          this.systemSkipped++;
+          return;
+        }
         const { text: command } = r.format(def, rec);
         this.out.flush();
         // bpftrace runs the command synchronously and its output lands in bpftrace's stdout.
