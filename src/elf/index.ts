@@ -56,6 +56,9 @@ export { parseUsdtArgument, parseUsdtArguments, type UsdtArgument, type UsdtProb
 export { parseLdCache, readLdCache, type LdCacheEntry } from './ldcache.js';
 export { findMapping, isFileBacked, parseProcMaps, readProcMaps, type MemoryMapping } from './proc-maps.js';
 export {
+  fileInProcess,
+  realpath,
+  realpathInRoot,
   resolveBinary,
   resolveLibrary,
   STANDARD_LIBRARY_DIRS,

@@ -2,7 +2,7 @@
  * Names → files: `bash` via PATH, `libc` / `libc.so.6` via a process's memory map or the dynamic
  * linker's cache, the way a user writes them in `uprobe:libc:malloc`.
  */
-import { accessSync, closeSync, constants, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, delimiter, join, resolve } from 'node:path';
 import { BinaryNotFoundError, LibraryNotFoundError } from './errors.js';
 import { entryMatchesArch, isHwcapsEntry, readLdCache } from './ldcache.js';
@@ -22,23 +22,114 @@ export const STANDARD_LIBRARY_DIRS: readonly string[] = [
 export interface ResolveBinaryOptions {
   /** Search path; defaults to $PATH. */
   readonly searchPath?: string;
+  /**
+   * The process whose view of the file system counts (-p): each path is looked up inside its
+   * mount namespace and root (see fileInProcess).
+   */
+  readonly pid?: number;
 }
 
-/** Absolute real path of a program: a path as given (relative to cwd), else the first match in PATH. */
+/**
+ * Absolute real path of a program: a path as given (relative to cwd), else the first match in PATH.
+ * With `pid`, the file that process sees under that path (fileInProcess).
+ */
 export function resolveBinary(nameOrPath: string, options: ResolveBinaryOptions = {}): string {
+  const pid = options.pid;
   if (nameOrPath.includes('/')) {
     const p = resolve(nameOrPath);
-    if (isRegularFile(p)) return realpathSync(p);
-    throw new BinaryNotFoundError(nameOrPath, [p]);
+    const found = pid !== undefined ? fileInProcess(p, pid) : isRegularFile(p) ? realpath(p) : undefined;
+    if (found !== undefined) return found;
+    throw new BinaryNotFoundError(nameOrPath, [pid !== undefined && !underProcRoot(p) ? `${p} as process ${pid} sees it (/proc/${pid}/root${p})` : p]);
   }
   const searched: string[] = [];
   for (const dir of (options.searchPath ?? process.env['PATH'] ?? '').split(delimiter)) {
     // An empty PATH element means the current directory (POSIX).
     const p = join(dir === '' ? process.cwd() : dir, nameOrPath);
     searched.push(p);
-    if (isRegularFile(p) && isExecutable(p)) return realpathSync(p);
+    const found = pid !== undefined ? fileInProcess(p, pid) : isRegularFile(p) ? realpath(p) : undefined;
+    if (found !== undefined && isExecutable(found)) return found;
   }
   throw new BinaryNotFoundError(nameOrPath, searched);
+}
+
+/** `/proc/PID/root` (or /proc/self/root) at the start of a path: the rest is inside that process's root. */
+const PROC_ROOT = /^(\/proc\/(?:\d+|self)\/root)(?=\/|$)/;
+
+function underProcRoot(p: string): boolean {
+  return PROC_ROOT.test(p);
+}
+
+/**
+ * realpath(3), except that a path through /proc/PID/root stays there: realpath would follow
+ * that link to our own "/" and resolve the rest in our mount namespace, not the process's.
+ */
+export function realpath(p: string): string {
+  const m = PROC_ROOT.exec(p);
+  if (m === null) return realpathSync(p);
+  return m[1]! + realpathInRoot(m[1]!, p.slice(m[1]!.length) || '/');
+}
+
+/**
+ * An absolute path resolved as a process whose root directory is `root` (e.g. /proc/PID/root)
+ * resolves it: symbolic links are followed inside that root, absolute targets restart from it,
+ * `..` stops at it. Returns the path inside the root; throws ENOENT/ELOOP as the file system does.
+ */
+export function realpathInRoot(root: string, path: string): string {
+  let todo = path.split('/').filter((c) => c !== '' && c !== '.');
+  const done: string[] = [];
+  let links = 0;
+  while (todo.length > 0) {
+    const c = todo.shift()!;
+    if (c === '.') continue;
+    if (c === '..') {
+      done.pop();
+      continue;
+    }
+    const inRoot = `/${[...done, c].join('/')}`;
+    if (!lstatSync(root + inRoot).isSymbolicLink()) {
+      done.push(c);
+      continue;
+    }
+    if (++links > 40) throw Object.assign(new Error(`ELOOP: too many symbolic links, ${root}${path}`), { code: 'ELOOP' });
+    const target = readlinkSync(root + inRoot);
+    if (target.startsWith('/')) done.length = 0;
+    todo = [...target.split('/').filter((x) => x !== '' && x !== '.'), ...todo];
+  }
+  return `/${done.join('/')}`;
+}
+
+/**
+ * The regular file that process `pid` sees at absolute path `path` (its mount namespace, its
+ * root: containers, `unshare -m`, chroot), as a path we can open from here: our own real path
+ * when it is that same file (device and inode), else /proc/PID/root followed by the path as
+ * resolved inside that root. undefined when the process sees no regular file there. A path
+ * already under /proc/PID/root is taken as it is; a process whose root we cannot look into
+ * (gone, or not ours to see) leaves our own view of the path.
+ */
+export function fileInProcess(path: string, pid: number): string | undefined {
+  if (underProcRoot(path)) return isRegularFile(path) ? realpath(path) : undefined;
+  const root = `/proc/${pid}/root`;
+  try {
+    readlinkSync(root);
+  } catch {
+    return isRegularFile(path) ? realpathSync(path) : undefined;
+  }
+  let there: string;
+  let st;
+  try {
+    there = root + realpathInRoot(root, path);
+    st = statSync(there);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile()) return undefined;
+  try {
+    const here = statSync(path);
+    if (here.dev === st.dev && here.ino === st.ino) return realpathSync(path);
+  } catch {
+    // not there in our mount namespace
+  }
+  return there;
 }
 
 export interface ResolveLibraryOptions {
@@ -57,8 +148,9 @@ export interface ResolveLibraryOptions {
 export function resolveLibrary(name: string, pid?: number, options: ResolveLibraryOptions = {}): string {
   if (name.includes('/')) {
     const p = resolve(name);
-    if (isRegularFile(p) && isElf64(p)) return realpathSync(p);
-    throw new LibraryNotFoundError(name, [p]);
+    const found = pid !== undefined ? fileInProcess(p, pid) : isRegularFile(p) ? realpath(p) : undefined;
+    if (found !== undefined && isElf64(found)) return found;
+    throw new LibraryNotFoundError(name, [p], pid);
   }
   if (pid !== undefined) return libraryInProcess(name, pid);
   const cachePath = options.ldCachePath ?? '/etc/ld.so.cache';

@@ -11,7 +11,7 @@ import { kernelAddresses } from '../kernel/kernel-address.js';
 import { ElfFile, isDefined, matchFunctions, resolveBinary, resolveLibrary } from '../elf/index.js';
 import { globToRegExp, listTracepoints, tracepointFormat, TracepointNotFoundError } from '../kernel/tracefs.js';
 import { kernelFunctions } from '../kernel/functions.js';
-import { resolveBinaryOrLib } from './probes.js';
+import { userFile } from './probes.js';
 import { probeMechanismFacts } from './features.js';
 import { nrPossibleCpus } from '../kernel/cpus.js';
 import { loadKernelBtf, BtfError, type Btf } from '../btf/index.js';
@@ -98,7 +98,7 @@ export class LiveKernelView implements KernelView {
   }
 
   userFunctions(path: string, nameGlob: string, pid?: number): string[] {
-    const elf = ElfFile.open(path.startsWith('/') ? path : resolveBinaryOrLib(path, pid));
+    const elf = ElfFile.open(userFile(path, pid));
     const names = matchFunctions(elf, nameGlob).map((f) => f.symbol.name);
     return [...new Set(names)].sort();
   }

@@ -46,12 +46,13 @@ function kprobeFunctions(): string[] {
   return [...new Set(kernelFunctions().functions.map((f) => f.name))];
 }
 
-function resolveFile(file: string): string {
+/** A file as written (path, program, library); with -p, the one that process sees (its mount namespace). */
+function resolveFile(file: string, pid?: number): string {
   try {
-    return resolveBinary(file);
+    return resolveBinary(file, pid !== undefined ? { pid } : {});
   } catch (e) {
     try {
-      return resolveLibrary(file);
+      return resolveLibrary(file, pid);
     } catch {
       throw e;
     }
@@ -93,7 +94,7 @@ export function listProbes(pattern?: string, opts: { verbose?: boolean; pid?: nu
     if (opts.pid !== undefined && what === undefined) [file, what] = [processExecutable(opts.pid), file];
     if (!file) throw new ListError(`${head}: give a binary or library, e.g. ${provider}:/bin/bash:*`);
     const wild = hasWildcard(file);
-    return uprobeFiles(file).flatMap(([shown, path]) => {
+    return uprobeFiles(file, opts.pid).flatMap(([shown, path]) => {
       let elf: ElfFile;
       try {
         elf = ElfFile.open(path);
@@ -164,8 +165,8 @@ function processExecutable(pid: number): string {
 }
 
 /** The files a uprobe pattern's FILE names, each as shown and as opened: a wildcard in the file name matches ELF files of its directory. */
-function uprobeFiles(file: string): [string, string][] {
-  if (!hasWildcard(file)) return [[file, resolveFile(file)]];
+function uprobeFiles(file: string, pid?: number): [string, string][] {
+  if (!hasWildcard(file)) return [[file, resolveFile(file, pid)]];
   let paths: string[];
   try {
     paths = globFiles(file);
@@ -189,7 +190,7 @@ function listUsdt(rest: string, pid?: number): ListedProbe[] {
   const re = globToRegExp(what ?? '*');
   let files: UsdtFileInfo[];
   try {
-    files = /[*?]/.test(file) ? usdtFiles(file === '*' && pid !== undefined ? null : file, pid) : [usdtFileInfo(resolveFile(file))];
+    files = /[*?]/.test(file) ? usdtFiles(file === '*' && pid !== undefined ? null : file, pid) : [usdtFileInfo(resolveFile(file, pid))];
   } catch (e) {
     if (e instanceof KernelViewError) throw new ListError(e.message);
     throw e;

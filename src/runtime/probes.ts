@@ -131,10 +131,13 @@ function findFunctionOrSayWhere(elf: ElfFile, func: string, pid?: number): Retur
   }
 }
 
-/** A uprobe's file as written: a path, a program on PATH, or a library name (`libc`). */
+/**
+ * A uprobe's file as written: a path, a program on PATH, or a library name (`libc`). With -p, the
+ * file that process sees (its mount namespace: containers), as bpftrace resolves it.
+ */
 export function resolveBinaryOrLib(file: string, pid?: number): string {
   try {
-    return resolveBinary(file);
+    return resolveBinary(file, pid !== undefined ? { pid } : {});
   } catch (e) {
     try {
       return resolveLibrary(file, pid);
@@ -142,6 +145,14 @@ export function resolveBinaryOrLib(file: string, pid?: number): string {
       throw e;
     }
   }
+}
+
+/**
+ * The file a compiled uprobe's path means: an absolute path as it is — with -p, as that process
+ * sees it (another mount namespace: /proc/PID/root/…) — else resolved as written.
+ */
+export function userFile(path: string, pid?: number): string {
+  return path.startsWith('/') && pid === undefined ? path : resolveBinaryOrLib(path, pid);
 }
 
 export function probeName(t: ProbeTarget): string {
@@ -246,7 +257,7 @@ export function attachDefName(d: AttachDef): string {
 export function targetOfAttachDef(d: Exclude<AttachDef, { kind: 'usdt' | 'funcwatchpoint' }>, pid?: number): ProbeTarget {
   switch (d.kind) {
     case 'uprobe': case 'uretprobe': {
-      const path = d.path.startsWith('/') ? d.path : resolveBinaryOrLib(d.path, pid);
+      const path = userFile(d.path, pid);
       const elf = ElfFile.open(path);
       if (d.address !== undefined) {
         // An address must be code: in an executable PT_LOAD (bpftrace: "Could not resolve address").

@@ -15,11 +15,14 @@ import { KernelViewError, type UsdtArgSpec, type UsdtFileInfo, type UsdtProbeInf
 import type { AttachDef } from '../lang/spec.js';
 import { globToRegExp as glob, hasWildcard as wild } from '../lang/probe-spec.js';
 
-/** The file a `usdt:`/`uprobe:` target names: a path, a program in PATH, or a library. */
+/**
+ * The file a `usdt:`/`uprobe:` target names: a path, a program in PATH, or a library. With -p, the
+ * file that process sees (its mount namespace: /proc/PID/root/… when it is not ours).
+ */
 export function resolveUsdtTarget(target: string, pid?: number): string {
-  if (target.includes('/')) return resolveBinary(target);
+  if (target.includes('/')) return resolveBinary(target, pid !== undefined ? { pid } : {});
   // With -p, a library the process maps wins (`usdt:libfoo:…`); else a program, then a library.
-  const order = pid !== undefined ? [() => resolveLibrary(target, pid), () => resolveBinary(target)] : [() => resolveBinary(target), () => resolveLibrary(target)];
+  const order = pid !== undefined ? [() => resolveLibrary(target, pid), () => resolveBinary(target, { pid })] : [() => resolveBinary(target), () => resolveLibrary(target)];
   let first: unknown;
   for (const f of order) {
     try {
@@ -136,7 +139,7 @@ export type UsdtAttachDef = Extract<AttachDef, { kind: 'usdt' }>;
 /** The sites an attach def means: its own list, or every site of provider:name in the file. */
 export function usdtSites(d: UsdtAttachDef, pid?: number): { path: string; sites: { offset: number; semaphore?: number }[] } {
   if (d.sites !== undefined) return { path: d.path, sites: d.sites };
-  const path = d.path.startsWith('/') ? d.path : resolveUsdtTarget(d.path, pid);
+  const path = d.path.startsWith('/') && pid === undefined ? d.path : resolveUsdtTarget(d.path, pid);
   const probe = usdtFileInfo(path).probes.find((p) => p.provider === d.provider && p.name === d.name);
   if (!probe) throw new KernelViewError(`no USDT probe ${d.provider}:${d.name} in ${path}`);
   return { path, sites: probe.sites.map((s) => ({ offset: s.offset, ...(s.semaphore !== undefined ? { semaphore: s.semaphore } : {}) })) };

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import {
@@ -10,8 +10,11 @@ import {
   ElfFile,
   LibraryNotFoundError,
   parseLdCache,
+  fileInProcess,
   ProcessMapsError,
   readLdCache,
+  realpath,
+  realpathInRoot,
   resolveBinary,
   resolveLibrary,
   STANDARD_LIBRARY_DIRS,
@@ -174,4 +177,49 @@ test('hostPathOf: the mapped path when it is the same inode, else the path insid
   assert.equal(hostPathOf({ ...base, inode: ino + 1, path: '/etc/hostname' }, process.pid), `/proc/${process.pid}/root/etc/hostname`);
   assert.equal(hostPathOf({ ...base, inode: ino, path: '/etc/hostname', deleted: true }, process.pid), `/proc/${process.pid}/root/etc/hostname`);
   assert.equal(hostPathOf({ ...base, inode: 5, path: '/nonexistent/lib.so' }, process.pid), '/nonexistent/lib.so');
+});
+
+test('realpathInRoot: links resolved inside the root — absolute targets restart there, .. stops there; loops and missing files throw', () => {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'sonde-root-')));
+  try {
+    mkdirSync(join(root, 'bin'));
+    writeFileSync(join(root, 'bin', 'prog'), '');
+    symlinkSync('/bin/prog', join(root, 'abs')); // on the host, /bin/prog is another file or none
+    symlinkSync('bin/prog', join(root, 'rel'));
+    symlinkSync('../../../bin', join(root, 'bin', 'up')); // .. past the root stays at the root
+    symlinkSync('/abs', join(root, 'chain'));
+    symlinkSync('loop', join(root, 'loop'));
+    assert.equal(realpathInRoot(root, '/abs'), '/bin/prog');
+    assert.equal(realpathInRoot(root, '/bin/../rel'), '/bin/prog');
+    assert.equal(realpathInRoot(root, '/bin/up/up/./prog'), '/bin/prog');
+    assert.equal(realpathInRoot(root, '/chain'), '/bin/prog');
+    assert.equal(realpathInRoot(root, '/'), '/');
+    assert.throws(() => realpathInRoot(root, '/loop'), (e: NodeJS.ErrnoException) => e.code === 'ELOOP');
+    assert.throws(() => realpathInRoot(root, '/bin/none'), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('realpath / fileInProcess: a path through /proc/PID/root stays there; our own process sees our files', () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'sonde-inproc-')));
+  try {
+    writeFileSync(join(dir, 'file'), '');
+    symlinkSync('file', join(dir, 'link'));
+    const root = `/proc/${process.pid}/root`;
+    // Node's realpathSync follows /proc/PID/root to our "/" and resolves the rest here: wrong for
+    // a process in another mount namespace.
+    assert.equal(realpath(`${root}${dir}/link`), `${root}${dir}/file`);
+    assert.equal(realpath(`${dir}/link`), `${dir}/file`);
+    // Same mount namespace: the very same file, so our own path.
+    assert.equal(fileInProcess(`${dir}/link`, process.pid), `${dir}/file`);
+    assert.equal(fileInProcess(`${dir}/none`, process.pid), undefined);
+    assert.equal(fileInProcess(dir, process.pid), undefined, 'a directory is no program');
+    assert.equal(fileInProcess(`${root}${dir}/link`, process.pid), `${root}${dir}/file`);
+    assert.equal(resolveBinary(`${dir}/link`, { pid: process.pid }), `${dir}/file`);
+    assert.throws(() => resolveBinary(`${dir}/none`, { pid: process.pid }), (e: unknown) =>
+      e instanceof BinaryNotFoundError && e.message.includes(`as process ${process.pid} sees it (${root}${dir}/none)`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
