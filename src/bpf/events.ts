@@ -39,8 +39,8 @@ export class EventReader {
   /** Which ready source a wake-up drains first: turns, so a busy one cannot starve the others. */
   private turn = 0;
   /**
-   * The last wake-up ran out of time with records perhaps left: the next wait must not block,
-   * because a perf ring's fd reports ready only again after a new wake-up.
+   * The last wake-up ran out of time with records perhaps left: the next wait must not block and
+   * must drain every source, because a perf ring's fd reports ready only after a new wake-up.
    */
   private behind = false;
 
@@ -76,17 +76,14 @@ export class EventReader {
   async poll(timeoutMs: number): Promise<number> {
     const ready = await this.poller.wait(timeoutMs);
     if (this.closed) return 0; // the sources may be unmapped by now
-    // What is left past the slice stays in the buffer: its fd is still ready at the next wait.
     const until = performance.now() + (this.opts.sliceMs ?? 50);
-    if (ready.length === 0) {
-      const n = this.drainAll(until);
-      this.behind = performance.now() >= until;
-      return n;
-    }
+    // After a slice that ran out of time every source is drained, ready or not: what a perf
+    // ring still holds is not reported again until its next wake-up.
+    const which = ready.length === 0 || this.behind ? this.sources.map((_, i) => i) : ready;
     let n = 0;
-    const first = this.turn++ % ready.length;
-    for (let i = 0; i < ready.length; i++) {
-      n += this.sources[ready[(first + i) % ready.length]!]!.drain(this.opts.onRecord, this.opts.onLost, until);
+    const first = this.turn++ % which.length;
+    for (let i = 0; i < which.length; i++) {
+      n += this.sources[which[(first + i) % which.length]!]!.drain(this.opts.onRecord, this.opts.onLost, until);
     }
     if (n) this.opts.onBatch?.(n);
     this.behind = performance.now() >= until;

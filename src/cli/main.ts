@@ -104,7 +104,7 @@ export async function main(argv: string[], as: 'sonde' | 'bpftrace' = 'sonde'): 
     process.stderr.write(USAGE);
     return 1;
   }
-  return guard(async () => (await import('./trace.js')).trace(o));
+  return guard(async () => (await import('./trace.js')).trace(o, as));
 }
 
 async function guard(f: () => Promise<number>): Promise<number> {

@@ -20,7 +20,7 @@ import type { CliOptions } from './options.js';
 /** A named but missing script that looks like a word was most likely meant as a subcommand. */
 class UnknownCommand extends Error {}
 
-function readScript(o: CliOptions): { source: string; file: string } {
+function readScript(o: CliOptions, guessCommand: boolean): { source: string; file: string } {
   if (o.program !== undefined) return { source: o.program, file: 'stdin' };
   const file = o.file!;
   if (file === '-') return { source: readFileSync(0, 'utf8'), file: 'stdin' };
@@ -28,7 +28,7 @@ function readScript(o: CliOptions): { source: string; file: string } {
     return { source: readFileSync(file, 'utf8'), file };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && /^[a-z][a-z-]*$/.test(file)) throw new UnknownCommand(file);
+    if (guessCommand && code === 'ENOENT' && /^[a-z][a-z-]*$/.test(file)) throw new UnknownCommand(file);
     const errno = (e as NodeJS.ErrnoException).errno;
     // bpftrace's words, strerror() and all.
     throw new Error(`failed to open file '${file}': ${errno !== undefined ? strerror(Math.abs(errno)) : (e as Error).message}`);
@@ -61,12 +61,13 @@ export function debugText(source: string, file: string, s: CompiledScript): stri
   return out;
 }
 
-export async function trace(o: CliOptions): Promise<number> {
+/** Runs a script. `as`: the name sonde runs under (main); as bpftrace, a missing file is just that. */
+export async function trace(o: CliOptions, as: 'sonde' | 'bpftrace' = 'sonde'): Promise<number> {
   if (o.pid !== undefined && !processExists(o.pid)) throw new Error(`-p ${o.pid}: no such process`);
   if (o.pid !== undefined && o.command !== undefined) throw new Error('-p and -c cannot be used together');
   let script: { source: string; file: string };
   try {
-    script = readScript(o);
+    script = readScript(o, as === 'sonde');
   } catch (e) {
     if (e instanceof UnknownCommand) {
       process.stderr.write(`ERROR: unknown command '${e.message}' (and no script file of that name)\n`);

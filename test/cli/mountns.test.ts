@@ -13,7 +13,7 @@ import { needSdt } from '../fixtures/build.js';
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 
-test('-l -p PID: the functions of a program seen only in its mount namespace, through /proc/PID/root; uprobe:PATH as the process sees it', needsRoot, async () => {
+test('-l -p PID: the functions of a program seen only in its mount namespace, through /proc/PID/root; uprobe:PATH as the process sees it', { ...needsRoot, timeout: 60_000 }, async () => {
   const child = await startInOwnMountNs('uprobe_target', ['--wait']);
   try {
     assert.equal(existsSync(child.exe), false, 'the copy is not visible from our mount namespace');
@@ -34,7 +34,7 @@ test('-l -p PID: the functions of a program seen only in its mount namespace, th
   }
 });
 
-test('uprobe:PATH -p PID attaches in the process\'s mount namespace: exact counts, arguments and its own stack', needsRoot, async () => {
+test('uprobe:PATH -p PID attaches in the process\'s mount namespace: exact counts, arguments and its own stack', { ...needsRoot, timeout: 60_000 }, async () => {
   const child = await startInOwnMountNs('uprobe_target', ['--wait', '5']);
   try {
     const t = startTracer(SONDE, ['-e', `uprobe:${child.exe}:sonde_target_add { @calls[probe] = count(); @a = sum(arg0); }
@@ -56,7 +56,7 @@ test('uprobe:PATH -p PID attaches in the process\'s mount namespace: exact count
   }
 });
 
-test('uprobe:PATH -p PID where neither namespace has the file: a clear error, nothing attached', needsRoot, async () => {
+test('uprobe:PATH -p PID where neither namespace has the file: a clear error, nothing attached', { ...needsRoot, timeout: 60_000 }, async () => {
   const child = await startInOwnMountNs('uprobe_target', ['--wait']);
   try {
     const r = spawnSync(SONDE, ['-e', `uprobe:${child.exe}-missing:sonde_target_add { }`, '-p', String(child.pid)], { encoding: 'utf8' });
@@ -67,7 +67,7 @@ test('uprobe:PATH -p PID where neither namespace has the file: a clear error, no
   }
 });
 
-test('usdt:PATH -p PID in another mount namespace: probes listed and attached, semaphore raised', needsRoot, async (t) => {
+test('usdt:PATH -p PID in another mount namespace: probes listed and attached, semaphore raised', { ...needsRoot, timeout: 60_000 }, async (t) => {
   if (!needSdt(t)) return;
   const child = await startInOwnMountNs('usdt_target', ['--wait', '4']);
   try {

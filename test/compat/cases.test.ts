@@ -8,6 +8,9 @@ import { dirname } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { isRoot } from '../support/root.js';
 import { buildFixture } from '../fixtures/build.js';
+import { dropInBpftrace } from '../support/dropin.js';
+import { startInOwnMountNs } from '../support/mountns.js';
+import { startTracer } from '../support/tracer.js';
 
 const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
 const root = { skip: isRoot ? false : 'needs root (CI runs as root)', timeout: 60_000 };
@@ -313,5 +316,68 @@ describe("bpftrace's runtime cases", () => {
     const r = sonde('-e', 'struct foo { struct task_struct t; } BEGIN { exit(); }');
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Attaching 1 probe\.\.\./);
+  });
+  it('basic.it shows version, call/json-output.print_non_map_builtin, json-output.complex, other.if_compare_and_print_string: run as bpftrace (the drop-in link), sonde is bpftrace', root, () => {
+    const link = dropInBpftrace();
+    try {
+      const bt = (...args: string[]) => spawnSync(link.path, args, { encoding: 'utf8', timeout: 30_000 });
+      assert.match(bt('--version').stdout, /^bpftrace v/); // EXPECT bpftrace v
+      assert.match(bt('-e', 'BEGIN { print(comm); exit() }').stdout, /^bpftrace$/m); // EXPECT bpftrace
+      assert.match(bt('-q', '-f', 'json', '-e', 'BEGIN { print(comm); exit() }').stdout, /^\{"type": "value", "data": "bpftrace"\}$/m);
+      // runtime/outputs/complex.json
+      assert.deepEqual(JSON.parse(bt('-q', '-f', 'json', '-e', 'BEGIN { @complex[comm,2] = 5; exit(); }').stdout),
+        { type: 'map', data: { '@complex': { 'bpftrace,2': 5 } } });
+      assert.match(bt('-e', 'BEGIN { if (comm == "bpftrace") { printf("comm: %s\\n", comm);} exit();}').stdout, /comm: bpftrace/);
+    } finally {
+      link.remove();
+    }
+  });
+
+  it('signals.print all maps on sigusr1 (kill -s USR1 $(pidof bpftrace)), other.sigint under heavy load (pkill -SIGINT bpftrace)', root, async () => {
+    const link = dropInBpftrace();
+    // As the cases find it, by name; signalled by pid here, so that no one else's bpftrace is.
+    const byName = (pid: number): number => {
+      const pids = spawnSync('pidof', ['bpftrace'], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number);
+      assert.ok(pids.includes(pid) && spawnSync('pgrep', ['-x', 'bpftrace'], { encoding: 'utf8' }).stdout.split('\n').includes(String(pid)));
+      return pid;
+    };
+    try {
+      const usr1 = startTracer(link.path, ['-f', 'json', '-e', 'BEGIN { @scalar = 5; } interval:s:2 { exit(); }']);
+      await usr1.attached;
+      process.kill(byName(usr1.pid), 'SIGUSR1');
+      const u = await usr1.done;
+      assert.equal(u.code, 0, u.err);
+      assert.match(u.out, /@scalar[\s\S]+@scalar/);
+      const load = startTracer(link.path, ['--unsafe', '-e', 'tracepoint:sched:sched_switch { system("echo foo"); } END { printf("end"); }']);
+      await load.attached;
+      await new Promise((r) => setTimeout(r, 2000)); // ./testprogs/syscall nanosleep 2e9
+      process.kill(byName(load.pid), 'SIGINT');
+      const l = await Promise.race([load.done, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+      assert.ok(l !== null, 'still running 20 s after SIGINT');
+      load.kill('SIGKILL');
+      assert.equal(l.code, 0, l.err);
+      assert.match(l.out, /end/);
+    } finally {
+      link.remove();
+    }
+  });
+
+  it('uprobe: list probes by pid / attach to probe for executable in separate mount namespace', root, async () => {
+    // bpftrace's testprogs/mountns_wrapper runs uprobe_test from a bind mount only its mount
+    // namespace has; test/fixtures/src/mountns_run.c does the same with a tmpfs.
+    const child = await startInOwnMountNs('uprobe_target', ['--wait']);
+    try {
+      const l = sonde('-l', '-p', String(child.pid));
+      assert.equal(l.code, 0, l.err);
+      assert.match(l.out, new RegExp(`^uprobe:.*${child.exe}:sonde_target_a$`, 'm'));
+      const a = startTracer(SONDE, ['-e', `uprobe:${child.exe}:sonde_target_a { printf("here\\n" ); exit(); }`, '-p', String(child.pid)]);
+      await a.attached;
+      assert.equal(await child.go(), 0);
+      const r = await a.done;
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^Attaching 1 probe\.\.\.\nhere\n/);
+    } finally {
+      child.stop();
+    }
   });
 });
