@@ -16,7 +16,8 @@ USAGE:
 OPTIONS:
     -e 'PROGRAM'   run this program
     -c 'CMD'       run CMD once the probes are attached (cpid is its pid); stop when it exits
-    -p PID         uprobes and USDT probes in this process only
+    -p PID         uprobes and USDT probes in this process only (their paths as it sees them:
+                   its mount namespace, through /proc/PID/root)
     -o FILE        write the output to FILE
     -f FORMAT      output format: text (default) or json (one JSON object a line)
     -B MODE        output buffering: none, line (default) or full
@@ -33,7 +34,10 @@ OPTIONS:
     --trace-pipe   copy the kernel's trace_pipe (debugf() output) to the output while running
     --info         what this kernel supports for tracing
     -h, --help     this help
-    -V, --version  sonde's version (run as bpftrace: bpftrace v${BPFTRACE_LEVEL} (sonde ${VERSION}))
+    -V, --version  sonde's version
+
+Run through a link named bpftrace (ln -s "$(command -v sonde)" /usr/local/bin/bpftrace), sonde
+is bpftrace: its process is named bpftrace and --version prints bpftrace v${BPFTRACE_LEVEL} (sonde ${VERSION}).
 
 ENVIRONMENT:
     BPFTRACE_STRLEN         [default: 64] bytes of a str() buffer (also BPFTRACE_MAX_STRLEN)
