@@ -235,10 +235,10 @@ describe("bpftrace's runtime cases", () => {
 
   it('watchpoint.function_arg_addr_process_flag: -p PID; the process runs on after sonde (never left stopped)', root, async () => {
     const bin = await buildFixture('watch_func');
-    const child = spawn(bin, [], { stdio: 'ignore' });
+    // increment() without a pause: its setup probe has stopped the process again by the time exit() ends the run.
+    const child = spawn(bin, ['-1', '0'], { stdio: 'ignore' });
     try {
       await new Promise((r) => setTimeout(r, 100));
-      // increment() runs every millisecond: its setup probe keeps stopping the process while exit() ends the run.
       const r = sonde('-e', 'watchpoint:increment+arg1:4:w { printf("hit! %s\\n", probe); exit() }', '-p', String(child.pid));
       assert.equal(r.code, 0, r.err);
       assert.equal(r.out, `Attaching 1 probe...\nhit! watchpoint:/proc/${child.pid}/exe:increment:1:4:w\n\n\n`);
