@@ -654,6 +654,17 @@ export class ScriptRun<V = unknown, E = unknown> {
     const reader = this.reader;
     this.reader = undefined;
     if (reader) await reader.close();
+    if (this.watches.size > 0) {
+      // On every way out (a failed start, an error): probes off first, then a process that a
+      // watchpoint's setup probe stopped meanwhile is let go. The run's output is over by now.
+      await detachAll(this.session.links.splice(0));
+      this.ring?.drain((view, offset) => {
+        const def = this.script.events[view.getUint32(offset, true)];
+        const w = def?.kind === 'watch' ? this.watches.get(def.watch) : undefined;
+        const pid = this.targetPid();
+        if (w && !w.def.async && pid !== undefined) continueProcess(pid);
+      });
+    }
     this.ring?.close();
     this.ring = undefined;
     this.recorder?.close();

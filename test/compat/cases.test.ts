@@ -242,9 +242,19 @@ describe("bpftrace's runtime cases", () => {
       const r = sonde('-e', 'watchpoint:increment+arg1:4:w { printf("hit! %s\\n", probe); exit() }', '-p', String(child.pid));
       assert.equal(r.code, 0, r.err);
       assert.equal(r.out, `Attaching 1 probe...\nhit! watchpoint:/proc/${child.pid}/exe:increment:1:4:w\n\n\n`);
-      await new Promise((res) => setTimeout(res, 200));
-      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-      assert.notEqual(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), 'T', 'the process is left stopped');
+      const state = async (): Promise<string> => {
+        await new Promise((res) => setTimeout(res, 200));
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      };
+      assert.notEqual(await state(), 'T', 'the process is left stopped');
+      // Nor when the start fails after the setup probe is attached (the other uprobe, attached after it, cannot be).
+      for (let k = 0; k < 3; k++) {
+        const bad = sonde('-e', `watchpoint:increment+arg1:4:w { } uprobe:${bin}:no_such_function { }`, '-p', String(child.pid));
+        assert.equal(bad.code, 1);
+        assert.match(bad.err, /no function named "no_such_function"/);
+        assert.notEqual(await state(), 'T', 'the process is left stopped after a failed start');
+      }
     } finally {
       child.kill('SIGKILL');
     }
