@@ -112,6 +112,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
     positional.push(a);
   }
+  if (o.helperChecks > 2) throw new UsageError('-k is given at most twice: -k (helper failures but reads and lookups) or -kk (all)');
   if (o.list) {
     if (o.program === undefined && positional.length > 0) o.listPattern = positional.shift();
     o.params = positional;

@@ -96,6 +96,7 @@ export async function trace(o: CliOptions, as: 'sonde' | 'bpftrace' = 'sonde'): 
       ...(o.recorder ? { recorder: true } : {}),
       ...(o.includes.length > 0 ? { includes: o.includes } : {}),
       ...(o.includeDirs.length > 0 ? { includeDirs: o.includeDirs } : {}),
+      ...(o.helperChecks > 0 ? { helperChecks: o.helperChecks } : {}),
     });
   } catch (e) {
     if (e instanceof LangError) {

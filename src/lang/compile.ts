@@ -56,6 +56,11 @@ export interface CompileOptions {
   includes?: readonly string[];
   /** -I DIR: directories searched for headers before the system ones. */
   includeDirs?: readonly string[];
+  /**
+   * -k (1) / -kk (2): test helpers' return values in the programs and report failures as
+   * helper_error events (lower.ts, checkHelper). 0 (default): no checks, not one instruction more.
+   */
+  helperChecks?: number;
 }
 
 /** A program before the back end: its IR (and its fallback's). */
@@ -107,7 +112,10 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
   const tidArrays = tidSlotArrays(a, layouts, slotCount, usedKernelNames);
   tidArrays.push(...aggSlotArrays(a, layouts, slotCount, opts.kernel.possibleCpus, usedKernelNames));
   const events = new EventTable();
-  const ctx: LowerContext = { analysis: a, layouts, events, ...(opts.recorder ? { recorder: { maxRecord: 0 } } : {}) };
+  const ctx: LowerContext = {
+    analysis: a, layouts, events, ...(opts.recorder ? { recorder: { maxRecord: 0 } } : {}),
+    ...(opts.helperChecks ? { helperChecks: Math.min(2, opts.helperChecks) } : {}),
+  };
 
   const progNames = new Set<string>();
   const programs: CompiledIr['programs'] = [];

@@ -716,6 +716,9 @@ export class Parser extends CDeclParser {
   }
 
   private parsePostfix(): Expr {
+    // A postfix operator's node starts where its operand's text does, parentheses included:
+    // `((struct foo *)0)->a` is at the outer '(' (where bpftrace's locations put it).
+    const start = this.peek().start;
     let e = this.parsePrimary();
     for (;;) {
       const tok = this.peek();
@@ -725,10 +728,10 @@ export class Parser extends CDeclParser {
         if (f.kind === 'int') {
           if (!/^[0-9]+$/.test(f.text)) throw this.errorAt(f, `invalid tuple index '${f.text}'`);
           this.next();
-          e = { kind: 'TupleAccess', object: e, index: Number(f.text), span: this.spanFrom(e.span.offset) };
+          e = { kind: 'TupleAccess', object: e, index: Number(f.text), span: this.spanFrom(start) };
         } else if (f.kind === 'ident') {
           this.next();
-          e = { kind: 'FieldAccess', object: e, field: f.text, arrow: false, span: this.spanFrom(e.span.offset) };
+          e = { kind: 'FieldAccess', object: e, field: f.text, arrow: false, span: this.spanFrom(start) };
         } else {
           throw this.unexpected("a field name or tuple index after '.'");
         }
@@ -737,18 +740,18 @@ export class Parser extends CDeclParser {
         const f = this.peek();
         if (f.kind !== 'ident') throw this.unexpected("a field name after '->'");
         this.next();
-        e = { kind: 'FieldAccess', object: e, field: f.text, arrow: true, span: this.spanFrom(e.span.offset) };
+        e = { kind: 'FieldAccess', object: e, field: f.text, arrow: true, span: this.spanFrom(start) };
       } else if (tok.kind === '[') {
         this.next();
         const index = this.parseExpr();
         this.expect(']', 'to close the index');
-        e = { kind: 'IndexAccess', object: e, index, span: this.spanFrom(e.span.offset) };
+        e = { kind: 'IndexAccess', object: e, index, span: this.spanFrom(start) };
       } else if (tok.kind === '++' || tok.kind === '--') {
         if (e.kind !== 'Variable' && e.kind !== 'Map') {
           throw this.errorAt(tok, `the ${tok.kind} operator must be applied to a map or variable`);
         }
         this.next();
-        e = { kind: 'IncDec', op: tok.kind, prefix: false, target: e, span: this.spanFrom(e.span.offset) };
+        e = { kind: 'IncDec', op: tok.kind, prefix: false, target: e, span: this.spanFrom(start) };
       } else {
         return e;
       }

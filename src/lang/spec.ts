@@ -151,7 +151,13 @@ export type EventDef =
    */
   | { kind: 'watch'; watch: number }
   /** unwatch(addr): a u64 address follows the header; the runtime removes its breakpoints. */
-  | { kind: 'unwatch' };
+  | { kind: 'unwatch' }
+  /**
+   * -k / -kk: a helper call failed. `helper` is its name as bpftrace prints it
+   * ('map_delete_elem', 'probe_read_kernel', …), `span` the script text of the call. The record
+   * holds the helper's return value as an i64 after the header (0 for a lookup that found nothing).
+   */
+  | { kind: 'helper_error'; helper: string; span?: Span };
 
 export interface CompiledScript {
   file: string;

@@ -34,6 +34,10 @@
  * Symbols, stacks, user names, probe names, timestamps and cgroup paths need the running system:
  * pass a `Resolver` (resolve.ts); anything not supplied falls back to what bpftrace prints for an
  * unresolvable value (`0x…` addresses, empty stacks). inet, macaddr and strerror are done here.
+ *
+ * -k/-kk helper failures (helper-error.ts):
+ *   formatHelperError(f, file, source): string   // "stdin:1:22-34: WARNING: Failed to …", line, ~~~
+ *   jsonHelperError(f): string                   // {"type": "helper_error", …}
  */
 export * from './value.js';
 export * from './decode.js';
@@ -46,6 +50,7 @@ export * from './maps.js';
 export * from './time.js';
 export * from './json.js';
 export { strerror } from './strerror.js';
+export { formatHelperError, jsonHelperError, helperErrorMessage, type HelperFailure } from './helper-error.js';
 export { stdSort, stableSort } from './std-sort.js';
 export { parsePosixTz, parseTzif, localTzInfo, zoneAt } from './tzfile.js';
 export type { TzInfo, ZoneType } from './tzfile.js';

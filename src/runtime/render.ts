@@ -5,6 +5,7 @@ import type { BpfMap } from '../bpf/map.js';
 import {
   decodeValue, decodeEventArgs, formatPrintf, formatMergedMap, formatValue, formatTime, parseFormat, orderMap,
   jsonAttached, jsonCat, jsonJoin, jsonLost, jsonLostMessage, jsonMergedMap, jsonPrintf, jsonSyscall, jsonTime, jsonValue,
+  formatHelperError, jsonHelperError,
   type FormatSpec, type MapRow, type MergedAgg, type Resolver, type Value,
 } from '../output/index.js';
 import type { Renderer, EventRecord, FormatEventDef } from './script.js';
@@ -79,6 +80,7 @@ export function bpftraceRenderer(script: CompiledScript, maps: ReadonlyMap<strin
     attached: (n) => (json ? jsonAttached(n) : `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`),
     lost: (n) => (json ? jsonLost(n) : `Lost ${n} events\n`),
     message: (text) => (json ? jsonLostMessage(text) : `${text}\n`),
+    helperError: (f) => (json ? jsonHelperError(f) : formatHelperError(f, script.file, script.source)),
     output: (kind, text) => (!json ? text : kind === 'system' ? jsonSyscall(text) : jsonCat(text)),
   };
 }

@@ -34,7 +34,7 @@ import { verifierReport, probeReport, ScriptError } from './script-error.js';
 import { FdTextOut, type TextOut } from './text-out.js';
 import type { PausedCommand } from './child.js';
 import { bpftraceRenderer, type MapEntryValue } from './render.js';
-import { TimeFormatError, strerror, type Value } from '../output/index.js';
+import { TimeFormatError, strerror, formatHelperError, type HelperFailure, type Value } from '../output/index.js';
 import { Mov, St, Add, LdMapFd, Call, Exit, JEq, Stx } from '../asm/builders.js';
 import { Label, R0, R1, R2, R6, R10 } from '../asm/insn.js';
 import { Helper } from '../asm/helpers.js';
@@ -74,6 +74,8 @@ export interface Renderer<V = unknown, E = unknown> {
   message?(text: string): string;
   /** What system() printed / the file cat() read, as it goes to the output. */
   output?(kind: 'system' | 'cat', text: string): string;
+  /** -k/-kk: a helper call failed (default: bpftrace's WARNING with the script's line). */
+  helperError?(f: HelperFailure): string;
 }
 
 /** What a running script produces, in order; `text` is exactly what bpftrace prints for it. */
@@ -88,6 +90,8 @@ export type ScriptEvent<V = Value, E = MapEntryValue> =
   | { type: 'lost'; count: number; text: string }
   /** A message in the output: `Failed to attach watchpoint probe. You are out of watchpoint registers.` */
   | { type: 'message'; text: string }
+  /** -k/-kk: a helper call failed in a probe; `line`/`col` of the call in the script (0 when unknown). */
+  | { type: 'helper_error'; helper: string; retcode: number; line: number; col: number; text: string }
   /** exit() ran in a probe; also sent (reason 'signal', 'command' — the -c command or the -p process ended —, 'stop') when the run ends otherwise. */
   | { type: 'exit'; reason: StopReason };
 
@@ -749,6 +753,13 @@ export class ScriptRun<V = unknown, E = unknown> {
       case 'unwatch':
         if (!this.ending) this.onUnwatch(rec);
         return;
+      case 'helper_error': {
+        // The helper's int return value, sign-extended into the record's i64.
+        const f: HelperFailure = { helper: def.helper, retcode: Number(rec.view.getBigInt64(rec.offset + EVENT_HEADER_SIZE, true)), ...(def.span ? { span: def.span } : {}) };
+        const text = r.helperError?.(f) ?? formatHelperError(f, this.script.file, this.script.source);
+        this.emit({ type: 'helper_error', helper: f.helper, retcode: f.retcode, line: f.span?.line ?? 0, col: f.span?.col ?? 0, text }, text);
+        return;
+      }
       case 'cat': {
         const { text: path } = r.format(def, rec);
         let text: string;

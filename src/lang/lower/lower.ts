@@ -12,7 +12,7 @@
  * evaluated first (so their side effects happen even when the ring is full), then the record is
  * reserved, filled and submitted; large printf records never touch the 512-byte stack.
  */
-import { Helper } from '../../asm/helpers.js';
+import { Helper, helperName } from '../../asm/helpers.js';
 import type {
   Block, Call, Expr, MapRef, Stmt, AssignStmt, IncDec, Binary, FieldAccess, IndexAccess, Builtin, Probe, Ternary,
   ForStmt, Variable,
@@ -39,7 +39,18 @@ export interface LowerContext {
   recorder?: { maxRecord: number };
   /** Bytes of the per-CPU '.scratch' map value the programs need (the largest of them); set by lowering. */
   scratch?: { size: number };
+  /** -k (1) / -kk (2): report failed helper calls (see checkHelper). Absent: no checks at all. */
+  helperChecks?: number;
 }
+
+/**
+ * Helpers whose failures only -kk reports (bpftrace's rule): a failed read leaves zeroes, a
+ * lookup that finds nothing reads as 0, and scripts often count on both.
+ */
+const KK_ONLY_HELPERS = new Set<number>([
+  Helper.probe_read, Helper.probe_read_str, Helper.probe_read_kernel, Helper.probe_read_kernel_str,
+  Helper.probe_read_user, Helper.probe_read_user_str, Helper.map_lookup_elem,
+]);
 
 /** Event kinds that only print: what the flight recorder keeps. The rest (exit, clear, print of a
  *  map, system…) must act when they happen, so they still go through '.events'. */
@@ -778,6 +789,7 @@ class UnitLowering {
     const v = this.scaledStep(vt, op, this.int(s.value));
     const key = this.mapKey(layout, target.keys);
     const p = this.lookup(layout, key);
+    this.checkHelper(Helper.map_lookup_elem, p, target.span);
     const b = this.b;
     const miss = b.newBlock();
     const hit = b.newBlock();
@@ -859,6 +871,63 @@ class UnitLowering {
     return p;
   }
 
+  // ─── -k / -kk: helper failures ─────────────────────────────────────────────
+
+  /** Is a failure of `helper` reported (-k: all but reads and lookups; -kk: those too)? */
+  private checking(helper: number): boolean {
+    const level = this.ctx.helperChecks ?? 0;
+    return level >= 2 || (level === 1 && !KK_ONLY_HELPERS.has(helper));
+  }
+
+  /**
+   * A helper call whose result nothing else uses: with -k/-kk (checking) its return value is
+   * tested and a failure reported; without, the same instruction as ever.
+   */
+  private checkedCall(helper: number, args: Value[], span?: Span): void {
+    if (!this.checking(helper)) {
+      this.b.emit({ op: 'call', helper, args });
+      return;
+    }
+    const r = this.b.reg();
+    this.b.emit({ op: 'call', helper, args, dst: r });
+    this.checkHelper(helper, r, span);
+  }
+
+  /**
+   * -k/-kk: when `ret` says `helper` failed — negative as an int (bpftrace tests the low 32 bits),
+   * NULL for map_lookup_elem — sends a helper_error record and carries on. `span`: the call's
+   * place in the script (default: the expression or statement being lowered).
+   */
+  private checkHelper(helper: number, ret: VReg, span?: Span): void {
+    if (!this.checking(helper)) return;
+    const b = this.b;
+    const fail = b.newBlock();
+    const ok = b.newBlock();
+    const lookup = helper === Helper.map_lookup_elem;
+    b.terminate(lookup
+      ? { op: 'br', cmp: 'eq', a: ret, b: 0n, then: fail.id, else: ok.id }
+      : { op: 'br', cmp: 'slt', a: ret, b: 0n, w32: true, then: fail.id, else: ok.id });
+    b.setBlock(fail);
+    this.helperError(helper, lookup ? 0n : ret, span);
+    b.jmp(ok);
+    b.setBlock(ok);
+  }
+
+  /** Sends a helper_error record: the return value (its low 32 bits, sign-extended) after the header. */
+  private helperError(helper: number, code: VReg | bigint, span?: Span): void {
+    const b = this.b;
+    const where = span ?? b.span;
+    const id = this.ctx.events.add({ kind: 'helper_error', helper: helperName(helper)?.replace(/^bpf_/, '') ?? `helper ${helper}`, ...(where ? { span: where } : {}) });
+    let v: VReg | bigint = code;
+    if (typeof code !== 'bigint') {
+      v = b.reg();
+      b.emit({ op: 'sext', dst: v, a: code, bits: 32 });
+    }
+    this.emitRecord(id, EVENT_HEADER + 8, (rec) => {
+      b.emit({ op: 'store', addr: rec.base, off: rec.off + EVENT_HEADER, size: 8, value: v });
+    });
+  }
+
   /**
    * A pointer to this thread's `{ u64 present, u64 value }` slot in a tid-indexed map's array
    * (src/lang/lower/tidmaps.ts), or 0 when its tid is beyond the array (then the hash holds it).
@@ -874,7 +943,7 @@ class UnitLowering {
   private update(l: MapLayout, key: ObjId | Mem, val: ObjId | Mem): void {
     this.wrote(l.def.name);
     const fd = this.mapFd(l);
-    this.b.emit({ op: 'call', helper: Helper.map_update_elem, args: [{ reg: fd }, this.ref(key), this.ref(val), { imm: BPF_ANY }] });
+    this.checkedCall(Helper.map_update_elem, [{ reg: fd }, this.ref(key), this.ref(val), { imm: BPF_ANY }]);
   }
 
   /** Reads a map value; a missing entry reads as zero. */
@@ -898,12 +967,22 @@ class UnitLowering {
       b.terminate({ op: 'br', cmp: 'eq', a: slot, b: 0n, then: inHash.id, else: inSlot.id });
       b.setBlock(inSlot);
       b.emit({ op: 'load', dst: tid.r, addr: { reg: slot }, off: 8, size: 8 });
+      if (this.checking(Helper.map_lookup_elem)) {
+        // -kk: a slot not present is a missing entry, as a lookup in the hash would find.
+        const present = b.reg();
+        b.emit({ op: 'load', dst: present, addr: { reg: slot }, off: 0, size: 8 });
+        const absent = b.newBlock();
+        b.terminate({ op: 'br', cmp: 'eq', a: present, b: 0n, then: absent.id, else: tid.done.id });
+        b.setBlock(absent);
+        this.helperError(Helper.map_lookup_elem, 0n, e.span);
+      }
       b.jmp(tid.done);
       b.setBlock(inHash);
     }
     const key = this.mapKey(l, e.keys);
     if (l.def.value.kind === 'agg') return this.aggValue(l, l.def.value, this.ref(key));
     const p = this.lookup(l, key);
+    this.checkHelper(Helper.map_lookup_elem, p, e.span);
     const r = tid?.r ?? b.reg();
     b.emit({ op: 'const', dst: r, value: 0n });
     const hit = b.newBlock();
@@ -963,6 +1042,7 @@ class UnitLowering {
     const outMem = this.alloc(size, `value of ${e.name}`);
     const key = this.mapKey(l, e.keys);
     const p = this.lookup(l, key);
+    this.checkHelper(Helper.map_lookup_elem, p, e.span);
     const b = this.b;
     const hit = b.newBlock();
     const miss = b.newBlock();
@@ -1484,7 +1564,7 @@ class UnitLowering {
     if (loc?.bitWidth !== undefined) {
       const bitOff = loc.bitOffset ?? 0;
       const n = Math.min(8, Math.ceil((bitOff + loc.bitWidth) / 8));
-      b.emit({ op: 'call', helper: this.readHelper(w.space), args: [{ obj: tmp, off: 0 }, { imm: BigInt(n) }, addr] });
+      this.checkedCall(this.readHelper(w.space), [{ obj: tmp, off: 0 }, { imm: BigInt(n) }, addr]);
       let v = this.loadInt({ base: { obj: tmp }, off: 0 }, { kind: 'int', size: 8, signed: false });
       if (t.kind === 'int' && t.signed && loc.bitWidth < 64) {
         // A signed bitfield: its top bit to bit 63, then an arithmetic shift back down.
@@ -1512,7 +1592,7 @@ class UnitLowering {
       return v;
     }
     const size = t.kind === 'int' ? t.size : 8;
-    b.emit({ op: 'call', helper: this.readHelper(w.space), args: [{ obj: tmp, off: 0 }, { imm: BigInt(size) }, addr] });
+    this.checkedCall(this.readHelper(w.space), [{ obj: tmp, off: 0 }, { imm: BigInt(size) }, addr]);
     return this.loadInt({ base: { obj: tmp }, off: 0 }, t.kind === 'int' ? t : { kind: 'int', size: 8, signed: false });
   }
 
@@ -1523,7 +1603,7 @@ class UnitLowering {
     const w = this.where(e);
     const m = this.alloc(Math.max(size, 1), describe(e));
     this.zero(m, Math.max(size, 1));
-    if (size > 0) b.emit({ op: 'call', helper: this.readHelper(w.space), args: [this.addr(m), { imm: BigInt(size) }, this.addr({ base: { reg: w.reg }, off: w.off })] });
+    if (size > 0) this.checkedCall(this.readHelper(w.space), [this.addr(m), { imm: BigInt(size) }, this.addr({ base: { reg: w.reg }, off: w.off })]);
     return m;
   }
 
@@ -1554,7 +1634,7 @@ class UnitLowering {
     }
     const tmp = b.obj(8, 8, 'dereferenced value');
     b.emit({ op: 'zero', obj: tmp, off: 0, len: 8 });
-    b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, args: [{ obj: tmp, off: 0 }, { imm: BigInt(Math.min(size, 8)) }, { reg: addr }] });
+    this.checkedCall(space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, [{ obj: tmp, off: 0 }, { imm: BigInt(Math.min(size, 8)) }, { reg: addr }]);
     return this.loadInt({ base: { obj: tmp }, off: 0 }, to.kind === 'int' ? to : { kind: 'int', size: 8, signed: false });
   }
 
@@ -1631,7 +1711,7 @@ class UnitLowering {
       const tmp = b.obj(8, 8, name);
       b.emit({ op: 'zero', obj: tmp, off: 0, len: 8 });
       const helper = this.unit.plan.provider === 'uprobe' ? Helper.probe_read_user : Helper.probe_read_kernel;
-      b.emit({ op: 'call', helper, args: [{ obj: tmp, off: 0 }, { imm: 8n }, { reg: at }] });
+      this.checkedCall(helper, [{ obj: tmp, off: 0 }, { imm: 8n }, { reg: at }]);
       return this.loadInt({ base: { obj: tmp }, off: 0 }, { kind: 'int', size: 8, signed: false });
     }
     const m = /^arg([0-9]+)$/.exec(name);
@@ -1655,6 +1735,7 @@ class UnitLowering {
     const fd = this.mapFd(stackMapName(t.limit));
     const r = b.reg();
     b.emit({ op: 'call', helper: Helper.get_stackid, args: [{ reg: c }, { reg: fd }, { imm: t.space === 'user' ? BPF_F_USER_STACK : 0n }], dst: r });
+    this.checkHelper(Helper.get_stackid, r);
     return r;
   }
 
@@ -1932,6 +2013,7 @@ class UnitLowering {
     this.wrote(target.name);
     const key = this.mapKey(l, target.keys);
     const p = this.lookup(l, key);
+    this.checkHelper(Helper.map_lookup_elem, p, e.span);
     const hit = b.newBlock();
     const miss = b.newBlock();
     const done = b.newBlock();
@@ -2149,7 +2231,7 @@ class UnitLowering {
           this.commFromTask(task, dst);
           return;
         }
-        b.emit({ op: 'call', helper: Helper.get_current_comm, args: [this.addr(dst), { imm: BigInt(Math.min(16, dsize)) }] });
+        this.checkedCall(Helper.get_current_comm, [this.addr(dst), { imm: BigInt(Math.min(16, dsize)) }]);
         return;
       }
       if (e.kind === 'Ternary') return this.ternaryInto(e, dst, dt);
@@ -2232,7 +2314,7 @@ class UnitLowering {
     if (this.inMemory(e) && t.kind !== 'string' && sizeOf(t) === dsize) {
       // A struct or array out of kernel/user memory: read straight into its destination.
       const w = this.where(e);
-      b.emit({ op: 'call', helper: this.readHelper(w.space), args: [this.addr(dst), { imm: BigInt(dsize) }, this.addr({ base: { reg: w.reg }, off: w.off })] });
+      this.checkedCall(this.readHelper(w.space), [this.addr(dst), { imm: BigInt(dsize) }, this.addr({ base: { reg: w.reg }, off: w.off })]);
       return;
     }
     const src = this.mem(e);
@@ -2288,7 +2370,7 @@ class UnitLowering {
     if (t.kind === 'pointer' || t.kind === 'int') {
       const p = this.int(e);
       const space = t.kind === 'pointer' ? t.space : this.unit.space;
-      this.b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, args: [this.addr(dst), { imm: BigInt(n) }, { reg: p }] });
+      this.checkedCall(space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, [this.addr(dst), { imm: BigInt(n) }, { reg: p }]);
       return;
     }
     const src = this.mem(e);
@@ -2328,7 +2410,7 @@ class UnitLowering {
       len = r;
     }
     const space = t.kind === 'pointer' ? t.space : this.unit.space;
-    b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, args: [this.addr(data), typeof len === 'bigint' ? { imm: len } : { reg: len }, { reg: p }] });
+    this.checkedCall(space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, [this.addr(data), typeof len === 'bigint' ? { imm: len } : { reg: len }, { reg: p }]);
     b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 4, value: len });
   }
 
@@ -2364,7 +2446,7 @@ class UnitLowering {
       }
     }
     this.zero(dst, size);
-    b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, args: [this.addr(dst), len, { reg: p }] });
+    this.checkedCall(space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [this.addr(dst), len, { reg: p }]);
   }
 
   private addr(m: Mem): Value {
@@ -2549,6 +2631,18 @@ class UnitLowering {
           done = b.newBlock();
           b.terminate({ op: 'br', cmp: 'eq', a: slot, b: 0n, then: inHash.id, else: inSlot.id });
           b.setBlock(inSlot);
+          if (this.checking(Helper.map_delete_elem)) {
+            // -k: deleting a slot that is not present fails as the hash's delete would (ENOENT).
+            const present = b.reg();
+            b.emit({ op: 'load', dst: present, addr: { reg: slot }, off: 0, size: 8 });
+            const absent = b.newBlock();
+            const clear = b.newBlock();
+            b.terminate({ op: 'br', cmp: 'eq', a: present, b: 0n, then: absent.id, else: clear.id });
+            b.setBlock(absent);
+            this.helperError(Helper.map_delete_elem, -2n, c.span);
+            b.jmp(done);
+            b.setBlock(clear);
+          }
           b.emit({ op: 'store', addr: { reg: slot }, off: 0, size: 8, value: 0n });
           b.emit({ op: 'store', addr: { reg: slot }, off: 8, size: 8, value: 0n });
           b.jmp(done);
@@ -2556,7 +2650,7 @@ class UnitLowering {
         }
         const key = this.mapKey(l, keys);
         const fd = this.mapFd(l);
-        b.emit({ op: 'call', helper: Helper.map_delete_elem, args: [{ reg: fd }, this.ref(key)] });
+        this.checkedCall(Helper.map_delete_elem, [{ reg: fd }, this.ref(key)], c.span);
         if (done) {
           b.jmp(done);
           b.setBlock(done);
@@ -2578,7 +2672,7 @@ class UnitLowering {
       case 'signal': {
         const a0 = c.args[0]!;
         const sig: Value = a0.kind === 'String' ? { imm: BigInt(signalNumber(a0.value)!) } : { reg: this.int(a0) };
-        b.emit({ op: 'call', helper: Helper.send_signal, args: [sig] });
+        this.checkedCall(Helper.send_signal, [sig], c.span);
         return true;
       }
     }
@@ -2616,7 +2710,7 @@ class UnitLowering {
             }
             this.zero(dst, rt.size);
             const space = pt.kind === 'pointer' ? pt.space : this.unit.space;
-            b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, args: [this.addr(dst), len, { reg: p }] });
+            this.checkedCall(space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [this.addr(dst), len, { reg: p }]);
           },
         };
       }
@@ -2658,7 +2752,7 @@ class UnitLowering {
         b.emit({ op: 'zero', obj: tmp, off: 0, len: 8 });
         const at = b.reg();
         b.emit({ op: 'alu', alu: 'add', dst: at, a: arr, b: BigInt(8 * i) });
-        b.emit({ op: 'call', helper: read, args: [{ obj: tmp, off: 0 }, { imm: 8n }, { reg: at }] });
+        this.checkedCall(read, [{ obj: tmp, off: 0 }, { imm: 8n }, { reg: at }]);
         const q = b.reg();
         b.emit({ op: 'load', dst: q, addr: { obj: tmp }, off: 0, size: 8 });
         const have = b.newBlock();
@@ -2672,7 +2766,7 @@ class UnitLowering {
         const pre = i === 0 ? 0 : Math.min(sep.length, slot - 1);
         if (pre > 0) this.storeBytes({ base: rec.base, off }, sep.slice(0, pre), pre);
         const dst = this.addr({ base: rec.base, off: off + pre });
-        b.emit({ op: 'call', helper: readStr, args: [dst, { imm: BigInt(slot - pre) }, { reg: q }] });
+        this.checkedCall(readStr, [dst, { imm: BigInt(slot - pre) }, { reg: q }]);
       }
       b.jmp(end);
       b.setBlock(end);
@@ -2706,7 +2800,7 @@ class UnitLowering {
       ? this.addr((({ reg, off }) => ({ base: { reg }, off }))(this.where(x)))
       : { reg: this.int(x) };
     this.zero(dst, size);
-    this.b.emit({ op: 'call', helper: Helper.d_path, args: [p, this.addr(dst), { imm: BigInt(size) }] });
+    this.checkedCall(Helper.d_path, [p, this.addr(dst), { imm: BigInt(size) }]);
   }
 
   /**

@@ -20,6 +20,7 @@ export function showEvent(e: EventDef, i: number): string {
     case 'exit': return `event ${i} exit`;
     case 'watch': return `event ${i} watch ${e.watch}`;
     case 'unwatch': return `event ${i} unwatch`;
+    case 'helper_error': return `event ${i} helper_error ${e.helper}${e.span ? ` at ${e.span.line}:${e.span.col}-${e.span.endCol}` : ''}`;
   }
 }
 
