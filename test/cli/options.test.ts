@@ -50,3 +50,11 @@ test('-c splits like a shell without expansions', () => {
   assert.equal(resolveExecutable('sh', '/nonexistent:/bin'), '/bin/sh');
   assert.throws(() => resolveExecutable('no-such-cmd-x', '/bin'), /cannot run 'no-such-cmd-x': no such executable file in PATH/);
 });
+
+test('-k counts: -k is 1, -kk (or -k -k) 2, a third is a usage error', () => {
+  assert.equal(parseCli(['-e', 'x']).helperChecks, 0);
+  assert.equal(parseCli(['-k', '-e', 'x']).helperChecks, 1);
+  assert.equal(parseCli(['-kk', '-e', 'x']).helperChecks, 2);
+  assert.equal(parseCli(['-k', '-qk', '-e', 'x']).helperChecks, 2);
+  assert.throws(() => parseCli(['-kkk', '-e', 'x']), (e: unknown) => e instanceof UsageError && /-k is given at most twice/.test(e.message));
+});

@@ -940,10 +940,11 @@ class UnitLowering {
     return this.lookup(l.tidSlots!.array, k);
   }
 
-  private update(l: MapLayout, key: ObjId | Mem, val: ObjId | Mem): void {
+  /** bpf_map_update_elem; `span`: where a failure is reported (-k), default the statement. */
+  private update(l: MapLayout, key: ObjId | Mem, val: ObjId | Mem, span?: Span): void {
     this.wrote(l.def.name);
     const fd = this.mapFd(l);
-    this.checkedCall(Helper.map_update_elem, [{ reg: fd }, this.ref(key), this.ref(val), { imm: BPF_ANY }]);
+    this.checkedCall(Helper.map_update_elem, [{ reg: fd }, this.ref(key), this.ref(val), { imm: BPF_ANY }], span);
   }
 
   /** Reads a map value; a missing entry reads as zero. */
@@ -1176,7 +1177,8 @@ class UnitLowering {
     if (!l.array) {
       const val = b.obj(l.def.valueSize, 8, `value of ${target.name}`);
       init.forEach((x, i) => b.emit({ op: 'store', addr: { obj: val }, off: i * 8, size: 8, value: x }));
-      this.update(l, key, val);
+      // A failed insert is reported at the aggregation's call (count(), hist(…)), as bpftrace does.
+      this.update(l, key, val, call.span);
     }
     b.jmp(done);
     b.setBlock(done);
@@ -2686,7 +2688,9 @@ class UnitLowering {
       const lit = this.constString(e);
       if (lit) return { kind: 'write', write: (dst) => this.storeBytes(dst, lit.slice(0, rt.size - 1), rt.size) };
       if (e.kind === 'Builtin' && e.name === 'comm') return { kind: 'write', write: (dst) => this.valueInto(e, dst, rt) };
-      if (e.kind === 'Call' && e.name === 'str' && this.type(e.args[0]!).kind !== 'string') {
+      // With -kk a failed read is reported, and its report must come before the record it
+      // belongs to (as in bpftrace): the string is read before the record is reserved.
+      if (e.kind === 'Call' && e.name === 'str' && this.type(e.args[0]!).kind !== 'string' && !this.checking(Helper.probe_read_kernel_str)) {
         // Evaluate the pointer (and length) now, read the string into the record later.
         const p = this.int(e.args[0]!);
         const n = e.args[1] ? this.int(e.args[1]) : undefined;
@@ -2710,7 +2714,7 @@ class UnitLowering {
             }
             this.zero(dst, rt.size);
             const space = pt.kind === 'pointer' ? pt.space : this.unit.space;
-            this.checkedCall(space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [this.addr(dst), len, { reg: p }]);
+            b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, args: [this.addr(dst), len, { reg: p }] });
           },
         };
       }
