@@ -25,6 +25,8 @@ OPTIONS:
     -d             dry run: print the AST, the IR and the instructions of each probe
     -v             verifier logs, and at exit each probe's run count and in-kernel ns per run
     -q             quiet: no "Attaching N probes..."
+    -k             warn when a BPF helper fails (map update/delete, stacks, comm…; not reads)
+    -kk            also failed probe reads and lookups of map values that find nothing
     --unsafe       allow unsafe functions (system())
     --include FILE as an #include <FILE> line at the top of the script (repeatable)
     -I DIR         search DIR for #include files before the system directories (repeatable)

@@ -390,4 +390,17 @@ describe("bpftrace's runtime cases", () => {
       child.stop();
     }
   });
+
+  it('other.runtime_error_check_delete / runtime_error_check_lookup: -k reports a failed delete, -kk a lookup that found nothing', root, () => {
+    // EXPECT WARNING: Failed to map_delete_elem: No such file or directory \(-2\)
+    const d = sonde('-k', '-e', 'i:ms:100 { @[1] = 1; delete(@[2]); exit(); }');
+    assert.equal(d.code, 0, d.err);
+    assert.match(d.out, /^stdin:1:22-34: WARNING: Failed to map_delete_elem: No such file or directory \(-2\)$/m);
+    // EXPECT WARNING: Failed to map_lookup_elem: 0
+    const l = sonde('-kk', '-e', 'i:ms:100 { @[1] = 1; printf("%d\\n", @[2]); exit(); }');
+    assert.equal(l.code, 0, l.err);
+    assert.match(l.out, /^stdin:1:37-41: WARNING: Failed to map_lookup_elem: 0$/m);
+    // -k alone does not check lookups.
+    assert.doesNotMatch(sonde('-k', '-e', 'i:ms:100 { @[1] = 1; printf("%d\\n", @[2]); exit(); }').out, /WARNING/);
+  });
 });
