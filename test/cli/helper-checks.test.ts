@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { needsRoot } from '../support/root.js';
+import { trace, type TraceEvent } from '../../src/api.js';
 
 const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
 
@@ -108,4 +109,12 @@ test('-kkk is a usage error', () => {
   const r = sonde(['-kkk', '-e', 'BEGIN { exit(); }']);
   assert.equal(r.code, 1);
   assert.match(r.err, /^ERROR: -k is given at most twice/);
+});
+
+test('the library API: helperChecks gives helper_error events with the helper, the value and the place', needsRoot, async () => {
+  const t = await trace('BEGIN { @[1] = 1; delete(@[2]); exit(); }', { helperChecks: 1 });
+  const events: TraceEvent[] = [];
+  for await (const e of t) events.push(e);
+  const failures = events.filter((e) => e.type === 'helper_error');
+  assert.deepEqual(failures.map((e) => e.type === 'helper_error' && [e.helper, e.retcode, e.line, e.col]), [['map_delete_elem', -2, 1, 19]]);
 });
