@@ -97,9 +97,10 @@ export interface KernelView {
   usdtFiles?(target: string | null, pid?: number): UsdtFileInfo[];
   /** Address of a kernel symbol (kaddr()); absent when the view cannot tell (tests). */
   kernelAddress?(name: string): KernelAddressLookup;
-  /** A symbol defined in a user binary or library (uaddr()); `binary` as a uprobe names it.
+  /** A symbol defined in a user binary or library (uaddr()); `binary` as a uprobe names it (with
+   *  `pid`, the file that process sees, as for the probe itself).
    *  Undefined when the symbol is not defined there; throws when the file cannot be found. */
-  userSymbol?(binary: string, name: string): UserSymbolInfo | undefined;
+  userSymbol?(binary: string, name: string, pid?: number): UserSymbolInfo | undefined;
 }
 
 /** A lookup the view cannot answer (a missing file, a process that is gone), in plain words. */

@@ -119,8 +119,9 @@ export class LiveKernelView implements KernelView {
     return kernelAddresses().lookup(name);
   }
 
-  userSymbol(binary: string, name: string): UserSymbolInfo | undefined {
-    const path = resolveUserFile(binary);
+  userSymbol(binary: string, name: string, pid?: number): UserSymbolInfo | undefined {
+    // With -p, the very file the probe attaches to (its mount namespace's, through /proc/PID/root).
+    const path = pid !== undefined ? userFile(binary, pid) : resolveUserFile(binary);
     const elf = ElfFile.open(path);
     const sym = elf.findSymbols(name).find((x) => isDefined(x) && x.value !== 0);
     return sym ? { path, address: BigInt(sym.value), size: sym.size, ...(elf.type === 'DYN' ? { relocatable: true } : {}) } : undefined;

@@ -34,10 +34,11 @@ test('-l -p PID: the functions of a program seen only in its mount namespace, th
   }
 });
 
-test('uprobe:PATH -p PID attaches in the process\'s mount namespace: exact counts, arguments and its own stack', { ...needsRoot, timeout: 60_000 }, async () => {
+test('uprobe:PATH -p PID attaches in the process\'s mount namespace: exact counts, arguments, uaddr() and its own stack', { ...needsRoot, timeout: 60_000 }, async () => {
   const child = await startInOwnMountNs('uprobe_target', ['--wait', '5']);
   try {
-    const t = startTracer(SONDE, ['-e', `uprobe:${child.exe}:sonde_target_add { @calls[probe] = count(); @a = sum(arg0); }
+    const t = startTracer(SONDE, ['-e', `uprobe:${child.exe}:sonde_target_add { @calls[probe] = count(); @a = sum(arg0);
+        @c = sum(*(int64 *)uaddr("sonde_target_counter")); }
       uprobe:${child.exe}:sonde_target_c /arg0 == 7/ { printf("%s", ustack); }`, '-p', String(child.pid)]);
     await t.attached;
     assert.equal(await child.go(), 0);
@@ -45,6 +46,7 @@ test('uprobe:PATH -p PID attaches in the process\'s mount namespace: exact count
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`^@calls\\[uprobe:${child.exe}:sonde_target_add\\]: 5$`, 'm'));
     assert.match(r.out, /^@a: 10$/m); // 0 + 1 + 2 + 3 + 4
+    assert.match(r.out, /^@c: 10$/m); // the counter before each call: uaddr() in the copy's symbols
     // sonde_target_a(3) → _b(6) → _c(7), symbolized from the copy through /proc/PID/root. (At
     // the fixture's -O1, _c has no frame of its own at its first instruction: _b is not seen,
     // see test/symbols/stacks.test.ts.)

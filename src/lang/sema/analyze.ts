@@ -2358,7 +2358,7 @@ class Analyzer {
       return i >= 0 ? i : table.push(v) - 1;
     };
     return {
-      final: this.final, kernel: this.opts.kernel, strlen: this.strlen,
+      final: this.final, kernel: this.opts.kernel, strlen: this.strlen, pid: this.opts.pid,
       instances: this.unit.plan.instances, providerWord: this.providerWord(),
       expr: (e) => this.expr(e),
       error: (m, span, hint) => this.error(m, span, hint),

@@ -18,6 +18,8 @@ export interface CallContext {
   final: boolean;
   kernel: KernelView;
   strlen: number;
+  /** -p PID: user-space files are the ones that process sees. */
+  pid?: number | undefined;
   /** Providers of the unit being typed, and how the script spells the first one. */
   instances: readonly ProbeInstance[];
   providerWord: string;
@@ -376,7 +378,7 @@ function userSymbol(x: CallContext, inst: ProbeInstance, name: string, span: Spa
   }
   let hit;
   try {
-    hit = x.kernel.userSymbol(binary, name);
+    hit = x.kernel.userSymbol(binary, name, x.pid);
   } catch (e) {
     x.error(`Could not resolve symbol: ${binary}:${name} (${e instanceof Error ? e.message : String(e)})`, span);
     return undefined;
