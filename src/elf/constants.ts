@@ -20,6 +20,9 @@ export const SHT_GNU_VERSYM = 0x6fffffff;
 
 export const SHF_EXECINSTR = 0x4;
 export const SHF_COMPRESSED = 0x800;
+/** Elf64_Chdr.ch_type of SHF_COMPRESSED sections. */
+export const ELFCOMPRESS_ZLIB = 1;
+export const ELFCOMPRESS_ZSTD = 2;
 
 export const PT_LOAD = 1;
 export const PT_DYNAMIC = 2;

@@ -2,6 +2,7 @@
  * An ELF64 little-endian file: headers are parsed on open, everything else (section contents,
  * symbol tables, notes) on first use and then kept. Only what a tracer needs is modelled.
  */
+import { inflateSync } from 'node:zlib';
 import * as C from './constants.js';
 import { ElfFormatError, SectionNotFoundError } from './errors.js';
 import { type ElfNote, parseNotes } from './notes.js';
@@ -139,15 +140,32 @@ export class ElfFile {
     const sh = typeof section === 'string' ? this.section(section) : section;
     if (sh === undefined) throw new SectionNotFoundError(this.path, String(section));
     if (sh.type === C.SHT_NOBITS || sh.type === C.SHT_NULL) return new Uint8Array(0);
-    if ((sh.flags & C.SHF_COMPRESSED) !== 0) {
-      throw new ElfFormatError(this.path, `section ${sh.name} is compressed, which this reader does not support`);
-    }
     let bytes = this.data.get(sh.index);
     if (bytes === undefined) {
       bytes = this.source.read(sh.offset, sh.size);
+      if ((sh.flags & C.SHF_COMPRESSED) !== 0) bytes = this.decompress(sh, bytes);
       this.data.set(sh.index, bytes);
     }
     return bytes;
+  }
+
+  /** SHF_COMPRESSED (gcc -gz): an Elf64_Chdr, then the zlib stream of ch_size bytes. */
+  private decompress(sh: SectionHeader, raw: Uint8Array): Uint8Array {
+    if (raw.length < 24) throw new ElfFormatError(this.path, `compressed section ${sh.name} is truncated`);
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const type = dv.getUint32(0, true);
+    const size = Number(dv.getBigUint64(8, true));
+    if (type !== C.ELFCOMPRESS_ZLIB) {
+      throw new ElfFormatError(this.path, `section ${sh.name} is compressed with ${type === C.ELFCOMPRESS_ZSTD ? 'zstd' : `method ${type}`}, which this reader does not support (only zlib)`);
+    }
+    let out: Uint8Array;
+    try {
+      out = inflateSync(raw.subarray(24));
+    } catch (e) {
+      throw new ElfFormatError(this.path, `compressed section ${sh.name} does not inflate: ${(e as Error).message}`);
+    }
+    if (out.length !== size) throw new ElfFormatError(this.path, `compressed section ${sh.name} inflates to ${out.length} bytes, its header says ${size}`);
+    return out;
   }
 
   /** The PT_LOAD segments in file order. */

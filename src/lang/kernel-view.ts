@@ -5,6 +5,7 @@
  */
 import type { Btf } from '../btf/index.js';
 import type { UsdtArgument } from '../elf/usdt.js';
+import type { DwarfInfo } from '../elf/dwarf.js';
 
 export interface TracepointFieldInfo {
   /** C declaration from the format file, e.g. "const char * filename". */
@@ -101,6 +102,22 @@ export interface KernelView {
    *  `pid`, the file that process sees, as for the probe itself).
    *  Undefined when the symbol is not defined there; throws when the file cannot be found. */
   userSymbol?(binary: string, name: string, pid?: number): UserSymbolInfo | undefined;
+  /**
+   * The DWARF debug info of a user binary or library as a uprobe names it (from the file itself,
+   * else from its separate debug file): `dwarf` undefined when there is none. Read lazily (only
+   * section headers until a name is looked up). Throws KernelViewError when the file cannot be
+   * found or read. Absent: this view knows no debug info.
+   */
+  userDebugInfo?(binary: string, pid?: number): UserDebugInfo;
+}
+
+/** A user binary's DWARF (userDebugInfo()). */
+export interface UserDebugInfo {
+  /** The file the binary name resolved to. */
+  path: string;
+  /** The separate debug file the DWARF came from, when not the binary itself. */
+  debugFile?: string;
+  dwarf: DwarfInfo | undefined;
 }
 
 /** A lookup the view cannot answer (a missing file, a process that is gone), in plain words. */

@@ -5,13 +5,15 @@
 // uses no BTF type never parses BTF.
 import { existsSync, readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import type { KernelAddressLookup, KernelFunctionInfo, KernelView, ProbeMechanismFacts, TracepointFieldInfo, UsdtFileInfo, UserSymbolInfo } from '../lang/kernel-view.js';
+import { KernelViewError } from '../lang/kernel-view.js';
+import type { UserDebugInfo, KernelAddressLookup, KernelFunctionInfo, KernelView, ProbeMechanismFacts, TracepointFieldInfo, UsdtFileInfo, UserSymbolInfo } from '../lang/kernel-view.js';
 import { usdtFiles } from './usdt.js';
 import { kernelAddresses } from '../kernel/kernel-address.js';
 import { ElfFile, isDefined, matchFunctions, resolveBinary, resolveLibrary } from '../elf/index.js';
 import { globToRegExp, listTracepoints, tracepointFormat, TracepointNotFoundError } from '../kernel/tracefs.js';
 import { kernelFunctions } from '../kernel/functions.js';
-import { userFile } from './probes.js';
+import { resolveUprobeFile, userFile } from './probes.js';
+import { debugInfoOf } from './debug-info.js';
 import { probeMechanismFacts } from './features.js';
 import { nrPossibleCpus } from '../kernel/cpus.js';
 import { loadKernelBtf, BtfError, type Btf } from '../btf/index.js';
@@ -117,6 +119,14 @@ export class LiveKernelView implements KernelView {
 
   kernelAddress(name: string): KernelAddressLookup {
     return kernelAddresses().lookup(name);
+  }
+
+  userDebugInfo(binary: string, pid?: number): UserDebugInfo {
+    try {
+      return debugInfoOf(resolveUprobeFile(binary, pid));
+    } catch (e) {
+      throw new KernelViewError(e instanceof Error ? e.message : String(e));
+    }
   }
 
   userSymbol(binary: string, name: string, pid?: number): UserSymbolInfo | undefined {

@@ -8,6 +8,7 @@ import { kprobeMechanism } from '../attach/kprobe.js';
 import { ElfFile, matchFunctions, resolveBinary, resolveLibrary } from '../elf/index.js';
 import { KernelViewError, type UsdtFileInfo } from '../lang/kernel-view.js';
 import { globFiles, usdtFileInfo, usdtFiles } from './usdt.js';
+import { debugInfoOf } from './debug-info.js';
 import { readlinkSync } from 'node:fs';
 import { LangError } from '../lang/diagnostic.js';
 import { SourceFile } from '../lang/source.js';
@@ -31,7 +32,7 @@ export class ListError extends Error {
 
 export interface ListedProbe {
   name: string;
-  /** -v: the tracepoint's fields as C declarations (bpftrace prints them indented by 4). */
+  /** -v: the tracepoint's fields, or a function's parameters (DWARF), as C declarations (bpftrace prints them indented by 4). */
   fields?: string[];
 }
 
@@ -102,8 +103,13 @@ export function listProbes(pattern?: string, opts: { verbose?: boolean; pid?: nu
         if (wild) return []; // one of many files that is no ELF object we can read: nothing to list, as bpftrace
         throw e;
       }
-      return matchFunctions(elf, what ?? '*').map((f) => f.symbol.name)
-        .sort().filter((n, i, all) => n !== all[i - 1]).map((n) => ({ name: `${provider}:${shown}:${n}` }));
+      const names = matchFunctions(elf, what ?? '*').map((f) => f.symbol.name).sort().filter((n, i, all) => n !== all[i - 1]);
+      // -v: each function's parameters from the file's debug info (nothing listed without it).
+      const dwarf = verbose && names.length > 0 ? debugInfoOf(path).dwarf : undefined;
+      return names.map((n) => {
+        const params = dwarf?.functionParams(n);
+        return params ? { name: `${provider}:${shown}:${n}`, fields: params.map((p) => `${dwarf!.typeName(p.type)} ${p.name}`.trimEnd()) } : { name: `${provider}:${shown}:${n}` };
+      });
     });
   }
   // -p alone: the process's own probes, its executable's functions and the USDT probes of what it maps.
@@ -207,7 +213,7 @@ function listUsdt(rest: string, pid?: number): ListedProbe[] {
   return [...names].sort().map((name) => ({ name }));
 }
 
-/** The text `-l` prints: a name a line, -v adding the fields of tracepoints. */
+/** The text `-l` prints: a name a line, -v adding the fields of tracepoints and the parameters of functions. */
 export function formatListing(probes: readonly ListedProbe[]): string {
   let s = '';
   for (const p of probes) {

@@ -72,7 +72,7 @@ export function expandProbe(spec: string, pid?: number): ProbeTarget[] {
     case 'uretprobe': {
       if (parts.length !== 3) throw bad(`expected ${kind}:binary-or-library:function`);
       const [, file, func] = parts as [string, string, string];
-      const path = file.includes('/') || !/^lib/.test(file) ? resolveBinaryOrLib(file, pid) : resolveLibrary(file, pid);
+      const path = resolveUprobeFile(file, pid);
       const elf = ElfFile.open(path);
       if (/^0x[0-9a-f]+$/i.test(func)) return [{ kind, path, func, offset: Number(func) }];
       return [{ kind, path, func, offset: findFunction(elf, func).fileOffset }];
@@ -129,6 +129,11 @@ function findFunctionOrSayWhere(elf: ElfFile, func: string, pid?: number): Retur
     }
     throw new MovedToLibcError(func, elf.path, libc);
   }
+}
+
+/** The file a uprobe's binary names: a path, a program in PATH, or a library (`libc`). */
+export function resolveUprobeFile(file: string, pid?: number): string {
+  return file.includes('/') || !/^lib/.test(file) ? resolveBinaryOrLib(file, pid) : resolveLibrary(file, pid);
 }
 
 /**

@@ -1776,7 +1776,7 @@ class UnitLowering {
   private tpField(e: FieldAccess): { offset: number; dataLoc: boolean } {
     const rec = this.unit.args!;
     const f = rec.fields.find((x) => x.name === e.field)!;
-    const info = this.unit.plan.fields!.find((x) => x.name === e.field);
+    const info = this.unit.plan.fields?.find((x) => x.name === e.field);
     return { offset: f.offset, dataLoc: info?.dataLoc ?? false };
   }
 

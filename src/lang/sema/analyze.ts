@@ -14,6 +14,9 @@ import type {
 import { dirname, resolve } from 'node:path';
 import { HeaderResolver, isKernelHeader } from '../headers.js';
 import type { Btf } from '../../btf/btf.js';
+import type { AttachDef } from '../spec.js';
+import { DwarfTypes } from './dwarf-types.js';
+import { uprobeArgsRecord, type UprobeArgsRecord } from './uprobe-args.js';
 import { BtfTypes, BUILTIN_CONSTANTS, fieldNames, findField, layoutRecord, type DeclaredField, type FieldHit } from './records.js';
 import { isType } from '../ast.js';
 import { LangError, formatDiagnostic } from '../diagnostic.js';
@@ -201,7 +204,7 @@ export const ARG_REGS = ['di', 'si', 'dx', 'cx', 'r8', 'r9'];
 
 /** The record `args` points to: a tracepoint's, or an fentry/fexit function's parameters. */
 function isArgsRecord(name: string): boolean {
-  return name.startsWith('struct _tracepoint_') || name.startsWith('struct _fentry_') || name.startsWith('struct _fexit_');
+  return name.startsWith('struct _tracepoint_') || name.startsWith('struct _fentry_') || name.startsWith('struct _fexit_') || name.startsWith('struct _uprobe_');
 }
 
 /** Message text of a type, in bpftrace's words where they differ from typeName(). */
@@ -266,6 +269,8 @@ class Analyzer {
   private readonly scriptRecords = new Map<string, RecordType>();
   private readonly typedefs = new Map<string, SType>();
   private btfTypes: BtfTypes | null | undefined;
+  /** DWARF of the binaries uprobes name (as written): looked up only when a script needs a type. */
+  private readonly dwarfTypes = new Map<string, { types: DwarfTypes | null; path: string } | Error>();
   private readonly headerDefines = new Map<string, bigint>();
   private readonly strftimeFormats: string[] = [];
   private readonly cgroupPathFilters: string[] = [];
@@ -650,13 +655,97 @@ class Analyzer {
     return this.taskOffsets ?? undefined;
   }
 
-  /** A struct/union by its full name ('struct sock'): the script's definition first, then BTF. */
-  private record(name: string): RecordType | undefined {
+  /**
+   * A struct/union by its full name ('struct sock'): the script's definition first, then (in a
+   * uprobe) the probed binary's DWARF, then the kernel's BTF. `kernel`: BTF only (curtask).
+   */
+  private record(name: string, kernel = false): RecordType | undefined {
     const own = this.scriptRecords.get(name);
     if (own) return own;
     const m = /^(struct|union) (\w+)$/.exec(name);
     if (!m) return undefined;
+    if (!kernel) {
+      for (const d of this.unitDwarf()) {
+        const r = d.types?.record(m[1] as 'struct' | 'union', m[2]!);
+        if (r) return r;
+      }
+    }
     return this.btf()?.record(m[1] as 'struct' | 'union', m[2]!);
+  }
+
+  /** The DWARF of the binaries the current unit's uprobes probe (none outside uprobe units, or without debug info). */
+  private unitDwarf(): { types: DwarfTypes | null; path: string }[] {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset while the preamble runs
+    const u = this.unit as Unit | undefined;
+    if (!u) return [];
+    const out: { types: DwarfTypes | null; path: string }[] = [];
+    for (const inst of u.plan.instances) {
+      if (inst.attach.kind !== 'uprobe' && inst.attach.kind !== 'uretprobe') continue;
+      const d = this.dwarfOf(inst.attach.path);
+      if (!(d instanceof Error) && !out.includes(d)) out.push(d);
+    }
+    return out;
+  }
+
+  /** The DWARF of a uprobe's binary as written; an Error when the file cannot be read. */
+  private dwarfOf(binary: string): { types: DwarfTypes | null; path: string } | Error {
+    let d = this.dwarfTypes.get(binary);
+    if (d === undefined) {
+      const view = this.opts.kernel.userDebugInfo;
+      if (!view) d = { types: null, path: binary };
+      else {
+        try {
+          const info = view.call(this.opts.kernel, binary, this.opts.pid);
+          d = { types: info.dwarf ? new DwarfTypes(info.dwarf, this.scriptRecords) : null, path: info.path };
+        } catch (e) {
+          d = e instanceof Error ? e : new Error(String(e));
+        }
+      }
+      this.dwarfTypes.set(binary, d);
+    }
+    return d;
+  }
+
+  /**
+   * `args` of a uprobe: the function's parameters from the binary's DWARF, each read from its
+   * argument register in pt_regs. Undefined (after an error at `span`) when that cannot be.
+   */
+  private uprobeArgs(span: Span): UprobeArgsRecord | undefined {
+    const u = this.unit;
+    if (u.args) return u.args as UprobeArgsRecord;
+    const a = u.plan.instances[0]!.attach;
+    if (a.kind !== 'uprobe') return undefined;
+    if (a.func === '' || a.address !== undefined) {
+      this.error('args needs a function name: this uprobe is on an address', span);
+      return undefined;
+    }
+    if (a.offset !== undefined && a.offset !== 0) {
+      this.error(`args is not available in a uprobe at an offset into ${a.func} (the parameters are only in their registers at the function's entry)`, span);
+      return undefined;
+    }
+    const d = this.dwarfOf(a.path);
+    if (d instanceof Error) {
+      this.error(`cannot read the debug info of ${a.path}: ${d.message}`, span);
+      return undefined;
+    }
+    if (!d.types) {
+      this.error(`${a.path} has no DWARF debug info, which args needs to know the parameters of ${a.func}`, span, 'build it with -g, or install its debug symbols (a -dbg/-dbgsym/-debuginfo package)');
+      return undefined;
+    }
+    let rec: UprobeArgsRecord | undefined;
+    try {
+      rec = uprobeArgsRecord(d.types, a.func);
+    } catch (e) {
+      if (!(e instanceof Error) || e.name !== 'DwarfError') throw e;
+      this.error(`cannot read the debug info of ${a.path}: ${e.message}`, span);
+      return undefined;
+    }
+    if (!rec) {
+      this.error(`the debug info of ${a.path} has no function ${a.func}`, span);
+      return undefined;
+    }
+    u.args = rec;
+    return rec;
   }
 
   /** The complete record behind a possibly opaque one (a tracepoint's `struct task_struct *`). */
@@ -1353,7 +1442,7 @@ class Analyzer {
       case 'username':
         return { kind: 'symbol', what: 'username', size: 8 };
       case 'curtask':
-        return { kind: 'pointer', to: this.record('struct task_struct') ?? opaqueRecord('struct task_struct'), space: 'kernel' };
+        return { kind: 'pointer', to: this.record('struct task_struct', true) ?? opaqueRecord('struct task_struct'), space: 'kernel' };
       case 'probe':
         return { kind: 'symbol', what: 'probe', size: 8 };
       case 'retval':
@@ -1373,7 +1462,12 @@ class Analyzer {
         if ((p === 'tracepoint' || p === 'fentry' || p === 'fexit') && this.unit.args) {
           return { kind: 'pointer', to: this.unit.args, space: this.unit.space };
         }
-        this.error(`The args builtin can only be used with tracepoint probes (${this.providerWord()} used here)`, e.span);
+        if (p === 'uprobe') {
+          // The record lives in the context (pt_regs), read like a tracepoint's fields.
+          const rec = this.uprobeArgs(e.span);
+          return rec ? { kind: 'pointer', to: rec, space: 'kernel' } : VOID;
+        }
+        this.error(`The args builtin can only be used with tracepoint, fentry/fexit and uprobe probes (${this.providerWord()} used here)`, e.span);
         return VOID;
     }
     if (/^sarg[0-9]+$/.test(name)) {
@@ -1687,6 +1781,19 @@ class Analyzer {
     const rec = t.kind === 'pointer' && t.to.kind === 'record' ? t.to : t.kind === 'record' ? t : undefined;
     if (rec && isArgsRecord(rec.name)) {
       const f = rec.fields.find((x) => x.name === e.field);
+      if (rec.name.startsWith('struct _uprobe_')) {
+        const info = (rec as UprobeArgsRecord).uprobe;
+        const problem = info.unsupported.get(e.field);
+        if (problem) {
+          this.error(`args.${e.field}: ${problem}`, e.span);
+          return VOID;
+        }
+        if (f) return f.type;
+        const a = this.unit.plan.instances[0]!.attach as AttachDef & { kind: 'uprobe' };
+        this.error(`${a.func} in ${a.path} has no parameter '${e.field}'`, e.span,
+          info.params.length === 0 ? `${a.func} takes no parameters` : `its parameters are: ${info.params.join(', ')}`);
+        return VOID;
+      }
       if (!rec.name.startsWith('struct _tracepoint_')) {
         // fentry/fexit: the function's parameters.
         if (f) return f.type;

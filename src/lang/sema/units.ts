@@ -76,6 +76,8 @@ export function planUnits(instances: ProbeInstance[], used: Set<string>, kernel:
     if (used.has('probe')) key += `|${inst.name}`;
     if (inst.groupKey !== undefined && [...used].some((b) => /^arg[0-9]+$/.test(b))) key += `|${inst.groupKey}`;
     if (used.has('args') && inst.fentry?.fields) key += `|${JSON.stringify(inst.fentry.fields)}`;
+    // uprobe args: each function's parameters (from DWARF) are its own record.
+    if (used.has('args') && inst.attach.kind === 'uprobe') key += `|${inst.attach.path}|${inst.attach.func}`;
     if (used.has('args') && inst.tracepoint) {
       key += `|${inst.tracepoint.category === 'syscalls' ? 'u' : 'k'}|${JSON.stringify(inst.tracepoint.fields)}`;
     }
