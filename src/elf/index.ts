@@ -5,6 +5,7 @@
  *   build ID, debug link, USDT probes; contents are read lazily.
  * - Uprobe targets: `symbolFileOffset`, `findFunction`, `addressFileOffset` turn a function name or
  *   address into the file offset the kernel's uprobe PMU wants.
+ * - DWARF: `DwarfInfo` (functions' parameters, C types; DWARF 2–5, zlib-compressed sections).
  * - Resolution: `resolveBinary` (PATH), `resolveLibrary` (`libc` → real file, per process or system).
  * - Symbolization: `SymbolTable` (address → function + offset within one file) and
  *   `ProcessSymbolizer` (runtime address in a process → module, file offset, function).
@@ -74,3 +75,14 @@ export {
   type ProcessSymbolizerOptions,
   type ResolvedAddress,
 } from './symbolizer.js';
+export {
+  DW_ATE,
+  DwarfError,
+  DwarfInfo,
+  VOID_TYPE,
+  type DwarfMember,
+  type DwarfParam,
+  type DwarfSections,
+  type DwarfType,
+  type TypeRef,
+} from './dwarf.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { isRoot } from '../support/root.js';
-import { buildFixture } from '../fixtures/build.js';
+import { buildFixture, buildFixtureVariant } from '../fixtures/build.js';
 import { dropInBpftrace } from '../support/dropin.js';
 import { startInOwnMountNs } from '../support/mountns.js';
 import { startTracer } from '../support/tracer.js';
@@ -402,5 +402,68 @@ describe("bpftrace's runtime cases", () => {
     assert.match(l.out, /^stdin:1:37-41: WARNING: Failed to map_lookup_elem: 0$/m);
     // -k alone does not check lookups.
     assert.doesNotMatch(sonde('-k', '-e', 'i:ms:100 { @[1] = 1; printf("%d\\n", @[2]); exit(); }').out, /WARNING/);
+  });
+});
+
+// tests/runtime/dwarf, against our own program (test/fixtures/src/dwarf_target.c, built with -g).
+describe("bpftrace's dwarf cases", () => {
+  const traced = async (script: (bin: string) => string) => {
+    const bin = await buildFixture('dwarf_target');
+    return sonde('-e', script(bin), '-c', bin);
+  };
+
+  it('list uprobe args (basic, pointer, struct pointer types): -lv prints each parameter as bpftrace does', async () => {
+    const bin = await buildFixture('dwarf_target');
+    const r = sonde('-lv', `uprobe:${bin}:take_*`);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, [
+      `uprobe:${bin}:take_many`, ...['long int a1', 'long int a2', 'double ratio', 'long int a3', 'long int a4', 'long int a5', 'long int a6', 'long int a7'].map((p) => `    ${p}`),
+      `uprobe:${bin}:take_pointers`, '    int* value', '    const char* text', '    struct record* rec',
+      `uprobe:${bin}:take_scalars`, '    int count', '    char tag', '    long long unsigned int big', '    short int small',
+      `uprobe:${bin}:take_struct`, '    struct point p', '    counter_t n', '',
+    ].join('\n'));
+    // A function the debug info does not describe is listed alone; a file without DWARF lists names only.
+    assert.equal(sonde('-lv', `uprobe:${bin}:_start`).out, `uprobe:${bin}:_start\n`);
+    const plain = await buildFixtureVariant('dwarf_target', 'nodebug', ['-g0']);
+    assert.equal(sonde('-lv', `uprobe:${plain}:take_struct`).out, `uprobe:${plain}:take_struct\n`);
+  });
+
+  it('uprobe arg by name (char, pointer, struct; args.x too)', root, async () => {
+    const r = await traced((bin) => `uprobe:${bin}:take_scalars { printf("%d %c %d\\n", args->count, args.tag, args->small); } `
+      + `uprobe:${bin}:take_pointers { printf("%d %s %d\\n", *(args->value), str(args->text), args->rec->next->id); exit(); }`);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'Attaching 2 probes...\n-12 q -300\n42 hello dwarf 2\n\n\n');
+  });
+
+  it('struct field string and struct field array (bpftrace 0.17 prints a 2-D array transposed: [[1,2],[3,4],[5,6]])', root, async () => {
+    const r = await traced((bin) => `uprobe:${bin}:take_pointers { printf("%s\\n", args->rec->label); print(args->rec->samples); print(args->rec->grid); exit(); }`);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'Attaching 1 probe...\nfirst\n[10,20,30,40]\n[[1,2,3],[4,5,6]]\n\n\n');
+  });
+
+  it('cast to struct: the type comes from the binary’s DWARF (bitfields too, which bpftrace 0.17 cannot find)', root, async () => {
+    const r = await traced((bin) => `uprobe:${bin}:take_pointers { $r = (struct record *)arg2; printf("%d %d %d %d %lx %c\\n", $r->at.x, $r->fl.level, $r->hits, $r->mode, $r->fl.big, $r->fl.after); exit(); }`);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'Attaching 1 probe...\n-3 -5 99 7 123456789a z\n\n\n');
+  });
+
+  it('struct override: the script’s struct wins over the binary’s', root, async () => {
+    const r = await traced((bin) => `struct record { int id; char tag[4]; } uprobe:${bin}:take_pointers { printf("%d %s\\n", ((struct record *)arg2)->id, ((struct record *)arg2)->tag); exit(); }`);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'Attaching 1 probe...\n7 firs\n\n\n');
+  });
+
+  it('args without debug info, in a uretprobe, or of an unknown name: clear errors, nothing attached', async () => {
+    const plain = await buildFixtureVariant('dwarf_target', 'nodebug', ['-g0']);
+    const a = sonde('-d', '-e', `uprobe:${plain}:take_struct { print(args->n); }`);
+    assert.equal(a.code, 1);
+    assert.ok(a.err.includes(`ERROR: ${plain} has no DWARF debug info, which args needs to know the parameters of take_struct`), a.err);
+    const bin = await buildFixture('dwarf_target');
+    const b = sonde('-d', '-e', `uretprobe:${bin}:take_struct { print(args->n); }`);
+    assert.equal(b.code, 1);
+    assert.match(b.err, /ERROR: The args builtin can only be used with tracepoint, fentry\/fexit and uprobe probes \(uretprobe used here\)/);
+    const c = sonde('-d', '-e', `uprobe:${bin}:take_struct { print(args->m); }`);
+    assert.equal(c.code, 1);
+    assert.match(c.err, /ERROR: take_struct in .* has no parameter 'm'\n[^]*hint: its parameters are: p, n/);
   });
 });

@@ -355,7 +355,7 @@ tracepoint:syscalls:sys_exit_openat { $r = retval; }
 kprobe:f { $a = arg6; }
                 ^~~~
 hint: arguments arg0 to arg5 are in registers`],
-    ['BEGIN { $a = args->x; }', `test.bt:1:14: ERROR: The args builtin can only be used with tracepoint probes (BEGIN used here)
+    ['BEGIN { $a = args->x; }', `test.bt:1:14: ERROR: The args builtin can only be used with tracepoint, fentry/fexit and uprobe probes (BEGIN used here)
 BEGIN { $a = args->x; }
              ^~~~`],
     ['tracepoint:syscalls:sys_enter_nope { }', `test.bt:1:1: ERROR: tracepoint not found: syscalls:sys_enter_nope
