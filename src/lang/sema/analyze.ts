@@ -675,7 +675,6 @@ class Analyzer {
 
   /** The DWARF of the binaries the current unit's uprobes probe (none outside uprobe units, or without debug info). */
   private unitDwarf(): { types: DwarfTypes | null; path: string }[] {
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset while the preamble runs
     const u = this.unit as Unit | undefined;
     if (!u) return [];
     const out: { types: DwarfTypes | null; path: string }[] = [];
