@@ -129,6 +129,8 @@ export interface Unit {
   abbrevs: Map<number, Abbrev>;
   /** DW_AT_str_offsets_base (DWARF 5), set once the unit's root DIE is read. */
   strOffsetsBase: number;
+  /** DW_AT_addr_base (DWARF 5), set once the unit's root DIE is read. */
+  addrBase: number;
 }
 
 const DW_UT_skeleton = 0x04;
@@ -163,7 +165,7 @@ export function readUnits(info: Uint8Array, abbrev: Uint8Array, file: string): U
     }
     let abbrevs = tables.get(abbrevOff);
     if (!abbrevs) tables.set(abbrevOff, (abbrevs = readAbbrevs(abbrev, abbrevOff)));
-    units.push({ offset, end, dieOffset: c.pos, version, addressSize, abbrevs, strOffsetsBase: 8 });
+    units.push({ offset, end, dieOffset: c.pos, version, addressSize, abbrevs, strOffsetsBase: 8, addrBase: 8 });
     c.pos = end;
   }
   return units;
@@ -224,4 +226,37 @@ function block(c: Cursor, form: number, n: number): AttrValue {
   const start = c.pos;
   c.skip(n);
   return { form, value: c.bytes.subarray(start, start + n) };
+}
+
+/** Steps over one attribute value of `form` without decoding it (the index scan's fast path). */
+export function skipForm(c: Cursor, form: number, unit: Unit): void {
+  switch (form) {
+    case DW_FORM.flag_present: case DW_FORM.implicit_const: return;
+    case DW_FORM.data1: case DW_FORM.ref1: case DW_FORM.flag: case DW_FORM.strx1: case DW_FORM.addrx1: c.skip(1); return;
+    case DW_FORM.data2: case DW_FORM.ref2: case DW_FORM.strx2: case DW_FORM.addrx2: c.skip(2); return;
+    case DW_FORM.strx3: case DW_FORM.addrx3: c.skip(3); return;
+    case DW_FORM.data4: case DW_FORM.ref4: case DW_FORM.strx4: case DW_FORM.addrx4: case DW_FORM.strp: case DW_FORM.line_strp:
+    case DW_FORM.sec_offset: case DW_FORM.strp_sup: case DW_FORM.ref_sup4: case DW_FORM.GNU_ref_alt: case DW_FORM.GNU_strp_alt:
+      c.skip(4); return;
+    case DW_FORM.data8: case DW_FORM.ref8: case DW_FORM.ref_sig8: case DW_FORM.ref_sup8: c.skip(8); return;
+    case DW_FORM.data16: c.skip(16); return;
+    case DW_FORM.addr: c.skip(unit.addressSize); return;
+    case DW_FORM.ref_addr: c.skip(unit.version === 2 ? unit.addressSize : 4); return;
+    case DW_FORM.sdata: case DW_FORM.udata: case DW_FORM.strx: case DW_FORM.addrx: case DW_FORM.loclistx: case DW_FORM.rnglistx:
+    case DW_FORM.GNU_addr_index: case DW_FORM.GNU_str_index: case DW_FORM.ref_udata:
+      while (c.u8() & 0x80) { /* LEB128 continuation */ }
+      return;
+    case DW_FORM.string: {
+      const end = c.bytes.indexOf(0, c.pos);
+      if (end < 0) throw new DwarfError(`${c.section}: unterminated string at offset ${c.pos}`);
+      c.pos = end + 1;
+      return;
+    }
+    case DW_FORM.block1: c.skip(c.u8()); return;
+    case DW_FORM.block2: c.skip(c.u16()); return;
+    case DW_FORM.block4: c.skip(c.u32()); return;
+    case DW_FORM.block: case DW_FORM.exprloc: c.skip(c.uleb()); return;
+    default:
+      readForm(c, form, unit);
+  }
 }

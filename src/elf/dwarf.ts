@@ -12,7 +12,7 @@
  */
 import type { ElfFile } from './elf-file.js';
 import { DwarfError } from './dwarf-error.js';
-import { Cursor, DW_FORM, readForm, readUnits, stringAt, type AttrValue, type Unit } from './dwarf-forms.js';
+import { Cursor, DW_FORM, readForm, readUnits, skipForm, stringAt, type AttrValue, type Unit } from './dwarf-forms.js';
 
 export { DwarfError } from './dwarf-error.js';
 
@@ -26,7 +26,7 @@ const TAG = {
 const AT = {
   name: 0x03, byte_size: 0x0b, bit_offset: 0x0c, bit_size: 0x0d, low_pc: 0x11, encoding: 0x3e,
   upper_bound: 0x2f, abstract_origin: 0x31, count: 0x37, data_member_location: 0x38, declaration: 0x3c,
-  specification: 0x47, type: 0x49, ranges: 0x55, data_bit_offset: 0x6b, str_offsets_base: 0x72,
+  specification: 0x47, type: 0x49, ranges: 0x55, data_bit_offset: 0x6b, str_offsets_base: 0x72, addr_base: 0x73,
 } as const;
 
 /** DW_ATE_* encodings of base types. */
@@ -83,11 +83,13 @@ export interface DwarfSections {
   str?: Uint8Array;
   lineStr?: Uint8Array;
   strOffsets?: Uint8Array;
+  /** .debug_addr (DWARF 5 DW_FORM_addrx). */
+  addr?: Uint8Array;
 }
 
 export class DwarfInfo {
   private readonly units: Unit[];
-  private index: { functions: Map<string, number[]>; types: Map<string, number[]> } | undefined;
+  private index: { functions: Map<string, number[]>; types: Map<string, number[]>; byAddress: Map<number, number> } | undefined;
   private readonly types = new Map<TypeRef, DwarfType>();
 
   constructor(private readonly s: DwarfSections, readonly file = '<memory>') {
@@ -107,6 +109,8 @@ export class DwarfInfo {
     const str = opt('.debug_str');
     const lineStr = opt('.debug_line_str');
     const strOffsets = opt('.debug_str_offsets');
+    const addr = opt('.debug_addr');
+    if (addr) sections.addr = addr;
     if (str) sections.str = str;
     if (lineStr) sections.lineStr = lineStr;
     if (strOffsets) sections.strOffsets = strOffsets;
@@ -119,14 +123,23 @@ export class DwarfInfo {
   }
 
   /**
-   * The parameters of a function, in order (the definition's when there are several DIEs), or
-   * undefined when the debug info has no function of that name.
+   * The parameters of a function, in order, or undefined when the debug info has no function of
+   * that name. The definition's when there are several DIEs; `address` (the symbol's value) finds
+   * the definition of an alias (glibc's `malloc` is `__libc_malloc`) where only a declaration
+   * carries the name.
    */
-  functionParams(name: string): DwarfParam[] | undefined {
-    const offs = this.scan().functions.get(name);
-    if (!offs) return undefined;
+  functionParams(name: string, address?: number | (() => number | undefined)): DwarfParam[] | undefined {
+    const index = this.scan();
+    const offs = index.functions.get(name) ?? [];
     const dies = offs.map((o) => this.die(o));
-    const die = dies.find((d) => d.attrs.has(AT.low_pc) || d.attrs.has(AT.ranges)) ?? dies.find((d) => !flag(d, AT.declaration)) ?? dies[0]!;
+    let die = dies.find((d) => d.attrs.has(AT.low_pc) || d.attrs.has(AT.ranges));
+    if (!die && address !== undefined) {
+      const pc = typeof address === 'function' ? address() : address;
+      const at = pc !== undefined ? index.byAddress.get(pc) : undefined;
+      if (at !== undefined) die = this.die(at);
+    }
+    die ??= dies.find((d) => !flag(d, AT.declaration)) ?? dies[0];
+    if (!die) return undefined;
     let params = this.params(die);
     // A concrete instance of an inlined function may list no parameters of its own.
     const origin = this.ref(die, AT.abstract_origin) ?? this.ref(die, AT.specification);
@@ -307,36 +320,60 @@ export class DwarfInfo {
     if (this.index) return this.index;
     const functions = new Map<string, number[]>();
     const types = new Map<string, number[]>();
+    const byAddress = new Map<number, number>();
     const pendingFns: [number, number][] = [];
     const add = (m: Map<string, number[]>, k: string, off: number) => {
       const l = m.get(k);
       if (l) l.push(off);
       else m.set(k, [off]);
     };
+    const info = this.s.info;
     for (const unit of this.units) {
       const root = this.readDie(unit, unit.dieOffset);
       if (!root) continue;
       this.setUnitBase(root);
       if (root.tag !== TAG.compile_unit && root.tag !== TAG.partial_unit) continue;
       if (!root.children) continue;
-      // Children of the unit: depth 1. Deeper DIEs are skipped subtree by subtree.
-      let pos = root.next;
-      while (pos < unit.end) {
-        const die = this.readDie(unit, pos);
-        if (!die) break; // the null entry closing the unit's children
-        const name = die.tag === TAG.subprogram || die.tag === TAG.struct || die.tag === TAG.union || die.tag === TAG.enum ||
-          die.tag === TAG.typedef || die.tag === TAG.base || die.tag === TAG.class ? this.name(die) : undefined;
-        if (die.tag === TAG.subprogram) {
-          if (name !== undefined) add(functions, name, die.offset);
-          else {
-            const origin = this.ref(die, AT.abstract_origin) ?? this.ref(die, AT.specification);
-            if (origin !== undefined) pendingFns.push([die.offset, origin]);
-          }
-        } else if (name !== undefined) {
-          const prefix = die.tag === TAG.struct || die.tag === TAG.class ? 'struct ' : die.tag === TAG.union ? 'union ' : die.tag === TAG.enum ? 'enum ' : '';
-          add(types, prefix + name, die.offset);
+      // Children of the unit (depth 1) are read for their names only; deeper DIEs are stepped
+      // over without decoding (the scan of a large library's debug info must stay fast).
+      const c = new Cursor(info, root.next);
+      let depth = 1;
+      while (depth > 0 && c.pos < unit.end) {
+        const offset = c.pos;
+        const code = c.uleb();
+        if (code === 0) {
+          depth--;
+          continue;
         }
-        pos = die.children ? this.skipChildren(unit, die.next) : die.next;
+        const ab = unit.abbrevs.get(code);
+        if (!ab) throw new DwarfError(`${this.file}: unknown abbreviation ${code} at .debug_info offset ${offset}`);
+        const tag = ab.tag;
+        const wanted = depth === 1 && (tag === TAG.subprogram || tag === TAG.struct || tag === TAG.union || tag === TAG.enum ||
+          tag === TAG.typedef || tag === TAG.base || tag === TAG.class);
+        if (!wanted) {
+          for (const a of ab.attrs) skipForm(c, a.form, unit);
+        } else {
+          let name: AttrValue | undefined;
+          let origin: AttrValue | undefined;
+          let lowPc: AttrValue | undefined;
+          for (const a of ab.attrs) {
+            if (a.name === AT.name) name = readForm(c, a.form, unit, a.implicit);
+            else if (tag === TAG.subprogram && (a.name === AT.abstract_origin || a.name === AT.specification)) origin = readForm(c, a.form, unit, a.implicit);
+            else if (tag === TAG.subprogram && a.name === AT.low_pc) lowPc = readForm(c, a.form, unit, a.implicit);
+            else skipForm(c, a.form, unit);
+          }
+          const n = name ? this.str(name, unit) : undefined;
+          if (tag === TAG.subprogram) {
+            const pc = lowPc ? this.address(lowPc, unit) : undefined;
+            if (pc !== undefined && pc !== 0 && !byAddress.has(pc)) byAddress.set(pc, offset);
+            if (n !== undefined) add(functions, n, offset);
+            else if (origin && typeof origin.value === 'number' && isRef(origin.form)) pendingFns.push([offset, origin.value]);
+          } else if (n !== undefined) {
+            const prefix = tag === TAG.struct || tag === TAG.class ? 'struct ' : tag === TAG.union ? 'union ' : tag === TAG.enum ? 'enum ' : '';
+            add(types, prefix + n, offset);
+          }
+        }
+        if (ab.children) depth++;
       }
     }
     // Out-of-line instances named through their abstract origin: listed after the origin.
@@ -348,7 +385,22 @@ export class DwarfInfo {
         if (!(e instanceof DwarfError)) throw e;
       }
     }
-    return (this.index = { functions, types });
+    return (this.index = { functions, types, byAddress });
+  }
+
+  /** A DW_AT_low_pc value: an address, or an index into .debug_addr. */
+  private address(v: AttrValue, unit: Unit): number | undefined {
+    if (typeof v.value !== 'number') return undefined;
+    if (v.form === DW_FORM.addr) return v.value;
+    if (v.form === DW_FORM.addrx || v.form === DW_FORM.addrx1 || v.form === DW_FORM.addrx2 || v.form === DW_FORM.addrx3 ||
+      v.form === DW_FORM.addrx4 || v.form === DW_FORM.GNU_addr_index) {
+      const a = this.s.addr;
+      const at = unit.addrBase + v.value * unit.addressSize;
+      if (!a || at + unit.addressSize > a.length) return undefined;
+      const dv = new DataView(a.buffer, a.byteOffset, a.byteLength);
+      return unit.addressSize === 8 ? Number(dv.getBigUint64(at, true)) : dv.getUint32(at, true);
+    }
+    return undefined;
   }
 
   /** Offset just past the children that start at `pos` (and their null terminator). */
@@ -364,7 +416,7 @@ export class DwarfInfo {
       }
       const ab = unit.abbrevs.get(code);
       if (!ab) throw new DwarfError(`${this.file}: unknown abbreviation ${code} at .debug_info offset ${pos}`);
-      for (const a of ab.attrs) readForm(c, a.form, unit, a.implicit);
+      for (const a of ab.attrs) skipForm(c, a.form, unit);
       if (ab.children) depth++;
       pos = c.pos;
     }
@@ -374,6 +426,8 @@ export class DwarfInfo {
   private setUnitBase(root: Die): void {
     const base = root.attrs.get(AT.str_offsets_base);
     if (base && typeof base.value === 'number') root.unit.strOffsetsBase = base.value;
+    const addr = root.attrs.get(AT.addr_base);
+    if (addr && typeof addr.value === 'number') root.unit.addrBase = addr.value;
   }
 
   private *children(die: Die): Generator<Die> {
@@ -458,6 +512,10 @@ export class DwarfInfo {
         return undefined;
     }
   }
+}
+
+function isRef(form: number): boolean {
+  return form === DW_FORM.ref1 || form === DW_FORM.ref2 || form === DW_FORM.ref4 || form === DW_FORM.ref8 || form === DW_FORM.ref_udata || form === DW_FORM.ref_addr;
 }
 
 function num(die: Die, at: number): number | undefined {

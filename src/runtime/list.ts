@@ -103,11 +103,13 @@ export function listProbes(pattern?: string, opts: { verbose?: boolean; pid?: nu
         if (wild) return []; // one of many files that is no ELF object we can read: nothing to list, as bpftrace
         throw e;
       }
-      const names = matchFunctions(elf, what ?? '*').map((f) => f.symbol.name).sort().filter((n, i, all) => n !== all[i - 1]);
+      const found = matchFunctions(elf, what ?? '*');
+      const names = found.map((f) => f.symbol.name).sort().filter((n, i, all) => n !== all[i - 1]);
       // -v: each function's parameters from the file's debug info (nothing listed without it).
       const dwarf = verbose && names.length > 0 ? debugInfoOf(path).dwarf : undefined;
+      const address = new Map(found.map((f) => [f.symbol.name, f.symbol.value]));
       return names.map((n) => {
-        const params = dwarf?.functionParams(n);
+        const params = dwarf?.functionParams(n, address.get(n));
         return params ? { name: `${provider}:${shown}:${n}`, fields: params.map((p) => `${dwarf!.typeName(p.type)} ${p.name}`.trimEnd()) } : { name: `${provider}:${shown}:${n}` };
       });
     });

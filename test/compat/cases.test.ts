@@ -430,9 +430,11 @@ describe("bpftrace's dwarf cases", () => {
 
   it('uprobe arg by name (char, pointer, struct; args.x too)', root, async () => {
     const r = await traced((bin) => `uprobe:${bin}:take_scalars { printf("%d %c %d\\n", args->count, args.tag, args->small); } `
-      + `uprobe:${bin}:take_pointers { printf("%d %s %d\\n", *(args->value), str(args->text), args->rec->next->id); exit(); }`);
+      + `uprobe:${bin}:take_pointers { printf("%d %s %d\\n", *(args->value), str(args->text), args->rec->next->id); } `
+      + `uprobe:${bin}:scaled { printf("%d x %d\\n", args->amount, args->factor); exit(); }`);
     assert.equal(r.code, 0, r.err);
-    assert.equal(r.out, 'Attaching 2 probes...\n-12 q -300\n42 hello dwarf 2\n\n\n');
+    // scaled is an alias of scaled_impl: its parameters are found through the symbol's address.
+    assert.equal(r.out, 'Attaching 3 probes...\n-12 q -300\n42 hello dwarf 2\n6 x 7\n\n\n');
   });
 
   it('struct field string and struct field array (bpftrace 0.17 prints a 2-D array transposed: [[1,2],[3,4],[5,6]])', root, async () => {

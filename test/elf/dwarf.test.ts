@@ -54,6 +54,10 @@ for (const v of VARIANTS) {
         assert.deepEqual(got, want, fn);
       }
       assert.equal(dwarf.functionParams('no_such_function'), undefined);
+      // An alias: no DIE of its name, found by the symbol's address.
+      assert.equal(dwarf.functionParams('scaled'), undefined);
+      const sym = ElfFile.open(bin).findSymbols('scaled')[0]!;
+      assert.deepEqual(dwarf.functionParams('scaled', sym.value)!.map((p) => `${dwarf.typeName(p.type)} ${p.name}`), ['int amount', 'int factor']);
       assert.ok(dwarf.functionNames().includes('take_many'));
     });
 

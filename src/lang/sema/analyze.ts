@@ -733,7 +733,12 @@ class Analyzer {
     }
     let rec: UprobeArgsRecord | undefined;
     try {
-      rec = uprobeArgsRecord(d.types, a.func);
+      const kernel = this.opts.kernel;
+      const address = () => {
+        const sym = kernel.userSymbol?.(a.path, a.func);
+        return sym ? Number(sym.address) : undefined;
+      };
+      rec = uprobeArgsRecord(d.types, a.func, address);
     } catch (e) {
       if (!(e instanceof Error) || e.name !== 'DwarfError') throw e;
       this.error(`cannot read the debug info of ${a.path}: ${e.message}`, span);

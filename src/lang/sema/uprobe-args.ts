@@ -20,10 +20,13 @@ export interface UprobeArgsRecord extends RecordType {
   };
 }
 
-/** The `args` record of `func`, or undefined when the debug info has no such function. */
-export function uprobeArgsRecord(types: DwarfTypes, func: string): UprobeArgsRecord | undefined {
+/**
+ * The `args` record of `func`, or undefined when the debug info has no such function. `address`
+ * (the symbol's value, asked only when needed) finds the definition behind an alias.
+ */
+export function uprobeArgsRecord(types: DwarfTypes, func: string, address?: () => number | undefined): UprobeArgsRecord | undefined {
   const dwarf = types.dwarf;
-  const params = dwarf.functionParams(func);
+  const params = dwarf.functionParams(func, address);
   if (!params) return undefined;
   const fields: RecordField[] = [];
   const unsupported = new Map<string, string>();
