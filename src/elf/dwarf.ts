@@ -35,6 +35,8 @@ export const DW_ATE = { boolean: 0x02, float: 0x04, signed: 0x05, signed_char: 0
 /** A type reference: the .debug_info offset of its DIE, or VOID_TYPE (no DW_AT_type). */
 export type TypeRef = number;
 export const VOID_TYPE: TypeRef = -1;
+/** A type in another unit or file this reader does not follow (DW_FORM_ref_sig8 type units, dwz's DW_FORM_GNU_ref_alt). */
+export const FOREIGN_TYPE: TypeRef = -2;
 
 export interface DwarfMember {
   /** '' for an anonymous struct/union member. */
@@ -158,6 +160,7 @@ export class DwarfInfo {
   /** The type at a reference (VOID_TYPE: void). */
   type(ref: TypeRef): DwarfType {
     if (ref === VOID_TYPE) return { kind: 'void' };
+    if (ref === FOREIGN_TYPE) return { kind: 'unknown', tag: 0 };
     let t = this.types.get(ref);
     if (!t) {
       t = this.decodeType(this.die(ref));
@@ -211,7 +214,7 @@ export class DwarfInfo {
       case 'struct': case 'union': case 'enum': return `${t.kind} ${t.name}`;
       case 'array': return `${this.typeName(t.of)}${t.counts.map((c) => `[${c}]`).join('')}`;
       case 'function': return `${this.typeName(t.ret)} ()`;
-      case 'unknown': return `<unknown type 0x${t.tag.toString(16)}>`;
+      case 'unknown': return t.tag === 0 ? '<unknown type>' : `<unknown type 0x${t.tag.toString(16)}>`;
     }
   }
 
@@ -509,7 +512,8 @@ export class DwarfInfo {
       case DW_FORM.ref1: case DW_FORM.ref2: case DW_FORM.ref4: case DW_FORM.ref8: case DW_FORM.ref_udata: case DW_FORM.ref_addr:
         return v.value;
       default:
-        return undefined;
+        // ref_sig8, GNU_ref_alt, ref_sup: a type elsewhere, not void.
+        return at === AT.type ? FOREIGN_TYPE : undefined;
     }
   }
 }

@@ -79,6 +79,7 @@ export {
   DW_ATE,
   DwarfError,
   DwarfInfo,
+  FOREIGN_TYPE,
   VOID_TYPE,
   type DwarfMember,
   type DwarfParam,

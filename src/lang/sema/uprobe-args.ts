@@ -35,6 +35,11 @@ export function uprobeArgsRecord(types: DwarfTypes, func: string, address?: () =
     const name = p.name || `arg${i}`;
     const t = dwarf.type(dwarf.resolve(p.type));
     const size = dwarf.sizeof(p.type);
+    if (t.kind === 'unknown') {
+      unsupported.set(name, `its type is in a part of the debug info sonde does not read (a type unit or a dwz companion file)`);
+      reg++;
+      return;
+    }
     if (t.kind === 'base' && t.encoding === DW_ATE.float) {
       // SSE registers: not in pt_regs, and they take no general-purpose register.
       unsupported.set(name, `${dwarf.typeName(p.type)} parameters are passed in SSE registers, which a uprobe cannot read`);
