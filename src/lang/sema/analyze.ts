@@ -735,7 +735,7 @@ class Analyzer {
     try {
       const kernel = this.opts.kernel;
       const address = () => {
-        const sym = kernel.userSymbol?.(a.path, a.func);
+        const sym = kernel.userSymbol?.(a.path, a.func, this.opts.pid);
         return sym ? Number(sym.address) : undefined;
       };
       rec = uprobeArgsRecord(d.types, a.func, address);
