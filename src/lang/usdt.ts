@@ -14,7 +14,7 @@ import type { AttachDef } from './spec.js';
 import { KernelViewError, type UsdtArgSpec, type UsdtFileInfo, type UsdtSite } from './kernel-view.js';
 import type { ExpandOptions, ProbeInstance } from './sema/probes.js';
 import type { FnBuilder } from './lower/builder.js';
-import type { VReg } from './ir.js';
+import type { Value, VReg } from './ir.js';
 import { Helper } from '../asm/helpers.js';
 import { globToRegExp as glob, hasWildcard as wild } from './probe-spec.js';
 
@@ -153,8 +153,10 @@ export const PT_REGS_X86_64: Readonly<Record<string, number>> = {
  * truncated to its size and then sign- or zero-extended as the note's size says (`-4@` is a
  * signed 32-bit value), as bpftrace does. `pc` is the site's link-time address: at a uprobe the
  * pt_regs ip is the probe's address, so ip - pc is the load bias a `sym(%rip)` operand needs.
+ * `read`, when given, emits the bpf_probe_read_user of a memory operand (lowering's, which -kk
+ * checks); by default a plain call.
  */
-export function lowerUsdtArg(b: FnBuilder, ctx: () => VReg, a: UsdtArgSpec, pc: number, span?: Span): VReg {
+export function lowerUsdtArg(b: FnBuilder, ctx: () => VReg, a: UsdtArgSpec, pc: number, span?: Span, read?: (args: Value[]) => void): VReg {
   const emitSpan = span !== undefined ? { span } : {};
   const size = a.size as 1 | 2 | 4 | 8;
   const extend = (r: VReg): VReg => {
@@ -211,7 +213,9 @@ export function lowerUsdtArg(b: FnBuilder, ctx: () => VReg, a: UsdtArgSpec, pc: 
       }
       const tmp = b.obj(8, 8, `usdt argument '${a.text}'`, span);
       b.emit({ op: 'zero', obj: tmp, off: 0, len: 8, ...emitSpan });
-      b.emit({ op: 'call', helper: Helper.probe_read_user, args: [{ obj: tmp, off: 0 }, { imm: BigInt(size) }, { reg: addr }], ...emitSpan });
+      const args: Value[] = [{ obj: tmp, off: 0 }, { imm: BigInt(size) }, { reg: addr }];
+      if (read) read(args);
+      else b.emit({ op: 'call', helper: Helper.probe_read_user, args, ...emitSpan });
       const r = b.reg();
       b.emit({ op: 'load', dst: r, addr: { obj: tmp }, off: 0, size, ...(a.signed && size < 8 ? { signed: true } : {}), ...emitSpan });
       return r;

@@ -126,6 +126,13 @@ describe('usdt probes: expansion and programs', () => {
     assert.ok(calls.includes('bpf_probe_read_user_str'), calls.join(' '));
     assert.ok(!calls.includes('bpf_probe_read_kernel_str'));
   });
+
+  it('-kk: a memory operand\'s read is checked (site 2; site 1 has arg1 in a register, no read); without -kk the same program as ever', () => {
+    const src = 'usdt:/opt/app:app:start { @[arg1] = 1; }';
+    const kk = compile(src, { kernel: kernel(), helperChecks: 2 });
+    assert.deepEqual(kk.events.map((e) => e.kind === 'helper_error' && `${e.helper}@${e.span!.col}`), ['map_update_elem@27', 'probe_read_user@29']);
+    assert.deepEqual(compile(src, { kernel: kernel(), helperChecks: 0 }).programs.map((p) => p.insns), compile(src, { kernel: kernel() }).programs.map((p) => p.insns));
+  });
 });
 
 // ─── operand decoding, run on the test VM ───────────────────────────────────────────────────────

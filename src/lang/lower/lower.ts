@@ -1723,7 +1723,7 @@ class UnitLowering {
       if (this.unit.plan.provider === 'rawtracepoint' || this.unit.plan.progKind === 'tracing') return this.ctxLoad(8 * n);
       if (this.unit.plan.provider === 'usdt') {
         const site = this.unit.plan.instances[0]!.usdt!.site;
-        return lowerUsdtArg(b, () => this.ctxReg(), site.args[n]!, site.pc, e.span);
+        return lowerUsdtArg(b, () => this.ctxReg(), site.args[n]!, site.pc, e.span, (args) => this.checkedCall(Helper.probe_read_user, args, e.span));
       }
       return this.ctxLoad(PT_REGS[ARG_REGS[n]!]!);
     }
