@@ -131,6 +131,9 @@ export interface Unit {
   strOffsetsBase: number;
   /** DW_AT_addr_base (DWARF 5), set once the unit's root DIE is read. */
   addrBase: number;
+  /** A type unit: its signature (16 hex digits) and the offset of the type it describes. */
+  signature?: string;
+  typeOffset?: number;
 }
 
 const DW_UT_skeleton = 0x04;
@@ -138,11 +141,14 @@ const DW_UT_split_compile = 0x05;
 const DW_UT_type = 0x02;
 const DW_UT_split_type = 0x06;
 
-/** The unit headers of .debug_info, in order. */
-export function readUnits(info: Uint8Array, abbrev: Uint8Array, file: string): Unit[] {
+/**
+ * The unit headers of .debug_info, in order, from `start`. `typesSection`: the units from `start`
+ * on are DWARF 4's .debug_types (type units with their own header), placed after .debug_info.
+ */
+export function readUnits(info: Uint8Array, abbrev: Uint8Array, file: string, start = 0, typesSection = false): Unit[] {
   const units: Unit[] = [];
   const tables = new Map<number, Map<number, Abbrev>>();
-  const c = new Cursor(info);
+  const c = new Cursor(info, start);
   while (c.pos < info.length) {
     const offset = c.pos;
     const length = c.u32();
@@ -153,19 +159,32 @@ export function readUnits(info: Uint8Array, abbrev: Uint8Array, file: string): U
     if (version < 2 || version > 5) throw new DwarfError(`${file}: DWARF version ${version} is not supported (unit at .debug_info offset ${offset})`);
     let addressSize: number;
     let abbrevOff: number;
+    let signature: string | undefined;
+    let typeOffset: number | undefined;
+    const typeHeader = (): void => {
+      signature = c.view.getBigUint64(c.pos, true).toString(16).padStart(16, '0');
+      c.skip(8);
+      typeOffset = offset + c.u32();
+    };
     if (version === 5) {
       const unitType = c.u8();
       addressSize = c.u8();
       abbrevOff = c.u32();
       if (unitType === DW_UT_skeleton || unitType === DW_UT_split_compile) c.skip(8);
-      else if (unitType === DW_UT_type || unitType === DW_UT_split_type) c.skip(12);
+      else if (unitType === DW_UT_type || unitType === DW_UT_split_type) typeHeader();
     } else {
       abbrevOff = c.u32();
       addressSize = c.u8();
+      if (typesSection) typeHeader();
     }
     let abbrevs = tables.get(abbrevOff);
     if (!abbrevs) tables.set(abbrevOff, (abbrevs = readAbbrevs(abbrev, abbrevOff)));
-    units.push({ offset, end, dieOffset: c.pos, version, addressSize, abbrevs, strOffsetsBase: 8, addrBase: 8 });
+    const unit: Unit = { offset, end, dieOffset: c.pos, version, addressSize, abbrevs, strOffsetsBase: 8, addrBase: 8 };
+    if (signature !== undefined && typeOffset !== undefined) {
+      unit.signature = signature;
+      unit.typeOffset = typeOffset;
+    }
+    units.push(unit);
     c.pos = end;
   }
   return units;
@@ -194,7 +213,12 @@ export function readForm(c: Cursor, form: number, unit: Unit, implicit?: number)
       const v = c.u32();
       return { form, value: form === DW_FORM.ref4 ? unit.offset + v : v };
     }
-    case DW_FORM.data8: case DW_FORM.ref8: case DW_FORM.ref_sig8: {
+    case DW_FORM.ref_sig8: {
+      const v = c.view.getBigUint64(c.pos, true).toString(16).padStart(16, '0');
+      c.skip(8);
+      return { form, value: v };
+    }
+    case DW_FORM.data8: case DW_FORM.ref8: {
       const v = c.u64();
       return { form, value: form === DW_FORM.ref8 ? unit.offset + v : v };
     }

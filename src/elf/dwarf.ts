@@ -20,13 +20,13 @@ const TAG = {
   array: 0x01, class: 0x02, enum: 0x04, formal_parameter: 0x05, member: 0x0d, pointer: 0x0f, reference: 0x10,
   compile_unit: 0x11, struct: 0x13, subroutine: 0x15, typedef: 0x16, union: 0x17, subrange: 0x21,
   base: 0x24, const: 0x26, enumerator: 0x28, subprogram: 0x2e, volatile: 0x35, restrict: 0x37,
-  unspecified: 0x3b, partial_unit: 0x3c, rvalue_reference: 0x42, atomic: 0x47, skeleton_unit: 0x4a,
+  unspecified: 0x3b, partial_unit: 0x3c, type_unit: 0x41, rvalue_reference: 0x42, atomic: 0x47, skeleton_unit: 0x4a,
 } as const;
 
 const AT = {
   name: 0x03, byte_size: 0x0b, bit_offset: 0x0c, bit_size: 0x0d, low_pc: 0x11, encoding: 0x3e,
   upper_bound: 0x2f, abstract_origin: 0x31, count: 0x37, data_member_location: 0x38, declaration: 0x3c,
-  specification: 0x47, type: 0x49, ranges: 0x55, data_bit_offset: 0x6b, str_offsets_base: 0x72, addr_base: 0x73,
+  specification: 0x47, type: 0x49, ranges: 0x55, data_bit_offset: 0x6b, str_offsets_base: 0x72, addr_base: 0x73, signature: 0x69,
 } as const;
 
 /** DW_ATE_* encodings of base types. */
@@ -87,15 +87,30 @@ export interface DwarfSections {
   strOffsets?: Uint8Array;
   /** .debug_addr (DWARF 5 DW_FORM_addrx). */
   addr?: Uint8Array;
+  /** DWARF 4's .debug_types (gcc -fdebug-types-section). */
+  types?: Uint8Array;
 }
 
 export class DwarfInfo {
   private readonly units: Unit[];
   private index: { functions: Map<string, number[]>; types: Map<string, number[]>; byAddress: Map<number, number> } | undefined;
   private readonly types = new Map<TypeRef, DwarfType>();
+  /** .debug_info, followed by DWARF 4's .debug_types when there is one (one offset space). */
+  private readonly info: Uint8Array;
+  /** Type units by signature: the offset of the type each describes. */
+  private readonly signatures = new Map<string, number>();
 
   constructor(private readonly s: DwarfSections, readonly file = '<memory>') {
-    this.units = readUnits(s.info, s.abbrev, file);
+    if (s.types && s.types.length > 0) {
+      this.info = new Uint8Array(s.info.length + s.types.length);
+      this.info.set(s.info, 0);
+      this.info.set(s.types, s.info.length);
+      this.units = [...readUnits(this.info.subarray(0, s.info.length), s.abbrev, file), ...readUnits(this.info, s.abbrev, file, s.info.length, true)];
+    } else {
+      this.info = s.info;
+      this.units = readUnits(s.info, s.abbrev, file);
+    }
+    for (const u of this.units) if (u.signature !== undefined && u.typeOffset !== undefined) this.signatures.set(u.signature, u.typeOffset);
   }
 
   /** The DWARF of an ELF file, or undefined when it has none (no .debug_info). */
@@ -113,6 +128,8 @@ export class DwarfInfo {
     const strOffsets = opt('.debug_str_offsets');
     const addr = opt('.debug_addr');
     if (addr) sections.addr = addr;
+    const types = opt('.debug_types');
+    if (types) sections.types = types;
     if (str) sections.str = str;
     if (lineStr) sections.lineStr = lineStr;
     if (strOffsets) sections.strOffsets = strOffsets;
@@ -238,6 +255,12 @@ export class DwarfInfo {
   }
 
   private decodeType(die: Die): DwarfType {
+    // A declaration standing for a type in a type unit (-fdebug-types-section).
+    const sig = die.attrs.get(AT.signature);
+    if (sig && sig.form === DW_FORM.ref_sig8) {
+      const at = this.signatures.get(String(sig.value));
+      if (at !== undefined && at !== die.offset) return this.type(at);
+    }
     const name = this.name(die) ?? '';
     const to = this.ref(die, AT.type) ?? VOID_TYPE;
     const size = num(die, AT.byte_size);
@@ -330,12 +353,12 @@ export class DwarfInfo {
       if (l) l.push(off);
       else m.set(k, [off]);
     };
-    const info = this.s.info;
+    const info = this.info;
     for (const unit of this.units) {
       const root = this.readDie(unit, unit.dieOffset);
       if (!root) continue;
       this.setUnitBase(root);
-      if (root.tag !== TAG.compile_unit && root.tag !== TAG.partial_unit) continue;
+      if (root.tag !== TAG.compile_unit && root.tag !== TAG.partial_unit && root.tag !== TAG.type_unit) continue;
       if (!root.children) continue;
       // Children of the unit (depth 1) are read for their names only; deeper DIEs are stepped
       // over without decoding (the scan of a large library's debug info must stay fast).
@@ -410,7 +433,7 @@ export class DwarfInfo {
   private skipChildren(unit: Unit, pos: number): number {
     let depth = 1;
     while (depth > 0 && pos < unit.end) {
-      const c = new Cursor(this.s.info, pos);
+      const c = new Cursor(this.info, pos);
       const code = c.uleb();
       if (code === 0) {
         depth--;
@@ -466,7 +489,7 @@ export class DwarfInfo {
 
   /** The DIE at `pos`, or undefined for a null entry. */
   private readDie(unit: Unit, pos: number): Die | undefined {
-    const c = new Cursor(this.s.info, pos);
+    const c = new Cursor(this.info, pos);
     const code = c.uleb();
     if (code === 0) return undefined;
     const ab = unit.abbrevs.get(code);
@@ -507,12 +530,14 @@ export class DwarfInfo {
   /** A reference attribute as an absolute .debug_info offset (references into other files: undefined). */
   private ref(die: Die, at: number): number | undefined {
     const v = die.attrs.get(at);
-    if (!v || typeof v.value !== 'number') return undefined;
+    if (!v || (typeof v.value !== 'number' && v.form !== DW_FORM.ref_sig8)) return undefined;
     switch (v.form) {
       case DW_FORM.ref1: case DW_FORM.ref2: case DW_FORM.ref4: case DW_FORM.ref8: case DW_FORM.ref_udata: case DW_FORM.ref_addr:
-        return v.value;
+        return v.value as number;
+      case DW_FORM.ref_sig8:
+        return this.signatures.get(String(v.value)) ?? (at === AT.type ? FOREIGN_TYPE : undefined);
       default:
-        // ref_sig8, GNU_ref_alt, ref_sup: a type elsewhere, not void.
+        // GNU_ref_alt, ref_sup: a type in another file, not void.
         return at === AT.type ? FOREIGN_TYPE : undefined;
     }
   }

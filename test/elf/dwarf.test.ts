@@ -1,5 +1,5 @@
 // The DWARF reader against gcc's output for test/fixtures/src/dwarf_target.c, built as DWARF 4,
-// DWARF 5 and DWARF 5 in zlib-compressed sections: parameters as bpftrace's -lv lists them, and
+// DWARF 5, DWARF 5 in zlib-compressed sections and both with type units (-fdebug-types-section): parameters as bpftrace's -lv lists them, and
 // struct layouts checked against the offsets the program itself prints (offsetof/sizeof).
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,9 @@ const VARIANTS = [
   { variant: 'dwarf4', flags: ['-gdwarf-4'], version: 4 },
   { variant: 'dwarf5', flags: ['-gdwarf-5'], version: 5 },
   { variant: 'gz', flags: ['-gdwarf-5', '-gz'], version: 5 },
+  // Types in type units, referred to by signature: DWARF 4's .debug_types, DWARF 5's DW_UT_type.
+  { variant: 'types4', flags: ['-gdwarf-4', '-fdebug-types-section'], version: 4 },
+  { variant: 'types5', flags: ['-gdwarf-5', '-fdebug-types-section'], version: 5 },
 ] as const;
 
 const PARAMS: Record<string, string[]> = {
