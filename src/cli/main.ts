@@ -21,7 +21,7 @@ OPTIONS:
     -o FILE        write the output to FILE
     -f FORMAT      output format: text (default) or json (one JSON object a line)
     -B MODE        output buffering: none, line (default) or full
-    -l [PATTERN]   list probes matching PATTERN (-v: with tracepoint arguments)
+    -l [PATTERN]   list probes matching PATTERN (-v: with tracepoint arguments, uprobe parameters)
     -d             dry run: print the AST, the IR and the instructions of each probe
     -v             verifier logs, and at exit each probe's run count and in-kernel ns per run
     -q             quiet: no "Attaching N probes..."
