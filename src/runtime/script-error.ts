@@ -36,19 +36,37 @@ function toSpan(s: SourceSpan): Span {
  */
 export function verifierReport(script: CompiledScript, prog: ProgramDef, e: VerifierError, verbose: boolean): ScriptError {
   const reason = e.reason.length ? e.reason.join('; ') : 'no reason given';
-  const message = `the BPF verifier rejected ${prog.probeName}: ${reason}`;
+  const known = knownRefusal(prog, e);
+  const message = known?.message ?? `the BPF verifier rejected ${prog.probeName}: ${reason}`;
+  const hint = known?.hint ?? (verbose ? undefined : 'run with -v to see the verifier log');
   let text: string;
   if (e.span) {
     text = formatDiagnostic(
-      { severity: 'error', message, file: e.span.file ?? script.file, span: toSpan(e.span), ...(verbose ? {} : { hint: 'run with -v to see the verifier log' }) },
+      { severity: 'error', message, file: e.span.file ?? script.file, span: toSpan(e.span), ...(hint ? { hint } : {}) },
       script.source,
     );
   } else {
     const where = e.insnIndex !== undefined ? ` (instruction ${e.insnIndex}${e.insnText ? `: ${e.insnText}` : ''})` : '';
-    text = `${script.file}: ERROR: ${message}${where}${verbose ? '' : '\nhint: run with -v to see the verifier log'}`;
+    text = `${script.file}: ERROR: ${message}${where}${hint ? `\nhint: ${hint}` : ''}`;
   }
   if (verbose) text += `\n\nverifier log for ${prog.name} (${prog.probeName}):\n${e.log.trimEnd()}`;
   return new ScriptError(message, text, { cause: e });
+}
+
+/**
+ * Refusals whose cause is known, said in the script's terms rather than the verifier's. The kernel
+ * allows bpf_d_path (path()) only on the functions of its allow-list (btf_allowlist_d_path:
+ * security_file_open, filp_close, vfs_getattr…), which user space cannot read, so a path() in
+ * fentry:vfs_open compiles and the verifier says "helper call is not allowed in probe".
+ */
+function knownRefusal(prog: ProgramDef, e: VerifierError): { message: string; hint: string } | undefined {
+  if (/\bcall bpf_d_path#/.test(e.insnText ?? '') && e.reason.some((r) => /helper call is not allowed in probe/.test(r))) {
+    return {
+      message: `path() is not allowed in ${prog.probeName}: the kernel allows bpf_d_path only in fentry/fexit programs on the functions of its allow-list`,
+      hint: 'probe a function on it instead, e.g. fentry:security_file_open (args->file->f_path), fentry:filp_close (args->filp->f_path), fentry:vfs_getattr (args->path)',
+    };
+  }
+  return undefined;
 }
 
 /** Any other failure while starting a probe, named after the probe. */

@@ -503,6 +503,9 @@ export class ScriptRun<V = unknown, E = unknown> {
         try {
           loaded = this.loadProgram(def, a, true);
         } catch (e) {
+          // fentry:/fexit: have nothing to fall back to: the verifier's refusal, at the script's line.
+          const noTwin = !def.fallback || (a.kind !== 'kprobe' && a.kind !== 'kretprobe');
+          if (noTwin && e instanceof VerifierError) throw verifierReport(this.script, { ...def, probeName: attachDefName(a) }, e, !!this.opts.verbose);
           this.fallBack(def, a, e instanceof VerifierError ? reasonOf(e) : reasonOf(fentryLoadError(e)));
           continue;
         }

@@ -201,7 +201,7 @@ export function typeSystemCall(x: CallContext, c: Call): SType {
       const bad = [...kinds].filter((k) => k !== 'fentry' && k !== 'fexit');
       if (bad.length > 0) {
         x.error(`path() needs fentry/kfunc probes; this probe is ${article(kindWord(bad[0]!))}`, c.span,
-          'bpf_d_path() is allowed only in fentry/fexit (kfunc/kretfunc) and LSM programs, on the kernel functions it allow-lists (e.g. fentry:vfs_open, fentry:security_file_open)');
+          'bpf_d_path() is allowed only in fentry/fexit (kfunc/kretfunc) and LSM programs, on the kernel functions it allow-lists (e.g. fentry:security_file_open, fentry:filp_close, fentry:vfs_getattr)');
         return VOID;
       }
       const t = ts[0]!;
