@@ -24,8 +24,13 @@ export type SType =
 export interface VoidType { kind: 'void' }
 
 /** An integer of 1, 2, 4 or 8 bytes. bpftrace's scratch integers and literals are int64. */
-/** `bool` (newer bpftrace: true/false, has_key()) is a 1-byte unsigned integer printed as true/false. */
-export interface IntType { kind: 'int'; size: 1 | 2 | 4 | 8; signed: boolean; bool?: true }
+/**
+ * `bool` (newer bpftrace: true/false, has_key()) is a 1-byte unsigned integer printed as true/false.
+ * `space`: set on an integer that holds an address whose memory is known — kaddr(), a pointer cast
+ * to an integer, arithmetic on them — so that `*` and str() read it from there (bpftrace carries an
+ * address space on every type). Absent: the probe's own space (Unit.space).
+ */
+export interface IntType { kind: 'int'; size: 1 | 2 | 4 | 8; signed: boolean; bool?: true; space?: AddrSpace }
 
 /** A NUL-terminated string in a fixed buffer of `size` bytes (size includes room for the NUL). */
 export interface StringType { kind: 'string'; size: number }
@@ -33,8 +38,19 @@ export interface StringType { kind: 'string'; size: number }
 /** buf(): u32 length followed by `size` bytes of data; printed with %r. */
 export interface BufferType { kind: 'buffer'; size: number }
 
-/** A pointer; `to` is the pointee (void is {kind:'void'}); reads go through probe_read_kernel/_user by `space`. */
-export interface PointerType { kind: 'pointer'; to: SType; space: 'kernel' | 'user' }
+/**
+ * The memory a pointer points into, which picks the helper that reads through it (bpftrace's
+ * AddrSpace): 'kernel' → bpf_probe_read_kernel(_str), 'user' → bpf_probe_read_user(_str), 'any' →
+ * the old bpf_probe_read(_str). 'any' is bpftrace's AddrSpace::none: an integer made a pointer in a
+ * probe that interrupts kernel and user code alike (BEGIN/END, interval, profile, software,
+ * hardware, watchpoint, or a probe mixing kinds). On x86-64, whose kernel and user addresses never
+ * overlap (CONFIG_ARCH_HAS_NON_OVERLAPPING_ADDRESS_SPACE), bpf_probe_read reads user memory below
+ * TASK_SIZE and kernel memory above, which is right for a sample that interrupted either.
+ */
+export type AddrSpace = 'kernel' | 'user' | 'any';
+
+/** A pointer; `to` is the pointee (void is {kind:'void'}); reads go through the helper of `space`. */
+export interface PointerType { kind: 'pointer'; to: SType; space: AddrSpace }
 
 /** A C struct or union (from BTF or from the script's own definitions). */
 export interface RecordType {

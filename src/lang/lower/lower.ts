@@ -24,7 +24,7 @@ import type { Analysis, TaskOffsets, Unit, VarInfo } from '../sema/analyze.js';
 import type { Span } from '../source.js';
 import { ARG_REGS, PT_REGS, signalNumber } from '../sema/analyze.js';
 import type { AttachDef, EventDef } from '../spec.js';
-import { sizeOf, isBucketedAgg, type AggType, type IntType, type SType, type StackType, type TupleType } from '../types.js';
+import { sizeOf, isBucketedAgg, type AddrSpace, type AggType, type IntType, type SType, type StackType, type TupleType } from '../types.js';
 import { FnBuilder } from './builder.js';
 import { lowerUsdtArg } from '../usdt.js';
 import { EVENT_HEADER, EventTable, recordLayout } from './events.js';
@@ -51,6 +51,13 @@ const KK_ONLY_HELPERS = new Set<number>([
   Helper.probe_read, Helper.probe_read_str, Helper.probe_read_kernel, Helper.probe_read_kernel_str,
   Helper.probe_read_user, Helper.probe_read_user_str, Helper.map_lookup_elem,
 ]);
+
+/**
+ * The target has bpf_probe_read/bpf_probe_read_str (helpers 4 and 45), which read user or kernel
+ * memory by the address: only arches whose kernel and user addresses never overlap (x86-64, the
+ * only one sonde emits code for). On any other, 'any' reads would fall back to probe_read_kernel.
+ */
+const COMPAT_PROBE_READ = true;
 
 /** Event kinds that only print: what the flight recorder keeps. The rest (exit, clear, print of a
  *  map, system…) must act when they happen, so they still go through '.events'. */
@@ -1520,7 +1527,7 @@ class UnitLowering {
   }
 
   /** The address of an in-memory value (see inMemory): a register plus a constant offset. */
-  private where(e: Expr): { reg: VReg; off: number; space: 'kernel' | 'user' } {
+  private where(e: Expr): { reg: VReg; off: number; space: AddrSpace } {
     const b = this.b;
     if (e.kind === 'FieldAccess') {
       const loc = this.unit.fieldLocs.get(e)!;
@@ -1535,7 +1542,7 @@ class UnitLowering {
     if (e.kind === 'IndexAccess') {
       const ot = this.type(e.object);
       const elem = sizeOf(this.type(e)) || 1;
-      let base: { reg: VReg; off: number; space: 'kernel' | 'user' };
+      let base: { reg: VReg; off: number; space: AddrSpace };
       if (ot.kind === 'pointer') base = { reg: this.int(e.object), off: 0, space: ot.space };
       else base = this.where(e.object);
       const c = this.a.constInt(e.index);
@@ -1550,8 +1557,24 @@ class UnitLowering {
     throw new Error(`lowering: ${e.kind} is not in memory`);
   }
 
-  private readHelper(space: 'kernel' | 'user'): number {
-    return space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
+  /**
+   * The helper that reads memory of `space` (types.ts, AddrSpace): 'any' takes the old
+   * bpf_probe_read(_str), which picks user or kernel memory by the address. It exists only where
+   * the two never overlap (CONFIG_ARCH_HAS_NON_OVERLAPPING_ADDRESS_SPACE); sonde emits x86-64 code
+   * only (COMPAT_PROBE_READ). An arch without it would read 'any' with probe_read_kernel, as
+   * bpftrace does where the old helper is refused.
+   */
+  private readHelper(space: AddrSpace, str = false): number {
+    if (space === 'user') return str ? Helper.probe_read_user_str : Helper.probe_read_user;
+    if (space === 'any' && COMPAT_PROBE_READ) return str ? Helper.probe_read_str : Helper.probe_read;
+    return str ? Helper.probe_read_kernel_str : Helper.probe_read_kernel;
+  }
+
+  /** The memory an address of type `t` points into: a pointer's or address's own, else the probe's. */
+  private spaceOf(t: SType): AddrSpace {
+    if (t.kind === 'pointer') return t.space;
+    if (t.kind === 'int' && t.space) return t.space;
+    return this.unit.space;
   }
 
   /** Reads an integer (or pointer, or bitfield) that sits in kernel/user memory. */
@@ -1620,7 +1643,7 @@ class UnitLowering {
   private deref(p: VReg, pt: SType, index: bigint | VReg): VReg {
     const b = this.b;
     const to: SType = pt.kind === 'pointer' ? pt.to : { kind: 'int', size: 8, signed: false };
-    const space = pt.kind === 'pointer' ? pt.space : this.unit.space;
+    const space = this.spaceOf(pt);
     const size = sizeOf(to) || 8;
     let addr = p;
     if (typeof index === 'bigint') {
@@ -1636,7 +1659,7 @@ class UnitLowering {
     }
     const tmp = b.obj(8, 8, 'dereferenced value');
     b.emit({ op: 'zero', obj: tmp, off: 0, len: 8 });
-    this.checkedCall(space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, [{ obj: tmp, off: 0 }, { imm: BigInt(Math.min(size, 8)) }, { reg: addr }]);
+    this.checkedCall(this.readHelper(space), [{ obj: tmp, off: 0 }, { imm: BigInt(Math.min(size, 8)) }, { reg: addr }]);
     return this.loadInt({ base: { obj: tmp }, off: 0 }, to.kind === 'int' ? to : { kind: 'int', size: 8, signed: false });
   }
 
@@ -2371,8 +2394,7 @@ class UnitLowering {
     const t = this.type(e);
     if (t.kind === 'pointer' || t.kind === 'int') {
       const p = this.int(e);
-      const space = t.kind === 'pointer' ? t.space : this.unit.space;
-      this.checkedCall(space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, [this.addr(dst), { imm: BigInt(n) }, { reg: p }]);
+      this.checkedCall(this.readHelper(this.spaceOf(t)), [this.addr(dst), { imm: BigInt(n) }, { reg: p }]);
       return;
     }
     const src = this.mem(e);
@@ -2411,8 +2433,7 @@ class UnitLowering {
       b.setBlock(ok);
       len = r;
     }
-    const space = t.kind === 'pointer' ? t.space : this.unit.space;
-    this.checkedCall(space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel, [this.addr(data), typeof len === 'bigint' ? { imm: len } : { reg: len }, { reg: p }]);
+    this.checkedCall(this.readHelper(this.spaceOf(t)), [this.addr(data), typeof len === 'bigint' ? { imm: len } : { reg: len }, { reg: p }]);
     b.emit({ op: 'store', addr: dst.base, off: dst.off, size: 4, value: len });
   }
 
@@ -2426,7 +2447,7 @@ class UnitLowering {
       return;
     }
     const p = this.int(c.args[0]!);
-    const space = pt.kind === 'pointer' ? pt.space : this.unit.space;
+    const space = this.spaceOf(pt);
     let len: Value = { imm: BigInt(size) };
     if (c.args[1]) {
       const n = this.a.constInt(c.args[1]);
@@ -2448,7 +2469,7 @@ class UnitLowering {
       }
     }
     this.zero(dst, size);
-    this.checkedCall(space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [this.addr(dst), len, { reg: p }]);
+    this.checkedCall(this.readHelper(space, true), [this.addr(dst), len, { reg: p }]);
   }
 
   private addr(m: Mem): Value {
@@ -2713,8 +2734,7 @@ class UnitLowering {
               len = { reg: r };
             }
             this.zero(dst, rt.size);
-            const space = pt.kind === 'pointer' ? pt.space : this.unit.space;
-            b.emit({ op: 'call', helper: space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, args: [this.addr(dst), len, { reg: p }] });
+            b.emit({ op: 'call', helper: this.readHelper(this.spaceOf(pt), true), args: [this.addr(dst), len, { reg: p }] });
           },
         };
       }
@@ -2739,15 +2759,15 @@ class UnitLowering {
   private join(c: Call): void {
     const b = this.b;
     const pt = this.type(c.args[0]!);
-    const space = pt.kind === 'pointer' ? pt.space : this.unit.space;
+    const space = this.spaceOf(pt);
     const sep = c.args[1] && c.args[1].kind === 'String' ? c.args[1].bytes : new TextEncoder().encode(' ');
     const slot = this.a.strlen;
     const types: SType[] = Array.from({ length: JOIN_MAX }, () => ({ kind: 'string', size: slot }));
     const { args, size } = recordLayout(types);
     const arr = this.int(c.args[0]!);
     const id = this.ctx.events.add({ kind: 'printf', format: `${'%s'.repeat(JOIN_MAX)}\n`, args, size, span: c.span, join: true });
-    const read = space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
-    const readStr = space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str;
+    const read = this.readHelper(space);
+    const readStr = this.readHelper(space, true);
     this.emitRecord(id, size, (rec) => {
       const tmp = b.obj(8, 8, 'join() element');
       const end = b.newBlock();

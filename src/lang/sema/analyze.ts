@@ -24,7 +24,7 @@ import type { KernelView } from '../kernel-view.js';
 import { SourceFile, joinSpans, type Span } from '../source.js';
 import {
   INT64, UINT64, UINT32, VOID, BOOL, tupleType, isBucketedAgg, bucketParams, llhistBounds, typeName as baseTypeName, sizeOf,
-  type SType, type IntType, type AggType, type RecordType, type StringType, type PointerType, type StackType,
+  type SType, type IntType, type AggType, type RecordType, type StringType, type PointerType, type StackType, type AddrSpace,
 } from '../types.js';
 import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
 import { parseFormat, checkArgs, FormatError } from '../../output/printf.js';
@@ -100,8 +100,8 @@ export interface Unit {
   probe: Probe;
   probeIndex: number;
   plan: UnitPlan;
-  /** Address space of plain integers used as pointers (str(arg0) in a uprobe reads user memory). */
-  space: 'kernel' | 'user';
+  /** Address space of plain integers used as pointers (str(arg0) in a uprobe reads user memory): unitSpace. */
+  space: AddrSpace;
   /** What `args` points to in a tracepoint unit. */
   args?: RecordType;
   types: Map<Expr, SType>;
@@ -137,7 +137,30 @@ export interface Unit {
 
 export interface FieldLoc extends FieldHit {
   via: 'ptr' | 'value';
-  space: 'kernel' | 'user';
+  space: AddrSpace;
+}
+
+/**
+ * The memory a unit's integers point into when cast to pointers (bpftrace's find_addrspace): user
+ * for uprobes, USDT, syscall tracepoints (their arguments are user pointers) and watchpoints on a
+ * function's argument (they watch the process's memory); kernel for kprobes, fentry, tracepoints,
+ * raw tracepoints, iterators and the shared raw_syscalls program (it reads the kernel's pt_regs);
+ * 'any' where nobody can know — BEGIN/END, interval, profile, software, hardware, watchpoints on an
+ * address — or where a unit mixes kinds: bpf_probe_read then picks by the address (types.ts).
+ */
+export function unitSpace(plan: Pick<UnitPlan, 'instances' | 'syscalls'>): AddrSpace {
+  if (plan.syscalls) return 'kernel';
+  const of = (i: ProbeInstance): AddrSpace => {
+    if (i.attach.kind === 'funcwatchpoint') return 'user';
+    switch (i.provider) {
+      case 'uprobe': case 'uretprobe': case 'usdt': return 'user';
+      case 'tracepoint': return i.tracepoint?.category === 'syscalls' ? 'user' : 'kernel';
+      case 'kprobe': case 'kretprobe': case 'rawtracepoint': case 'fentry': case 'fexit': case 'iter': return 'kernel';
+      default: return 'any';
+    }
+  };
+  const spaces = new Set(plan.instances.map(of));
+  return spaces.size === 1 ? [...spaces][0]! : 'any';
 }
 
 export interface Analysis {
@@ -821,8 +844,7 @@ class Analyzer {
         if (inst.fentry?.fallback) idOfInstance.set(inst.fentry.fallback, ids[i]!);
       });
       const makeUnit = (plan: UnitPlan): Unit => {
-        // A watchpoint on a function's argument watches the traced process's memory.
-        const space = plan.instances.some((i) => i.provider === 'uprobe' || i.provider === 'uretprobe' || i.provider === 'usdt' || i.tracepoint?.category === 'syscalls' || i.attach.kind === 'funcwatchpoint') && !plan.syscalls ? 'user' : 'kernel';
+        const space = unitSpace(plan);
         return {
           probe, probeIndex, plan, space, types: new Map(), vars: new Map(), strings: new Map(),
           scoped: [], varRefs: new Map(), loops: new Map(), callKeys: new Map(),
@@ -1672,7 +1694,9 @@ class Analyzer {
     }
     if (l.kind === 'int' && r.kind === 'int') {
       const signed = op === '<<' || op === '>>' ? l.signed : l.signed && r.signed;
-      return { kind: 'int', size: 8, signed };
+      // kaddr("x") + 8 is still a kernel address; two addresses of different spaces, either (bpftrace).
+      const space = cmp || op === '&&' || op === '||' ? undefined : l.space && r.space && l.space !== r.space ? 'any' : l.space ?? r.space;
+      return space ? { kind: 'int', size: 8, signed, space } : { kind: 'int', size: 8, signed };
     }
     if (l.kind !== r.kind) {
       this.error(`Type mismatch for '${op}': comparing '${typeName(l)}' with '${typeName(r)}'`, joinSpans(e.left.span, e.right.span));
@@ -1713,14 +1737,16 @@ class Analyzer {
         this.error(`Casts are not supported for type: "${typeName(from)}"`, e.span);
         return VOID;
       }
-      return to;
+      // (uint64)curtask still addresses kernel memory (bpftrace keeps the address space on casts).
+      return from.space && !to.bool ? { ...to, space: from.space } : to;
     }
     if (to.kind === 'pointer') {
       if (from.kind !== 'int' && from.kind !== 'pointer') {
         this.error(`Casts are not supported for type: "${typeName(from)}"`, e.span);
         return VOID;
       }
-      const space = from.kind === 'pointer' ? from.space : this.unit.space;
+      // An integer becomes a pointer into the memory it is known to address, else the probe's.
+      const space = from.space ?? this.unit.space;
       return { ...to, space };
     }
     if (to.kind === 'record') {
@@ -1836,7 +1862,7 @@ class Analyzer {
         this.error(`${full.name} has no field '${e.field}'`, e.span, fieldHint(fieldNames(full), e.field));
         return VOID;
       }
-      let space: 'kernel' | 'user';
+      let space: AddrSpace;
       if (t.kind === 'pointer') space = t.space;
       else {
         const loc = this.memLoc(e.object);
@@ -1852,8 +1878,10 @@ class Analyzer {
         space = loc;
       }
       this.unit.fieldLocs.set(e, { ...hit, via: t.kind === 'pointer' ? 'ptr' : 'value', space });
-      // A pointer read out of user memory points into user memory (so do an array's pointers).
-      if (space === 'user') return userPointers(hit.type);
+      // A pointer read out of user memory points into user memory (so do an array's pointers); one
+      // in a struct of the script's own read from memory of unknown space, into that (bpftrace:
+      // a field has its struct's address space). The kernel's own types keep their kernel pointers.
+      if (space === 'user' || (space === 'any' && this.scriptRecords.get(full.name) === full)) return pointersInto(hit.type, space);
       return hit.type;
     }
     this.error(`Can not access field '${e.field}' on expression of type '${typeName(t)}'`, e.span);
@@ -1864,7 +1892,7 @@ class Analyzer {
    * The address space of an expression whose value sits in kernel or user memory and is read from
    * there (a struct field, `*p`, `p[i]`), or undefined for values the program holds itself.
    */
-  memLoc(e: Expr): 'kernel' | 'user' | undefined {
+  memLoc(e: Expr): AddrSpace | undefined {
     if (e.kind === 'FieldAccess') return this.unit.fieldLocs.get(e)?.space;
     if (e.kind === 'Unary' && e.op === '*') {
       const t = this.unit.types.get(e.operand);
@@ -2706,11 +2734,11 @@ export function signalNumber(name: string): number | undefined {
   return SIGNALS[n];
 }
 
-/** A type read out of user memory: its pointers (also an array's elements) point into user memory. */
-function userPointers(t: SType): SType {
-  if (t.kind === 'pointer') return t.space === 'user' ? t : { ...t, space: 'user' };
+/** A type read out of `space`'s memory: its pointers (also an array's elements) point there. */
+function pointersInto(t: SType, space: AddrSpace): SType {
+  if (t.kind === 'pointer') return t.space === space ? t : { ...t, space };
   if (t.kind === 'array') {
-    const of = userPointers(t.of);
+    const of = pointersInto(t.of, space);
     return of === t.of ? t : { ...t, of };
   }
   return t;

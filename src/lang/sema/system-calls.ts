@@ -86,8 +86,9 @@ export function typeSystemCall(x: CallContext, c: Call): SType {
         const a = kernelAddress(x, a0.value, c.span);
         if (a !== undefined) x.addresses.set(c, a);
       }
-      // bpftrace 0.17: a uint64 (in the kernel's address space).
-      return UINT64;
+      // bpftrace 0.17: a uint64 in the kernel's address space: `*kaddr("x")` reads kernel memory
+      // whatever the probe (a uprobe's own integers are user addresses).
+      return { ...UINT64, space: 'kernel' };
     }
     case 'uaddr': {
       if (!x.nargs(c, 1)) return VOID;

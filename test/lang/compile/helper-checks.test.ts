@@ -65,7 +65,8 @@ describe('-k / -kk: helper checks', () => {
   });
 
   it('a pointer dereference is reported at its whole expression, parentheses included (as bpftrace points at it)', () => {
-    assert.deepEqual(reports('struct foo { int a; }; BEGIN { $tmp = ((struct foo *) 0)->a; exit(); }', 2), ['probe_read_kernel@1:39-60']);
+    // An integer cast in BEGIN points nobody knows where: bpf_probe_read, reported as bpftrace's "probe_read".
+    assert.deepEqual(reports('struct foo { int a; }; BEGIN { $tmp = ((struct foo *) 0)->a; exit(); }', 2), ['probe_read@1:39-60']);
     assert.deepEqual(reports('struct foo { int a; }; BEGIN { $tmp = ((struct foo *) 0)->a; exit(); }', 1), []);
   });
 
