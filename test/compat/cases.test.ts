@@ -403,6 +403,13 @@ describe("bpftrace's runtime cases", () => {
     // -k alone does not check lookups.
     assert.doesNotMatch(sonde('-k', '-e', 'i:ms:100 { @[1] = 1; printf("%d\\n", @[2]); exit(); }').out, /WARNING/);
   });
+
+  it('json-output.helper_error: a read through an integer cast in BEGIN is bpf_probe_read (no address space), -EFAULT at 0', root, () => {
+    const r = sonde('-kk', '-q', '-f', 'json', '-e', 'struct foo {int a;}; BEGIN { $tmp = ((struct foo*) 0)->a; exit(); }');
+    assert.equal(r.code, 0, r.err);
+    // EXPECT {"type": "helper_error", "helper": "probe_read", "retcode": -14, "line": 1, "col": 37}
+    assert.match(r.out, /^\{"type": "helper_error", "helper": "probe_read", "retcode": -14, "line": 1, "col": 37\}$/m);
+  });
 });
 
 // tests/runtime/dwarf, against our own program (test/fixtures/src/dwarf_target.c, built with -g).
