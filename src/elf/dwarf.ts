@@ -37,6 +37,8 @@ export type TypeRef = number;
 export const VOID_TYPE: TypeRef = -1;
 /** A type in another unit or file this reader does not follow (DW_FORM_ref_sig8 type units, dwz's DW_FORM_GNU_ref_alt). */
 export const FOREIGN_TYPE: TypeRef = -2;
+/** References into a dwz companion file (DW_FORM_GNU_ref_alt) are its offsets plus this. */
+export const ALT_BASE = 2 ** 40;
 
 export interface DwarfMember {
   /** '' for an anonymous struct/union member. */
@@ -77,6 +79,8 @@ interface Die {
   /** Offset just past this DIE's own attributes (its first child, or its next sibling). */
   next: number;
   unit: Unit;
+  /** The file whose DIE it is (the dwz companion's DIEs are read by its own DwarfInfo). */
+  owner: DwarfInfo;
 }
 
 export interface DwarfSections {
@@ -100,7 +104,14 @@ export class DwarfInfo {
   /** Type units by signature: the offset of the type each describes. */
   private readonly signatures = new Map<string, number>();
 
-  constructor(private readonly s: DwarfSections, readonly file = '<memory>') {
+  /** The dwz companion file (`.gnu_debugaltlink`) this file's GNU_ref_alt/GNU_strp_alt forms point into. */
+  private readonly alt: DwarfInfo | undefined;
+  /** Added to every offset this file hands out (ALT_BASE for a companion file). */
+  private readonly refBase: number;
+
+  constructor(private readonly s: DwarfSections, readonly file = '<memory>', opts: { alt?: DwarfInfo; refBase?: number } = {}) {
+    this.alt = opts.alt;
+    this.refBase = opts.refBase ?? 0;
     if (s.types && s.types.length > 0) {
       this.info = new Uint8Array(s.info.length + s.types.length);
       this.info.set(s.info, 0);
@@ -110,11 +121,35 @@ export class DwarfInfo {
       this.info = s.info;
       this.units = readUnits(s.info, s.abbrev, file);
     }
-    for (const u of this.units) if (u.signature !== undefined && u.typeOffset !== undefined) this.signatures.set(u.signature, u.typeOffset);
+    for (const u of this.units) if (u.signature !== undefined && u.typeOffset !== undefined) this.signatures.set(u.signature, u.typeOffset + this.refBase);
   }
 
-  /** The DWARF of an ELF file, or undefined when it has none (no .debug_info). */
-  static fromElf(elf: ElfFile): DwarfInfo | undefined {
+  /**
+   * The DWARF of an ELF file, or undefined when it has none (no .debug_info). `alt`: the dwz
+   * companion file its `.gnu_debugaltlink` names (see altLink()), opened by the caller.
+   */
+  static fromElf(elf: ElfFile, alt?: ElfFile): DwarfInfo | undefined {
+    const sections = DwarfInfo.sections(elf);
+    if (!sections) return undefined;
+    const altSections = alt ? DwarfInfo.sections(alt) : undefined;
+    const altInfo = altSections && alt ? new DwarfInfo(altSections, alt.path, { refBase: ALT_BASE }) : undefined;
+    return new DwarfInfo(sections, elf.path, altInfo ? { alt: altInfo } : {});
+  }
+
+  /**
+   * The dwz companion file an ELF file's `.gnu_debugaltlink` names: its path as recorded
+   * (absolute, or relative to the file's folder) and its build ID; undefined without the section.
+   */
+  static altLink(elf: ElfFile): { path: string; buildId: string } | undefined {
+    const sh = elf.section('.gnu_debugaltlink');
+    if (!sh) return undefined;
+    const bytes = elf.sectionData(sh);
+    const end = bytes.indexOf(0);
+    if (end <= 0) return undefined;
+    return { path: Buffer.from(bytes.subarray(0, end)).toString('utf8'), buildId: Buffer.from(bytes.subarray(end + 1)).toString('hex') };
+  }
+
+  private static sections(elf: ElfFile): DwarfSections | undefined {
     const info = elf.section('.debug_info');
     const abbrev = elf.section('.debug_abbrev');
     if (!info || !abbrev || info.size === 0 || info.type === 8 /* SHT_NOBITS: stripped into a debug file */) return undefined;
@@ -133,7 +168,7 @@ export class DwarfInfo {
     if (str) sections.str = str;
     if (lineStr) sections.lineStr = lineStr;
     if (strOffsets) sections.strOffsets = strOffsets;
-    return new DwarfInfo(sections, elf.path);
+    return sections;
   }
 
   /** Names of the functions defined or declared in the debug info, sorted. */
@@ -169,7 +204,7 @@ export class DwarfInfo {
   /** A named type: `struct Foo`, `union u`, `enum e`, a typedef or base type name (`size_t`, `int`). */
   findType(name: string): TypeRef | undefined {
     const offs = this.scan().types.get(name);
-    if (!offs) return undefined;
+    if (!offs) return this.alt?.findType(name);
     // A complete definition rather than a forward declaration.
     return offs.find((o) => !flag(this.die(o), AT.declaration)) ?? offs[0];
   }
@@ -178,6 +213,7 @@ export class DwarfInfo {
   type(ref: TypeRef): DwarfType {
     if (ref === VOID_TYPE) return { kind: 'void' };
     if (ref === FOREIGN_TYPE) return { kind: 'unknown', tag: 0 };
+    if (ref >= ALT_BASE && this.refBase === 0) return this.alt ? this.alt.type(ref) : { kind: 'unknown', tag: 0 };
     let t = this.types.get(ref);
     if (!t) {
       t = this.decodeType(this.die(ref));
@@ -391,12 +427,12 @@ export class DwarfInfo {
           const n = name ? this.str(name, unit) : undefined;
           if (tag === TAG.subprogram) {
             const pc = lowPc ? this.address(lowPc, unit) : undefined;
-            if (pc !== undefined && pc !== 0 && !byAddress.has(pc)) byAddress.set(pc, offset);
-            if (n !== undefined) add(functions, n, offset);
-            else if (origin && typeof origin.value === 'number' && isRef(origin.form)) pendingFns.push([offset, origin.value]);
+            if (pc !== undefined && pc !== 0 && !byAddress.has(pc)) byAddress.set(pc, offset + this.refBase);
+            if (n !== undefined) add(functions, n, offset + this.refBase);
+            else if (origin && typeof origin.value === 'number' && isRef(origin.form)) pendingFns.push([offset + this.refBase, origin.value + this.refBase]);
           } else if (n !== undefined) {
             const prefix = tag === TAG.struct || tag === TAG.class ? 'struct ' : tag === TAG.union ? 'union ' : tag === TAG.enum ? 'enum ' : '';
-            add(types, prefix + n, offset);
+            add(types, prefix + n, offset + this.refBase);
           }
         }
         if (ab.children) depth++;
@@ -457,6 +493,10 @@ export class DwarfInfo {
   }
 
   private *children(die: Die): Generator<Die> {
+    if (die.owner !== this) {
+      yield* die.owner.children(die);
+      return;
+    }
     if (!die.children) return;
     let pos = die.next;
     for (;;) {
@@ -480,7 +520,13 @@ export class DwarfInfo {
     throw new DwarfError(`${this.file}: .debug_info offset ${offset} is in no unit`);
   }
 
+  /** The DIE at a reference (this file's offsets plus refBase; ALT_BASE and up: the companion's). */
   private die(offset: number): Die {
+    if (offset >= ALT_BASE && this.refBase === 0) {
+      if (!this.alt) throw new DwarfError(`${this.file}: a reference into a dwz companion file, which was not found`);
+      return this.alt.die(offset);
+    }
+    offset -= this.refBase;
     const unit = this.unitAt(offset);
     const d = this.readDie(unit, offset);
     if (!d) throw new DwarfError(`${this.file}: no DIE at .debug_info offset ${offset}`);
@@ -496,12 +542,12 @@ export class DwarfInfo {
     if (!ab) throw new DwarfError(`${this.file}: unknown abbreviation ${code} at .debug_info offset ${pos}`);
     const attrs = new Map<number, AttrValue>();
     for (const a of ab.attrs) attrs.set(a.name, readForm(c, a.form, unit, a.implicit));
-    return { offset: pos, tag: ab.tag, children: ab.children, attrs, next: c.pos, unit };
+    return { offset: pos + this.refBase, tag: ab.tag, children: ab.children, attrs, next: c.pos, unit, owner: this };
   }
 
   private name(die: Die): string | undefined {
     const v = die.attrs.get(AT.name);
-    return v === undefined ? undefined : this.str(v, die.unit);
+    return v === undefined ? undefined : die.owner.str(v, die.unit);
   }
 
   private str(v: AttrValue, unit: Unit): string | undefined {
@@ -521,23 +567,28 @@ export class DwarfInfo {
         const off = new DataView(this.s.strOffsets.buffer, this.s.strOffsets.byteOffset).getUint32(at, true);
         return stringAt(this.s.str, off, '.debug_str');
       }
+      case DW_FORM.GNU_strp_alt: case DW_FORM.strp_sup:
+        // In the dwz companion file's .debug_str.
+        return this.alt?.s.str ? stringAt(this.alt.s.str, v.value, '.debug_str') : undefined;
       default:
-        // GNU_strp_alt: the string is in a dwz companion file, which is not read.
         return undefined;
     }
   }
 
   /** A reference attribute as an absolute .debug_info offset (references into other files: undefined). */
   private ref(die: Die, at: number): number | undefined {
+    if (die.owner !== this) return die.owner.ref(die, at);
     const v = die.attrs.get(at);
     if (!v || (typeof v.value !== 'number' && v.form !== DW_FORM.ref_sig8)) return undefined;
     switch (v.form) {
       case DW_FORM.ref1: case DW_FORM.ref2: case DW_FORM.ref4: case DW_FORM.ref8: case DW_FORM.ref_udata: case DW_FORM.ref_addr:
-        return v.value as number;
+        return (v.value as number) + this.refBase;
+      case DW_FORM.GNU_ref_alt: case DW_FORM.ref_sup4: case DW_FORM.ref_sup8:
+        if (this.alt) return (v.value as number) + ALT_BASE;
+        return at === AT.type ? FOREIGN_TYPE : undefined;
       case DW_FORM.ref_sig8:
         return this.signatures.get(String(v.value)) ?? (at === AT.type ? FOREIGN_TYPE : undefined);
       default:
-        // GNU_ref_alt, ref_sup: a type in another file, not void.
         return at === AT.type ? FOREIGN_TYPE : undefined;
     }
   }

@@ -4,8 +4,12 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DwarfError, DwarfInfo, ElfFile, type DwarfType } from '../../src/elf/index.js';
-import { buildFixtureVariant } from '../fixtures/build.js';
+import { altFile } from '../../src/runtime/debug-info.js';
+import { buildFixture, buildFixtureVariant } from '../fixtures/build.js';
 import { readelfSections, tool } from './binutils.js';
 
 const VARIANTS = [
@@ -112,5 +116,45 @@ describe('DWARF reader: malformed input', () => {
   });
   it('a file without .debug_info (stripped /bin/true) has no DWARF', () => {
     assert.equal(DwarfInfo.fromElf(ElfFile.open('/bin/true')), undefined);
+  });
+});
+
+describe('DWARF reader: dwz companion files (.gnu_debugaltlink)', () => {
+  let dir = '';
+  let a = '';
+  let common = '';
+  before(async () => {
+    const bin = await buildFixture('dwarf_target');
+    dir = mkdtempSync(join(tmpdir(), 'sonde-dwz-'));
+    a = join(dir, 'a');
+    common = join(dir, 'common.debug');
+    copyFileSync(bin, a);
+    copyFileSync(bin, join(dir, 'b'));
+    // Two files sharing their types: dwz moves them (and names) into the companion file.
+    tool('dwz', ['-m', common, '-M', common, a, join(dir, 'b')]);
+  });
+
+  it('names, parameters and struct layouts come through the companion file', () => {
+    assert.deepEqual(DwarfInfo.altLink(ElfFile.open(a))?.path, common);
+    const alt = altFile(ElfFile.open(a), a);
+    assert.equal(alt?.path, common);
+    const dwarf = DwarfInfo.fromElf(ElfFile.open(a), alt)!;
+    for (const [fn, want] of Object.entries(PARAMS)) {
+      assert.deepEqual(dwarf.functionParams(fn)!.map((p) => `${dwarf.typeName(p.type)} ${p.name}`), want, fn);
+    }
+    const rec = struct(dwarf, 'struct record');
+    assert.equal(rec.size, 112);
+    assert.deepEqual(rec.members.map((m) => `${m.name}@${m.bitOffset / 8}`).join(' '),
+      'id@0 label@4 samples@16 at@32 fl@40 w@48 grid@52 note@80 next@88 mode@96 hits@104');
+    assert.deepEqual(struct(dwarf, 'struct flags').members.map((m) => [m.name, m.bitOffset, m.bitSize]), [
+      ['ready', 0, 1], ['level', 1, 5], ['big', 6, 40], ['after', 48, undefined],
+    ]);
+  });
+
+  it('without the companion file, its types are unknown, never void', () => {
+    const dwarf = DwarfInfo.fromElf(ElfFile.open(a))!;
+    const params = dwarf.functionParams('take_pointers');
+    assert.ok(params === undefined || params.every((p) => dwarf.type(p.type).kind !== 'void'));
+    rmSync(dir, { recursive: true, force: true });
   });
 });
