@@ -1715,7 +1715,10 @@ class Analyzer {
     const b = this.expr(e.else);
     if (c.kind !== 'int' && c.kind !== 'pointer' && c.kind !== 'void') this.error(`Invalid condition in ternary: ${typeName(c)}`, e.cond.span);
     if (a.kind === 'void' && b.kind === 'void') return VOID;
-    if (a.kind === 'int' && b.kind === 'int') return { kind: 'int', size: 8, signed: a.signed };
+    if (a.kind === 'int' && b.kind === 'int') {
+      // Two addresses of one space (c ? kaddr("a") : kaddr("b")) stay addresses of that space.
+      return a.space && a.space === b.space ? { kind: 'int', size: 8, signed: a.signed, space: a.space } : { kind: 'int', size: 8, signed: a.signed };
+    }
     if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
     if (a.kind === 'void' || b.kind === 'void') {
       if (!this.final) return VOID;

@@ -50,6 +50,9 @@ describe('address spaces: the helper of a read through a pointer', () => {
 
   it('through a variable the address keeps its space', () => {
     assert.deepEqual(reads('uprobe:/bin/sh:main { $k = kaddr("jiffies"); $u = arg0; $a = *$k; $b = *$u; $c = *($k + 8); }'), [['probe_read_kernel', 'probe_read_user', 'probe_read_kernel']]);
+    // Through a conditional of two kernel addresses too; a kernel address mixed with a user one is either.
+    assert.deepEqual(reads('uprobe:/bin/sh:main { $a = *(pid > 1 ? kaddr("jiffies") : kaddr("jiffies") + 8); $b = *(pid > 1 ? kaddr("jiffies") : arg0); $c = *(kaddr("jiffies") + (uint64)uptr(arg0)); }'),
+      [['probe_read_kernel', 'probe_read_user', 'probe_read']]);
   });
 
   it('a field read through an unknown-space pointer is read the same way; its pointer fields too', () => {
