@@ -1,7 +1,7 @@
 // kprobe / kretprobe: through the kprobe PMU when the kernel has it, else by creating an entry in
 // tracefs kprobe_events (removed again on detach). Kernels without CONFIG_KPROBES have neither.
 import { appendFileSync, existsSync } from 'node:fs';
-import { perfEventOpen, PerfFlag, PerfType, Mem, close, UnsupportedError, SysError, Errno } from '../sys/index.js';
+import { perfEventOpen, PerfFlag, PerfType, Mem, close, UnsupportedError, SysError, Errno, linkCreate, AttachType } from '../sys/index.js';
 import { tracefsRoot, tracepointId } from '../kernel/tracefs.js';
 import { dynamicPmu } from './pmu.js';
 import { attachToPerfEvent, type Link } from './link.js';
@@ -91,4 +91,32 @@ export function attachKprobe(progFd: number, o: KprobeOptions): Link {
     remove();
     throw e;
   }
+}
+
+/** BPF_F_KPROBE_MULTI_RETURN: the link's functions are probed on return (kretprobe). */
+const KPROBE_MULTI_RETURN = 1;
+
+/**
+ * One kprobe_multi link (BPF_LINK_CREATE, BPF_TRACE_KPROBE_MULTI; fprobe underneath, Linux 5.18+)
+ * attaching a program loaded with that expected attach type to every function of `funcs`, by
+ * name: one syscall instead of a perf event per function, and one fd to close. The kernel refuses
+ * the whole link when any name cannot be probed (ENOENT, ESRCH, EINVAL…): the caller attaches the
+ * functions one by one then.
+ */
+export function attachKprobeMulti(progFd: number, funcs: readonly string[], o: { retprobe?: boolean } = {}): Link {
+  const kind = o.retprobe ? 'kretprobe' : 'kprobe';
+  const names = funcs.map((f) => Mem.cstring(f));
+  const syms = new Mem(8 * names.length);
+  names.forEach((m, i) => syms.view.setBigUint64(8 * i, m.addr, true));
+  // link_create.kprobe_multi: flags u32 @16, cnt u32 @20, syms u64 @24 (addrs @32, cookies @40 unused).
+  const fd = linkCreate({
+    progFd, targetFd: 0, attachType: AttachType.TRACE_KPROBE_MULTI,
+    tail: (v) => {
+      v.setUint32(16, o.retprobe ? KPROBE_MULTI_RETURN : 0, true);
+      v.setUint32(20, names.length, true);
+      v.setBigUint64(24, syms.addr, true);
+    },
+  });
+  void names; // the strings stay alive until the kernel has copied them
+  return { kind: `${kind}_multi`, target: `${kind}:{${funcs.join(',')}} (kprobe_multi)`, fds: [fd] };
 }

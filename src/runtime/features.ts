@@ -157,6 +157,14 @@ export function probeMechanismFacts(): ProbeMechanismFacts {
   return (mechanisms = { kprobe: typeof kprobeMechanism() === 'string', fentry, fentryFuncIp: fentry && fentryFuncIpFeature() });
 }
 
+let multiCached: Feature | undefined;
+
+/** kprobe_multi links work here (cached; what probeFeatures() reports, without the rest). */
+export function kprobeMultiWorks(): boolean {
+  multiCached ??= cached?.probes.kprobe_multi ?? kprobeMultiFeature(typeof kprobeMechanism() === 'string' ? yes() : no('no kprobes'));
+  return multiCached.ok;
+}
+
 function kprobeMultiFeature(kprobe: Feature): Feature {
   if (!kprobe.ok) return no('needs kprobes');
   let prog: Program;

@@ -21,7 +21,8 @@ import { runOnce } from '../attach/once.js';
 import { detachAll } from '../attach/link.js';
 import { enableStats, close, AttachType, UnsupportedError } from '../sys/index.js';
 import { attachFentry, fentryLoadError } from '../attach/fentry.js';
-import { kprobeMechanism } from '../attach/kprobe.js';
+import { kprobeMechanism, attachKprobeMulti } from '../attach/kprobe.js';
+import { kprobeMultiWorks } from './features.js';
 import { onlineCpus } from '../kernel/cpus.js';
 import type { AttachDef, CompiledScript, EventDef, MapDef, ProgramDef } from '../lang/spec.js';
 import { Session } from './session.js';
@@ -162,6 +163,8 @@ interface LoadedProgram {
   prog: Program;
   /** The attach points this loaded program serves (an fentry program serves exactly one). */
   attach: AttachDef[];
+  /** Loaded for a kprobe_multi link (expected attach type BPF_TRACE_KPROBE_MULTI): see multiKprobes. */
+  multi?: true;
 }
 
 type KprobeDef = Extract<AttachDef, { kind: 'kprobe' | 'kretprobe' }>;
@@ -189,6 +192,17 @@ function trampoline(a: TrampolineDef): { btfId: number; exit: boolean } {
 function asKprobe(a: KprobeDef): KprobeDef {
   const { fentryBtfId: _id, kprobeReason: _why, ...k } = a;
   return k;
+}
+
+/**
+ * A kprobe program that serves several functions (a wildcard, or a block naming several) goes
+ * through one kprobe_multi link where the kernel has them: kprobes or kretprobes alike, on
+ * vmlinux functions by name, without offsets.
+ */
+function multiKprobes(def: ProgramDef): boolean {
+  if (def.progKind !== 'kprobe' || def.attach.length < 2) return false;
+  const kind = def.attach[0]!.kind;
+  return def.attach.every((a) => a.kind === kind && (a.kind === 'kprobe' || a.kind === 'kretprobe') && !a.offset && (a.module === undefined || a.module === 'vmlinux'));
 }
 
 function reasonOf(e: unknown): string {
@@ -372,7 +386,13 @@ export class ScriptRun<V = unknown, E = unknown> {
     }
     const all = [...this.programs].flatMap((p) => [...p.attach].filter((a) => a.kind !== 'begin' && a.kind !== 'end' && a.kind !== 'funcwatchpoint' && !skipped.has(a)).map((a) => ({ p, a })));
     const order = [...all.filter((x) => !LIFO_KINDS.has(x.a.kind)), ...all.filter((x) => LIFO_KINDS.has(x.a.kind)).reverse()];
+    const multiDone = new Set<LoadedProgram>();
     for (const { p, a } of order) {
+      if (p.multi) {
+        if (!multiDone.has(p)) this.attachMulti(p, order.filter((x) => x.p === p).map((x) => x.a));
+        multiDone.add(p);
+        continue;
+      }
       if (isFentryDef(a)) {
         try {
           const tr = trampoline(a);
@@ -521,14 +541,42 @@ export class ScriptRun<V = unknown, E = unknown> {
         if ((a.kind === 'kprobe' || a.kind === 'kretprobe') && a.kprobeReason) this.err(`${attachDefName(a)}: using kprobe (${a.kprobeReason})\n`);
       }
     }
+    if (multiKprobes(def) && kprobeMultiWorks()) {
+      try {
+        this.programs.push({ ...this.loadProgram(def, undefined, true, true), multi: true });
+        return;
+      } catch (e) {
+        if (this.opts.verbose) this.err(`${def.probeName}: kprobe_multi program refused (${reasonOf(e)}); one kprobe per function\n`);
+      }
+    }
     this.programs.push(this.loadProgram(def, undefined));
+  }
+
+  /**
+   * A program loaded for kprobe_multi: all its functions through one link. Where the kernel
+   * refuses the link (a function fprobe cannot probe, though a kprobe might: ENOENT, EINVAL…), the
+   * program is loaded again as a plain kprobe and attached function by function, which skips the
+   * ones that cannot be probed with bpftrace's warning.
+   */
+  private attachMulti(p: LoadedProgram, attach: AttachDef[]): void {
+    const defs = attach as KprobeDef[];
+    try {
+      this.session.link(attachKprobeMulti(p.prog.fd, defs.map((a) => a.func), { retprobe: defs[0]!.kind === 'kretprobe' }));
+      if (this.opts.verbose) this.err(`${p.def.probeName}: ${defs.length} functions through one kprobe_multi link\n`);
+      return;
+    } catch (e) {
+      if (this.opts.verbose) this.err(`${p.def.probeName}: kprobe_multi link refused (${reasonOf(e)}); one kprobe per function\n`);
+    }
+    const single = this.loadProgram(p.def, undefined);
+    this.programs.push(single);
+    for (const a of defs) this.attachOne(single.prog.fd, a);
   }
 
   /**
    * Assembles and loads one program. `fentry`: load it as fentry/fexit against that attach
    * point's function; `raw` then lets the error through (the caller falls back to kprobe).
    */
-  private loadProgram(def: ProgramDef, fentry: TrampolineDef | undefined, raw = false): LoadedProgram {
+  private loadProgram(def: ProgramDef, fentry: TrampolineDef | undefined, raw = false, multi = false): LoadedProgram {
     const a = (() => {
       try {
         return assemble(def.insns, { mapFd: (name) => this.maps.get(name)?.fd });
@@ -539,7 +587,7 @@ export class ScriptRun<V = unknown, E = unknown> {
     const first = def.attach[0];
     // fentry/fexit programs are verified against their target function's BTF.
     const tr = fentry ? trampoline(fentry) : undefined;
-    const target = tr
+    const target = multi ? { expectedAttachType: AttachType.TRACE_KPROBE_MULTI, btfId: 0, btfObjFd: 0 } : tr
       ? { expectedAttachType: tr.exit ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY, btfId: tr.btfId, btfObjFd: 0 }
       : first && (first.kind === 'fentry' || first.kind === 'fexit') ? loadTargetFor(first as ProbeTarget) : undefined;
     let prog: Program;

@@ -1,7 +1,9 @@
 // kprobe_multi (BPF_LINK_CREATE with BPF_TRACE_KPROBE_MULTI, fprobe underneath): where feature
 // probing says yes, a link on do_sys_openat2 by symbol name counts a child's opens exactly; where it
-// says no, the kernel refuses the same link. sonde has no kprobe_multi attach code yet, so the link
-// is made here with the raw command; what is under test is the feature verdict.
+// says no, the kernel refuses the same link (made here with the raw command: what is under test is
+// the feature verdict). Then sonde's own use of it: a kprobe program serving several functions is
+// attached through one kprobe_multi link, with exact counts per function; a link the kernel
+// refuses (a function it cannot probe) falls back to one kprobe per function.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BpfMap } from '../../src/bpf/map.js';
@@ -13,6 +15,11 @@ import { Label, R0, R1, R2, R10 } from '../../src/asm/insn.js';
 import { Helper } from '../../src/asm/helpers.js';
 import { AttachType, Mem, SysError, Errno, close, linkCreate } from '../../src/sys/index.js';
 import { probeFeatures } from '../../src/runtime/features.js';
+import { compile } from '../../src/lang/compile.js';
+import type { KernelView } from '../../src/lang/kernel-view.js';
+import { liveKernelView } from '../../src/runtime/kernel-view.js';
+import { ScriptRun, type ScriptEvent } from '../../src/runtime/script.js';
+import { ScriptError } from '../../src/runtime/script-error.js';
 import { needsRoot, openFdCount } from '../support/root.js';
 import { spawnPaused } from '../support/workload.js';
 import { buildFixture } from '../fixtures/build.js';
@@ -73,4 +80,70 @@ test('kprobe_multi: counts exactly where feature probing says yes, refused where
   if (!feature.ok) await child.go();
   map.close();
   assert.equal(openFdCount(), base);
+});
+
+/** The live view, told the kernel has no fentry: kprobes stay kprobes (fentry would be chosen). */
+function kprobesOnly(): KernelView {
+  const live = liveKernelView();
+  const view = Object.create(live) as KernelView;
+  view.probeMechanisms = () => ({ ...live.probeMechanisms!(), fentry: false, fentryFuncIp: false });
+  return view;
+}
+
+interface MultiRun { map: string; messages: string; error?: string }
+
+async function aroundOpens(source: (pid: number) => string): Promise<MultiRun> {
+  const child = await spawnPaused(await buildFixture('open_loop'), [String(N), '/etc/hostname']);
+  const script = compile(source(child.pid), { kernel: kprobesOnly() });
+  let messages = '';
+  let map = '';
+  let r: ScriptRun<unknown, unknown>;
+  try {
+    r = await ScriptRun.start(script, {
+      silent: true, verbose: true, notifyAttached: false, err: (t) => void (messages += t),
+      onEvent: (e) => void ((e as ScriptEvent).type === 'map' && (e as { when: string }).when === 'exit' && (map += (e as { text: string }).text)),
+    });
+  } catch (e) {
+    await child.go();
+    if (!(e instanceof ScriptError)) throw e;
+    return { map, messages, error: e.message };
+  }
+  assert.equal(await child.go(), 0);
+  r.stop();
+  assert.equal(await r.done, 0, messages);
+  return { map, messages };
+}
+
+const hasKprobes = () => probeFeatures().probes.kprobe.ok;
+
+test('a kprobe program on several functions: one kprobe_multi link where the kernel has them, exact counts per function', needsRoot, async () => {
+  const base = openFdCount();
+  const r = await aroundOpens((pid) => `kprobe:do_sys_openat2, kprobe:security_file_open /pid == ${pid}/ { @[func] = count(); }`);
+  if (!hasKprobes()) {
+    assert.match(r.error ?? '', /kprobes not supported by this kernel/);
+    return;
+  }
+  assert.equal(r.error, undefined, r.messages);
+  // Equal counts: the map's order among them is the hash's.
+  assert.deepEqual(r.map.split('\n').filter(Boolean).sort(), [`@[do_sys_openat2]: ${N}`, `@[security_file_open]: ${N}`]);
+  if (probeFeatures().probes.kprobe_multi.ok) assert.match(r.messages, /^kprobe:do_sys_openat2,kprobe:security_file_open: 2 functions through one kprobe_multi link$/m);
+  else assert.doesNotMatch(r.messages, /kprobe_multi/);
+  assert.equal(openFdCount(), base, 'everything detached');
+});
+
+test('kretprobes through one kprobe_multi link (return probes): exact count', needsRoot, async () => {
+  const r = await aroundOpens((pid) => `kretprobe:do_sys_openat2, kretprobe:security_file_open /pid == ${pid}/ { @ = count(); }`);
+  if (!hasKprobes()) return;
+  assert.equal(r.error, undefined, r.messages);
+  assert.equal(r.map, `@: ${2 * N}\n`);
+  if (probeFeatures().probes.kprobe_multi.ok) assert.match(r.messages, /: 2 functions through one kprobe_multi link$/m);
+});
+
+test('a kprobe_multi link the kernel refuses (a function it cannot probe) falls back to one kprobe per function', needsRoot, async () => {
+  const r = await aroundOpens((pid) => `kprobe:do_sys_openat2, kprobe:sonde_no_such_function /pid == ${pid}/ { @ = count(); }`);
+  if (!hasKprobes()) return;
+  assert.equal(r.error, undefined, r.messages);
+  assert.equal(r.map, `@: ${N}\n`);
+  if (probeFeatures().probes.kprobe_multi.ok) assert.match(r.messages, /kprobe_multi link refused \(.+\); one kprobe per function$/m);
+  assert.match(r.messages, /^WARNING: could not attach probe kprobe:sonde_no_such_function, skipping\.$/m);
 });
