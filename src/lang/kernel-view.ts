@@ -6,6 +6,7 @@
 import type { Btf } from '../btf/index.js';
 import type { UsdtArgument } from '../elf/usdt.js';
 import type { DwarfInfo } from '../elf/dwarf.js';
+import type { AddrSpace } from './types.js';
 
 export interface TracepointFieldInfo {
   /** C declaration from the format file, e.g. "const char * filename". */
@@ -17,6 +18,8 @@ export interface TracepointFieldInfo {
   arrayLen?: number;
   /** __data_loc: u32 (len << 16 | offset) of dynamic data. */
   dataLoc: boolean;
+  /** An fentry/fexit pointer parameter: the memory it points into (sema/probes.ts, paramSpace). */
+  space?: AddrSpace;
 }
 
 /** What /proc/kallsyms says about a name (kaddr()). */

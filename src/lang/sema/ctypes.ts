@@ -5,7 +5,7 @@
  * `__data_loc char[] filename`).
  */
 import type { TracepointFieldInfo } from '../kernel-view.js';
-import type { IntType, SType, RecordType, RecordField } from '../types.js';
+import type { AddrSpace, IntType, SType, RecordType, RecordField } from '../types.js';
 
 const int = (size: 1 | 2 | 4 | 8, signed: boolean): IntType => ({ kind: 'int', size, signed });
 
@@ -61,7 +61,7 @@ export function isCIntWordName(name: string): boolean {
  * is a string; `__data_loc` fields are described by `dataLoc` on the field and typed here as a
  * `char *` into the record.
  */
-export function tracepointFieldType(f: TracepointFieldInfo, space: 'kernel' | 'user'): SType {
+export function tracepointFieldType(f: TracepointFieldInfo, space: AddrSpace): SType {
   const decl = stripName(f.decl, f.name);
   if (f.dataLoc) return { kind: 'pointer', to: int(1, true), space: 'kernel' };
   const base = decl.base.replace(/\b(const|volatile|__user|__attribute__\(\([^)]*\)\))\b/g, ' ').replace(/\s+/g, ' ').trim();

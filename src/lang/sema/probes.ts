@@ -13,7 +13,8 @@ import { expandUsdt, UsdtProbeError, type UsdtInstanceInfo } from '../usdt.js';
 import { forEachExpr } from './walk.js';
 import { ARG_REGS } from './analyze.js';
 import { tracepointFieldType } from './ctypes.js';
-import type { RecordType } from '../types.js';
+import type { AddrSpace, RecordType } from '../types.js';
+import type { Btf } from '../../btf/index.js';
 
 export interface ProbeInstance {
   provider: ProviderName;
@@ -335,7 +336,11 @@ function fentryInstances(ap: AttachPoint, provider: 'fentry' | 'fexit', module: 
       const signed = t.kind === 'int' ? t.signed : t.kind === 'enum' || t.kind === 'enum64' ? t.signed : false;
       const pname = p.name || `arg${i}`;
       // An int argument is read at its own size: the upper bits of its register are undefined.
-      return { decl: `${btf.typeName(p.type)} ${pname}`, name: pname, offset: 8 * i, size: t.kind === 'ptr' ? 8 : Math.min(btf.sizeof(id), 8), signed, dataLoc: false };
+      const space = t.kind === 'ptr' ? paramSpace(btf, t.type) : undefined;
+      return {
+        decl: `${btf.typeName(p.type)} ${pname}`, name: pname, offset: 8 * i, size: t.kind === 'ptr' ? 8 : Math.min(btf.sizeof(id), 8), signed, dataLoc: false,
+        ...(space ? { space } : {}),
+      };
     });
     const attach: AttachDef = { kind: provider, func: name, btfId: info.funcId };
     if (hasWildcard(func) || o.multi) attach.optional = true;
@@ -471,10 +476,36 @@ function scriptNeeds(probe: Probe): ScriptNeeds {
 }
 
 /** The record `args` points to in an fentry/fexit program: each parameter a u64 slot of the context. */
+/**
+ * The memory an fentry/fexit pointer parameter points into, from the pointee's BTF (`pointee`: the
+ * id a PTR refers to). A kernel built by clang with BTF type tags marks `__user` pointers with a
+ * type_tag "user": tagged is user memory, untagged kernel memory. A kernel whose BTF has no "user"
+ * tag at all (GCC builds — Debian's, among others — cannot emit them) says nothing: the parameter
+ * may be a syscall's `const char __user *filename` as well as a `struct file *`, so it is 'any',
+ * read with bpf_probe_read(_str), which picks by the address (x86-64). Pointers read out of the
+ * memory it points to are typed from BTF as usual (kernel, unless tagged).
+ */
+export function paramSpace(btf: Btf, pointee: number): AddrSpace {
+  for (let depth = 0, id = pointee; depth < 64 && id !== 0; depth++) {
+    const t = btf.typeById(id);
+    if (t.kind === 'type_tag' && t.name === 'user') return 'user';
+    if (t.kind !== 'type_tag' && t.kind !== 'const' && t.kind !== 'volatile' && t.kind !== 'restrict') break;
+    id = t.type;
+  }
+  return hasUserTags(btf) ? 'kernel' : 'any';
+}
+
+const userTagged = new WeakMap<Btf, boolean>();
+function hasUserTags(btf: Btf): boolean {
+  let v = userTagged.get(btf);
+  if (v === undefined) userTagged.set(btf, v = btf.find('user', 'type_tag').length > 0);
+  return v;
+}
+
 export function fentryArgsRecord(attach: AttachDef, fields: TracepointFieldInfo[]): RecordType {
   const name = attach.kind === 'fentry' || attach.kind === 'fexit' ? attach.func : 'args';
   return {
     kind: 'record', name: `struct _${attach.kind}_${name}_args`, size: 8 * fields.length, align: 8, union: false,
-    fields: fields.map((f) => ({ name: f.name, type: tracepointFieldType(f, 'kernel'), offset: f.offset })),
+    fields: fields.map((f) => ({ name: f.name, type: tracepointFieldType(f, f.space ?? 'kernel'), offset: f.offset })),
   };
 }

@@ -9,7 +9,9 @@ import { LangError } from '../../../src/lang/diagnostic.js';
 import type { KernelView, ProbeMechanismFacts } from '../../../src/lang/kernel-view.js';
 import type { AttachDef, CompiledScript } from '../../../src/lang/spec.js';
 import { disassemble } from '../../../src/asm/disasm.js';
-import { loadKernelBtf } from '../../../src/btf/index.js';
+import { loadKernelBtf, Btf } from '../../../src/btf/index.js';
+import { paramSpace } from '../../../src/lang/sema/probes.js';
+import { BtfBuilder } from '../../btf/builder.js';
 import { fixtureKernel, HAVE_BTF } from './fixture.js';
 
 const needsBtf = HAVE_BTF ? {} : { skip: 'no /sys/kernel/btf/vmlinux' };
@@ -177,6 +179,34 @@ describe('fentry:/fexit: probes', () => {
     assert.deepEqual(s.probeNames, ['fexit:vfs_write', 'fexit:vfs_writev']);
     assert.ok(s.programs.every((p) => p.progKind === 'tracing' && p.attach.every((a) => a.kind === 'fexit' && a.optional === true)));
     assert.match(disassemble(s.programs[0]!.insns), new RegExp(`= \\*\\(u64 \\*\\)\\(r\\d \\+${8 * nargs}\\)`));
+  });
+
+  it('a pointer parameter\'s memory: user when BTF tags it __user, kernel when untagged in tagged BTF, any in BTF without tags', () => {
+    const build = (tagged: boolean) => {
+      const b = new BtfBuilder();
+      const ch = b.int('char', 1, { signed: true, char: true });
+      const cch = b.const(ch);
+      const plain = b.ptr(cch); // const char *
+      const user = tagged ? b.ptr(b.typeTag('user', cch)) : plain; // const char __user *
+      const file = b.ptr(b.struct('file', 0, []));
+      return { btf: Btf.parse(b.encode()), ptrs: [plain, user, file] };
+    };
+    const pointee = (btf: Btf, id: number) => (btf.typeById(id) as { type: number }).type;
+    const t = build(true);
+    assert.deepEqual(t.ptrs.map((id) => paramSpace(t.btf, pointee(t.btf, id))), ['kernel', 'user', 'kernel']);
+    const g = build(false);
+    assert.deepEqual(g.ptrs.map((id) => paramSpace(g.btf, pointee(g.btf, id))), ['any', 'any', 'any']);
+  });
+
+  it('str() of a parameter in BTF without __user tags reads with bpf_probe_read_str (user or kernel by the address)', needsBtf, (t) => {
+    if (loadKernelBtf().find('user', 'type_tag').length > 0) {
+      t.skip('this kernel\'s BTF tags __user pointers');
+      return;
+    }
+    const s = compile('fentry:do_sys_openat2 { @[str(args->filename)] = count(); }', { kernel: kernel({ btf: true }) });
+    const text = disassemble(s.programs[0]!.insns);
+    assert.match(text, /call bpf_probe_read_str#45/);
+    assert.doesNotMatch(text, /probe_read_(kernel|user)_str/);
   });
 
   it('fentry errors name the function and the parameter', needsBtf, () => {
