@@ -1,8 +1,9 @@
 // Strings under fentry/fexit, run for real: path() (bpf_d_path, which the kernel allows only on the
 // functions of its d_path allow-list) prints the exact path a child opened, once per open; path()
 // on a function the kernel does not allow it in ends in sonde's clear error, with nothing left
-// attached. On a kernel without BPF trampolines (this project's host) each ends in the clear "not
-// supported" error.
+// attached; str() of a syscall's user-memory filename parameter reads the user's string (Debian's
+// BTF has no __user type tags: the parameter is read with bpf_probe_read_str, by the address). On a
+// kernel without BPF trampolines (this project's host) each ends in the clear "not supported" error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -112,3 +113,20 @@ test('path() where the kernel does not allow bpf_d_path: the clear error at the 
     f.done();
   }
 });
+
+for (const kind of ['fentry', 'fexit'] as const) {
+  test(`str() of do_sys_openat2's user-memory filename under ${kind}: the path, once per open`, needsRoot, async () => {
+    const f = knownFile();
+    try {
+      const r = await opens((pid) => `${kind}:do_sys_openat2 /pid == ${pid}/ { printf("%s|%s\\n", str(args->filename), str(args.filename, 5)); }`, f.path);
+      if (!fentryWorks()) {
+        assert.match(r.error?.message ?? '', NOT_SUPPORTED);
+        return;
+      }
+      assert.equal(r.error, undefined, `${r.error?.format()}\n${r.messages}`);
+      assert.deepEqual(r.lines, Array(N).fill(`${f.path}|${f.path.slice(0, 5)}\n`));
+    } finally {
+      f.done();
+    }
+  });
+}
