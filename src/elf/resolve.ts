@@ -230,7 +230,8 @@ function compareCandidates(a: string, b: string, name: string): number {
 
 function isRegularFile(p: string): boolean {
   try {
-    return statSync(p).isFile();
+    // Most of a PATH search misses: no exception for those (~30 µs each, with its stack).
+    return statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
   } catch {
     return false;
   }

@@ -64,41 +64,105 @@ export function readSymbols(elf: ElfFile, sh: SectionHeader): ElfSymbol[] {
   const bytes = elf.sectionData(sh);
   const strSec = elf.sections[sh.link];
   const strings = new StringTable(strSec !== undefined ? elf.sectionData(strSec) : new Uint8Array(0));
-  const versions = table === 'dynsym' ? readVersions(elf, sh.index) : undefined;
+  const versions = table === 'dynsym' ? elf.memo(`versions:${sh.index}`, () => readVersions(elf, sh.index)) : undefined;
   // Plain DataView reads: this loop runs 100k+ times on big binaries.
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = Math.floor(bytes.length / C.ELF64_SYM_SIZE);
   const out: ElfSymbol[] = [];
+  // Entries a name lookup decoded already stay the same objects (one symbol, one object).
+  const known = decodedEntries(elf, sh);
   for (let i = 1; i < count; i++) {
-    const o = i * C.ELF64_SYM_SIZE;
-    const valueHi = dv.getUint32(o + 12, true);
-    const sizeHi = dv.getUint32(o + 20, true);
-    // Only absolute oddities exceed 2^53 in user-space files; a number cannot hold them exactly.
-    if (valueHi >= 0x200000 || sizeHi >= 0x200000) continue;
-    const info = dv.getUint8(o + 4);
-    const sym: {
-      -readonly [K in keyof ElfSymbol]: ElfSymbol[K];
-    } = {
-      name: strings.get(dv.getUint32(o, true)),
-      value: valueHi * 0x1_0000_0000 + dv.getUint32(o + 8, true),
-      size: sizeHi * 0x1_0000_0000 + dv.getUint32(o + 16, true),
-      type: TYPES[info & 0xf] ?? 'OTHER',
-      bind: BINDS[info >> 4] ?? 'OTHER',
-      visibility: VISIBILITIES[dv.getUint8(o + 5) & 3]!,
-      sectionIndex: dv.getUint16(o + 6, true),
-      table,
-      index: i,
-    };
-    const ver = versions?.get(i);
-    if (ver !== undefined) {
-      sym.version = ver.name;
-      // A version this file requires (even for a defined copy-relocated variable like stdout) is
-      // a reference, never this file's default definition.
-      sym.defaultVersion = !ver.hidden && !ver.needed;
-    }
-    out.push(sym);
+    const sym = known.get(i) ?? decodeSymbol(dv, i, strings, versions, table);
+    if (sym !== undefined) out.push(sym);
   }
   return out;
+}
+
+/** The entries of one table decoded one by one so far (readSymbolsNamed), by index. */
+function decodedEntries(elf: ElfFile, sh: SectionHeader): Map<number, ElfSymbol> {
+  return elf.memo(`decoded:${sh.index}`, () => new Map<number, ElfSymbol>());
+}
+
+/**
+ * The symbols of one table whose plain name is `name`, exactly as readSymbols decodes them and in
+ * the same order, without decoding the others: the name's occurrences in the string table give
+ * the st_name values to look for, and only those entries are decoded. A uprobe on libc looks up
+ * a handful of names among ~3000 (and a binary with a full .symtab, among 100k+).
+ */
+export function readSymbolsNamed(elf: ElfFile, sh: SectionHeader, name: string): ElfSymbol[] {
+  // U+FFFD may stand for any invalid UTF-8 in a name: only a full decode says which names match.
+  if (name === '' || name.includes('\0') || name.includes('\ufffd')) return readSymbols(elf, sh).filter((s) => s.name === name);
+  const table = sh.type === C.SHT_DYNSYM ? 'dynsym' : 'symtab';
+  const strSec = elf.sections[sh.link];
+  if (strSec === undefined) return [];
+  const strtab = elf.sectionData(strSec);
+  const offsets = nameOffsets(strtab, name);
+  if (offsets.length === 0) return [];
+  const bytes = elf.sectionData(sh);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = Math.floor(bytes.length / C.ELF64_SYM_SIZE);
+  const out: ElfSymbol[] = [];
+  // A name or two to decode: straight from the bytes, as StringTable would (same decoding).
+  const strings = { get: (off: number): string => cString(strtab, off) };
+  let versions: VersionLookup | undefined | null = null;
+  const known = decodedEntries(elf, sh);
+  const one = offsets.length === 1 ? offsets[0]! : -1;
+  const many = offsets.length > 1 ? new Set(offsets) : undefined;
+  for (let i = 1; i < count; i++) {
+    const st = dv.getUint32(i * C.ELF64_SYM_SIZE, true);
+    if (st !== one && (many === undefined || !many.has(st))) continue;
+    let sym = known.get(i);
+    if (sym === undefined) {
+      if (versions === null) versions = table === 'dynsym' ? elf.memo(`versions:${sh.index}`, () => readVersions(elf, sh.index)) : undefined;
+      sym = decodeSymbol(dv, i, strings, versions, table);
+      if (sym !== undefined) known.set(i, sym);
+    }
+    if (sym !== undefined) out.push(sym);
+  }
+  return out;
+}
+
+/** Every offset in a string table at which the NUL-terminated string `name` starts (suffix sharing included). */
+export function nameOffsets(strtab: Uint8Array, name: string): number[] {
+  const needle = Buffer.from(name, 'utf8');
+  const hay = Buffer.from(strtab.buffer, strtab.byteOffset, strtab.byteLength);
+  const out: number[] = [];
+  for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) {
+    // A name runs to its NUL, or to the table's end (as cString reads it).
+    const end = p + needle.length;
+    if (end === hay.length || hay[end] === 0) out.push(p);
+  }
+  return out;
+}
+
+function decodeSymbol(dv: DataView, i: number, strings: { get(off: number): string }, versions: VersionLookup | undefined, table: 'symtab' | 'dynsym'): ElfSymbol | undefined {
+  const o = i * C.ELF64_SYM_SIZE;
+  const valueHi = dv.getUint32(o + 12, true);
+  const sizeHi = dv.getUint32(o + 20, true);
+  // Only absolute oddities exceed 2^53 in user-space files; a number cannot hold them exactly.
+  if (valueHi >= 0x200000 || sizeHi >= 0x200000) return undefined;
+  const info = dv.getUint8(o + 4);
+  const sym: {
+    -readonly [K in keyof ElfSymbol]: ElfSymbol[K];
+  } = {
+    name: strings.get(dv.getUint32(o, true)),
+    value: valueHi * 0x1_0000_0000 + dv.getUint32(o + 8, true),
+    size: sizeHi * 0x1_0000_0000 + dv.getUint32(o + 16, true),
+    type: TYPES[info & 0xf] ?? 'OTHER',
+    bind: BINDS[info >> 4] ?? 'OTHER',
+    visibility: VISIBILITIES[dv.getUint8(o + 5) & 3]!,
+    sectionIndex: dv.getUint16(o + 6, true),
+    table,
+    index: i,
+  };
+  const ver = versions?.(i);
+  if (ver !== undefined) {
+    sym.version = ver.name;
+    // A version this file requires (even for a defined copy-relocated variable like stdout) is
+    // a reference, never this file's default definition.
+    sym.defaultVersion = !ver.hidden && !ver.needed;
+  }
+  return sym;
 }
 
 interface SymbolVersion {
@@ -108,8 +172,11 @@ interface SymbolVersion {
   readonly needed: boolean;
 }
 
-/** Symbol index → version, for the versioned entries of the dynsym at section `dynsymIndex`. */
-function readVersions(elf: ElfFile, dynsymIndex: number): Map<number, SymbolVersion> | undefined {
+/** Symbol index → its version, if versioned. */
+type VersionLookup = (index: number) => SymbolVersion | undefined;
+
+/** The versions of the dynsym at section `dynsymIndex` (read on demand, entry by entry). */
+function readVersions(elf: ElfFile, dynsymIndex: number): VersionLookup | undefined {
   const versym = elf.sections.find((s) => s.type === C.SHT_GNU_VERSYM && s.link === dynsymIndex)
     ?? elf.sections.find((s) => s.type === C.SHT_GNU_VERSYM);
   if (versym === undefined) return undefined;
@@ -119,16 +186,20 @@ function readVersions(elf: ElfFile, dynsymIndex: number): Map<number, SymbolVers
     else if (s.type === C.SHT_GNU_VERNEED) readVerneed(elf, s, names);
   }
   const v = new LeView(elf.sectionData(versym), elf.path);
-  const out = new Map<number, SymbolVersion>();
-  for (let i = 1; i * 2 + 2 <= v.length; i++) {
-    const raw = v.u16(i * 2);
-    const idx = raw & C.VERSYM_INDEX_MASK;
-    // 0 = local, 1 = global unversioned: no version to show.
-    if (idx < 2) continue;
-    const ver = names.get(idx);
-    if (ver !== undefined) out.set(i, { ...ver, hidden: (raw & C.VERSYM_HIDDEN) !== 0 });
+  const hidden = new Map<number, SymbolVersion>();
+  const shown = new Map<number, SymbolVersion>();
+  for (const [idx, ver] of names) {
+    hidden.set(idx, { ...ver, hidden: true });
+    shown.set(idx, { ...ver, hidden: false });
   }
-  return out;
+  return (i) => {
+    if (i < 1 || i * 2 + 2 > v.length) return undefined;
+    const raw = v.u16(i * 2);
+    // 0 = local, 1 = global unversioned: no version to show.
+    const idx = raw & C.VERSYM_INDEX_MASK;
+    if (idx < 2) return undefined;
+    return ((raw & C.VERSYM_HIDDEN) !== 0 ? hidden : shown).get(idx);
+  };
 }
 
 type VersionNames = Map<number, { name: string; needed: boolean }>;
@@ -182,14 +253,7 @@ export class SymbolIndex {
   constructor(readonly all: readonly ElfSymbol[]) {}
 
   find(query: string): ElfSymbol[] {
-    const at = query.indexOf('@');
-    const base = at > 0 ? query.slice(0, at) : query;
-    const wantDefault = at > 0 && query.startsWith('@@', at);
-    const version = at > 0 ? query.slice(at + (wantDefault ? 2 : 1)) : undefined;
-    const exact = this.named(query);
-    if (version === undefined) return exact;
-    const versioned = this.named(base).filter((s) => s.version === version && (!wantDefault || s.defaultVersion === true));
-    return [...versioned, ...exact];
+    return findVersioned(query, (name) => this.named(name));
   }
 
   private named(name: string): ElfSymbol[] {
@@ -209,6 +273,19 @@ export class SymbolIndex {
   }
 }
 
-function indexable(s: ElfSymbol): boolean {
+/** SymbolIndex.find's matching rules over `named`, which gives the indexable symbols of one plain name. */
+export function findVersioned(query: string, named: (name: string) => ElfSymbol[]): ElfSymbol[] {
+  const at = query.indexOf('@');
+  const base = at > 0 ? query.slice(0, at) : query;
+  const wantDefault = at > 0 && query.startsWith('@@', at);
+  const version = at > 0 ? query.slice(at + (wantDefault ? 2 : 1)) : undefined;
+  const exact = named(query);
+  if (version === undefined) return exact;
+  const versioned = named(base).filter((s) => s.version === version && (!wantDefault || s.defaultVersion === true));
+  return [...versioned, ...exact];
+}
+
+/** What a name index holds: named symbols other than section and file markers. */
+export function indexable(s: ElfSymbol): boolean {
   return s.name !== '' && s.type !== 'SECTION' && s.type !== 'FILE';
 }

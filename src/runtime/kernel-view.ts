@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { KernelViewError } from '../lang/kernel-view.js';
-import type { UserDebugInfo, KernelAddressLookup, KernelFunctionInfo, KernelView, ProbeMechanismFacts, TracepointFieldInfo, UsdtFileInfo, UserSymbolInfo } from '../lang/kernel-view.js';
+import { taskOffsetsFromBtf, type UserDebugInfo, type KernelAddressLookup, type KernelFunctionInfo, type KernelView, type ProbeMechanismFacts, type TaskOffsets, type TracepointFieldInfo, type UsdtFileInfo, type UserSymbolInfo } from '../lang/kernel-view.js';
 import { usdtFiles } from './usdt.js';
 import { kernelAddresses } from '../kernel/kernel-address.js';
 import { ElfFile, isDefined, matchFunctions, resolveBinary, resolveLibrary } from '../elf/index.js';
@@ -16,7 +16,8 @@ import { resolveUprobeFile, userFile } from './probes.js';
 import { debugInfoOf } from './debug-info.js';
 import { probeMechanismFacts } from './features.js';
 import { nrPossibleCpus } from '../kernel/cpus.js';
-import { loadKernelBtf, BtfError, type Btf } from '../btf/index.js';
+import { loadKernelBtf, BtfError, SYSFS_BTF_DIR, type Btf } from '../btf/index.js';
+import { btfIdentity, cacheDir, cachedTaskOffsets } from './task-offsets.js';
 import { syscallNumber as builtinSyscallNumber } from '../kernel/syscalls.js';
 
 /** Where the kernel headers keep `#define __NR_name number` for this architecture. */
@@ -28,6 +29,8 @@ const UNISTD: Record<string, string[]> = {
 export class LiveKernelView implements KernelView {
   private btfLoaded = false;
   private btfValue: Btf | undefined;
+  /** null until read. */
+  private task: TaskOffsets | undefined | null = null;
   private cpus: number | undefined;
   /** null until read. */
   private pidMaxValue: number | undefined | null = null;
@@ -59,6 +62,15 @@ export class LiveKernelView implements KernelView {
     }
     this.fields.set(key, out);
     return out;
+  }
+
+  /** From the cache kept per kernel (task-offsets.ts): most scripts then never read the BTF. */
+  taskOffsets(): TaskOffsets | undefined {
+    if (this.task === null) {
+      const path = this.btfPath ?? `${SYSFS_BTF_DIR}/vmlinux`;
+      this.task = cachedTaskOffsets(cacheDir(), btfIdentity(path), () => taskOffsetsFromBtf(this.btf()));
+    }
+    return this.task;
   }
 
   btf(): Btf | undefined {
@@ -100,7 +112,7 @@ export class LiveKernelView implements KernelView {
   }
 
   userFunctions(path: string, nameGlob: string, pid?: number): string[] {
-    const elf = ElfFile.open(userFile(path, pid));
+    const elf = ElfFile.openShared(userFile(path, pid));
     const names = matchFunctions(elf, nameGlob).map((f) => f.symbol.name);
     return [...new Set(names)].sort();
   }
@@ -132,7 +144,7 @@ export class LiveKernelView implements KernelView {
   userSymbol(binary: string, name: string, pid?: number): UserSymbolInfo | undefined {
     // With -p, the very file the probe attaches to (its mount namespace's, through /proc/PID/root).
     const path = pid !== undefined ? userFile(binary, pid) : resolveUserFile(binary);
-    const elf = ElfFile.open(path);
+    const elf = ElfFile.openShared(path);
     const sym = elf.findSymbols(name).find((x) => isDefined(x) && x.value !== 0);
     return sym ? { path, address: BigInt(sym.value), size: sym.size, ...(elf.type === 'DYN' ? { relocatable: true } : {}) } : undefined;
   }

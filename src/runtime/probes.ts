@@ -73,7 +73,7 @@ export function expandProbe(spec: string, pid?: number): ProbeTarget[] {
       if (parts.length !== 3) throw bad(`expected ${kind}:binary-or-library:function`);
       const [, file, func] = parts as [string, string, string];
       const path = resolveUprobeFile(file, pid);
-      const elf = ElfFile.open(path);
+      const elf = ElfFile.openShared(path);
       if (/^0x[0-9a-f]+$/i.test(func)) return [{ kind, path, func, offset: Number(func) }];
       return [{ kind, path, func, offset: findFunction(elf, func).fileOffset }];
     }
@@ -123,7 +123,7 @@ function findFunctionOrSayWhere(elf: ElfFile, func: string, pid?: number): Retur
     let libc: string;
     try {
       libc = resolveLibrary('libc', pid);
-      findFunction(ElfFile.open(libc), func);
+      findFunction(ElfFile.openShared(libc), func);
     } catch {
       throw e;
     }
@@ -263,7 +263,7 @@ export function targetOfAttachDef(d: Exclude<AttachDef, { kind: 'usdt' | 'funcwa
   switch (d.kind) {
     case 'uprobe': case 'uretprobe': {
       const path = userFile(d.path, pid);
-      const elf = ElfFile.open(path);
+      const elf = ElfFile.openShared(path);
       if (d.address !== undefined) {
         // An address must be code: in an executable PT_LOAD (bpftrace: "Could not resolve address").
         const seg = elf.segmentForAddress(Number(d.address));

@@ -112,7 +112,7 @@ export function usdtFiles(target: string | null, pid?: number): UsdtFileInfo[] {
 
 /** The USDT probes of one file, their sites in note order, each argument decoded. */
 export function usdtFileInfo(path: string): UsdtFileInfo {
-  const elf = ElfFile.open(path);
+  const elf = ElfFile.openShared(path);
   const probes = new Map<string, UsdtProbeInfo>();
   for (const p of elf.usdtProbes()) {
     const key = `${p.provider}:${p.name}`;
