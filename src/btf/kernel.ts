@@ -1,11 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { Btf } from './btf.js';
 import { BtfError } from './error.js';
 
 /** Where the running kernel publishes its BTF (CONFIG_DEBUG_INFO_BTF), one file per module too. */
 export const SYSFS_BTF_DIR = '/sys/kernel/btf';
 
-const kernels = new Map<string, Btf>();
+const kernels = new Map<string, { btf: Btf; identity: string }>();
 const modules = new Map<string, Btf>();
 
 function errnoCode(e: unknown): string | undefined {
@@ -26,16 +26,26 @@ function read(path: string, missing: () => BtfError): Uint8Array {
  * a saved vmlinux BTF blob instead (e.g. one shipped for a kernel built without BTF).
  */
 export function loadKernelBtf(path = `${SYSFS_BTF_DIR}/vmlinux`): Btf {
-  let btf = kernels.get(path);
-  if (!btf) {
-    const bytes = read(
-      path,
-      () => new BtfError('no-kernel-btf', `this kernel has no BTF (CONFIG_DEBUG_INFO_BTF): ${path} does not exist`),
-    );
-    btf = Btf.parse(bytes, undefined, { name: 'vmlinux' });
-    kernels.set(path, btf);
-  }
+  // A saved blob may be replaced while we run (tests, BPFTRACE_BTF): the same file, or read again.
+  const identity = fileIdentity(path);
+  const known = kernels.get(path);
+  if (known && known.identity === identity) return known.btf;
+  const bytes = read(
+    path,
+    () => new BtfError('no-kernel-btf', `this kernel has no BTF (CONFIG_DEBUG_INFO_BTF): ${path} does not exist`),
+  );
+  const btf = Btf.parse(bytes, undefined, { name: 'vmlinux' });
+  kernels.set(path, { btf, identity });
   return btf;
+}
+
+function fileIdentity(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
+  }
 }
 
 /** A loaded module's BTF, split on top of the kernel's, cached per module. */
