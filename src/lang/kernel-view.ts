@@ -61,6 +61,28 @@ export interface ProbeMechanismFacts {
   fentryFuncIp: boolean;
 }
 
+/** Byte offsets of `struct task_struct`'s pid, tgid and comm (what pid, tid and comm read). */
+export interface TaskOffsets { pid: number; tgid: number; comm: number }
+
+/**
+ * task_struct's pid/tgid/comm offsets from a kernel's BTF, when programs may read them through
+ * bpf_get_current_task_btf() (Linux 5.11+): a name lookup and three members, not a laid-out
+ * record (laying out all of task_struct would cost ~10 ms per compile).
+ */
+export function taskOffsetsFromBtf(btf: Btf | undefined): TaskOffsets | undefined {
+  const id = btf?.find('task_struct', 'struct')[0];
+  // The helper is Linux 5.11+; kernels with BTF but older keep the other helpers.
+  if (!btf || id === undefined || btf.find('bpf_get_current_task_btf', 'func').length === 0) return undefined;
+  const f = (name: string) => {
+    const m = btf.findMember(id, name);
+    return m && m.bitfieldSize === 0 && m.bitOffset % 8 === 0 ? { off: m.byteOffset, size: btf.sizeof(m.type) } : undefined;
+  };
+  const pid = f('pid');
+  const tgid = f('tgid');
+  const comm = f('comm');
+  return pid?.size === 4 && tgid?.size === 4 && comm?.size === 16 ? { pid: pid.off, tgid: tgid.off, comm: comm.off } : undefined;
+}
+
 export interface KernelView {
   /** Tracepoints matching glob patterns (`*`, `?`), sorted, as [category, event]. */
   listTracepoints(categoryGlob: string, eventGlob: string): [string, string][];
@@ -90,6 +112,11 @@ export interface KernelView {
    * the file cannot be found or read. `pid` picks libraries as mapped by that process.
    */
   userFunctions?(path: string, nameGlob: string, pid?: number): string[];
+  /**
+   * taskOffsetsFromBtf(btf()), which a view may answer without parsing the BTF (a cache kept
+   * for this very kernel). Absent: the compiler reads btf().
+   */
+  taskOffsets?(): TaskOffsets | undefined;
   /** The kprobe/fentry facts of this kernel; absent means kprobes only (no fentry policy). */
   probeMechanisms?(): ProbeMechanismFacts;
   /**

@@ -20,7 +20,7 @@ import { uprobeArgsRecord, type UprobeArgsRecord } from './uprobe-args.js';
 import { BtfTypes, BUILTIN_CONSTANTS, fieldNames, findField, layoutRecord, type DeclaredField, type FieldHit } from './records.js';
 import { isType } from '../ast.js';
 import { LangError, formatDiagnostic } from '../diagnostic.js';
-import type { KernelView } from '../kernel-view.js';
+import { type KernelView, type TaskOffsets, taskOffsetsFromBtf } from '../kernel-view.js';
 import { SourceFile, joinSpans, type Span } from '../source.js';
 import {
   INT64, UINT64, UINT32, VOID, BOOL, tupleType, isBucketedAgg, bucketParams, llhistBounds, typeName as baseTypeName, sizeOf,
@@ -195,7 +195,7 @@ export interface Analysis {
   currentTask(): TaskOffsets | undefined;
 }
 
-export interface TaskOffsets { pid: number; tgid: number; comm: number }
+export type { TaskOffsets };
 
 /** bpftrace's default and largest kstack/ustack frame counts. */
 export const DEFAULT_STACK_LIMIT = 127;
@@ -654,26 +654,10 @@ class Analyzer {
 
   private taskOffsets: TaskOffsets | null | undefined;
 
-  /**
-   * Straight from the kernel's BTF (a name lookup and three members), not through a laid-out
-   * record: laying out all of task_struct would cost ~10 ms per compile.
-   */
   private currentTask(): TaskOffsets | undefined {
     if (this.taskOffsets === undefined) {
-      this.taskOffsets = null;
-      const btf = this.opts.kernel.btf();
-      const id = btf?.find('task_struct', 'struct')[0];
-      // The helper is Linux 5.11+; kernels with BTF but older keep the other helpers.
-      if (btf && id !== undefined && btf.find('bpf_get_current_task_btf', 'func').length > 0) {
-        const f = (name: string) => {
-          const m = btf.findMember(id, name);
-          return m && m.bitfieldSize === 0 && m.bitOffset % 8 === 0 ? { off: m.byteOffset, size: btf.sizeof(m.type) } : undefined;
-        };
-        const pid = f('pid');
-        const tgid = f('tgid');
-        const comm = f('comm');
-        if (pid?.size === 4 && tgid?.size === 4 && comm?.size === 16) this.taskOffsets = { pid: pid.off, tgid: tgid.off, comm: comm.off };
-      }
+      const k = this.opts.kernel;
+      this.taskOffsets = (k.taskOffsets ? k.taskOffsets() : taskOffsetsFromBtf(k.btf())) ?? null;
     }
     return this.taskOffsets ?? undefined;
   }
