@@ -154,21 +154,25 @@ export class BpfMap {
    * chunk instead of two per key), else get_next_key + lookup. A key deleted between the two calls
    * of the fallback is skipped.
    */
-  entries(): [Uint8Array, Uint8Array][] {
+  entries(keep?: (value: Uint8Array) => boolean): [Uint8Array, Uint8Array][] {
     if (this.batchSupported !== false && this.spec.kind !== 'stack_trace') {
-      const got = this.lookupBatch();
+      const got = this.lookupBatch(0, keep);
       if (got) return got;
     }
     const out: [Uint8Array, Uint8Array][] = [];
     for (const k of this.keys()) {
       const v = this.lookup(k);
-      if (v) out.push([k, v]);
+      if (v && (keep === undefined || keep(v))) out.push([k, v]);
     }
     return out;
   }
 
-  /** Batch lookup; undefined when this kernel/map kind does not support it. */
-  lookupBatch(chunk = 0): [Uint8Array, Uint8Array][] | undefined {
+  /**
+   * Batch lookup; undefined when this kernel/map kind does not support it. `keep` sees each value
+   * in place (valid during the call only) and leaves out those it rejects before they are copied:
+   * an array of 32k slots read to find the few in use makes no garbage for the others.
+   */
+  lookupBatch(chunk = 0, keep?: (value: Uint8Array) => boolean): [Uint8Array, Uint8Array][] | undefined {
     let n = chunk || Math.min(this.spec.maxEntries, 1024);
     const ks = this.spec.keySize;
     const vs = this.lookupSize;
@@ -197,7 +201,9 @@ export class BpfMap {
       }
       const count = attr.count;
       for (let i = 0; i < count; i++) {
-        out.push([keys.bytes.slice(i * ks, (i + 1) * ks), vals.bytes.slice(i * vs, (i + 1) * vs)]);
+        const v = vals.bytes.subarray(i * vs, (i + 1) * vs);
+        if (keep !== undefined && !keep(v)) continue;
+        out.push([keys.bytes.slice(i * ks, (i + 1) * ks), v.slice()]);
       }
       this.batchSupported = true;
       if (r < 0) return out; // ENOENT: no more entries

@@ -40,9 +40,7 @@ export function readMap(map: BpfMap, def: MapDef, maps?: ReadonlyMap<string, Bpf
  */
 function tidSlotEntries(array: BpfMap, def: MapDef): { key: Uint8Array; values: Uint8Array[] }[] {
   const out: { key: Uint8Array; values: Uint8Array[] }[] = [];
-  for (const [k, v] of array.entries()) {
-    const slot = new DataView(v.buffer, v.byteOffset, v.byteLength);
-    if (slot.getBigUint64(0, true) === 0n) continue;
+  for (const [k, v] of array.entries(nonZeroWord0)) {
     const tid = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, true);
     const key = new Uint8Array(def.keySize);
     const kv = new DataView(key.buffer);
@@ -53,6 +51,15 @@ function tidSlotEntries(array: BpfMap, def: MapDef): { key: Uint8Array; values: 
   return out;
 }
 
+/** Whether the 8 bytes at `off` are all zero. */
+function zeroWord(v: Uint8Array, off: number): boolean {
+  for (let i = off; i < off + 8; i++) if (v[i] !== 0) return false;
+  return true;
+}
+
+/** A tid slot is present when its first word (the value's presence word) is non-zero. */
+const nonZeroWord0 = (v: Uint8Array): boolean => !zeroWord(v, 0);
+
 /**
  * The touched slots of a pid/tid-indexed aggregation's per-CPU array (src/lang/lower/tidmaps.ts),
  * as the entries its per-CPU hash would hold for them: the index as the map's key, every CPU's
@@ -62,9 +69,9 @@ function aggSlotEntries(array: BpfMap, def: MapDef): { key: Uint8Array; values: 
   // Touched: count's word 0; sum's touched word, avg/stats' count, min/max's isSet: word 1.
   const present = def.value.kind === 'agg' && def.value.fn === 'count' ? 0 : 8;
   const out: { key: Uint8Array; values: Uint8Array[] }[] = [];
-  for (const [k, v] of array.entries()) {
+  const touched = (v: Uint8Array): boolean => array.perCpu(v).some((c) => !zeroWord(c, present));
+  for (const [k, v] of array.entries(touched)) {
     const cpus = array.perCpu(v);
-    if (!cpus.some((c) => new DataView(c.buffer, c.byteOffset, c.byteLength).getBigUint64(present, true) !== 0n)) continue;
     const index = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, true);
     const key = new Uint8Array(def.keySize);
     const kv = new DataView(key.buffer);

@@ -97,3 +97,24 @@ test('clear() ends even while a program keeps inserting keys (it deletes what wa
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /@n: 3/);
 });
+
+test('entries(keep): only the values kept are copied out of the batch lookup of an array', needsRoot, () => {
+  const m = BpfMap.create({ name: 'slots', kind: 'array', keySize: 4, valueSize: 16, maxEntries: 5000 });
+  try {
+    const t = new TypedMap(m, u32, struct({ present: u64, v: u64 }));
+    for (const i of [0, 7, 4096, 4999]) t.set(i, { present: 1n, v: BigInt(i) * 10n });
+    const keep = (v: Uint8Array): boolean => v.subarray(0, 8).some((b) => b !== 0);
+    const read = (entries: [Uint8Array, Uint8Array][]): [number, bigint][] =>
+      entries.map(([k, v]) => [new DataView(k.buffer, k.byteOffset).getUint32(0, true), new DataView(v.buffer, v.byteOffset).getBigUint64(8, true)]);
+    const want: [number, bigint][] = [[0, 0n], [7, 70n], [4096, 40960n], [4999, 49990n]];
+    assert.deepEqual(read(m.entries(keep)), want);
+    assert.deepEqual(read(m.lookupBatch(0, keep)!), want);
+    assert.equal(m.entries().length, 5000, 'without keep: every slot');
+    // The kept values are copies: they stay as read after the map changes.
+    const [[, v]] = m.entries(keep) as [[Uint8Array, Uint8Array]];
+    t.set(0, { present: 1n, v: 5n });
+    assert.equal(new DataView(v.buffer, v.byteOffset).getBigUint64(8, true), 0n);
+  } finally {
+    m.close();
+  }
+});
