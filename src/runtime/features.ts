@@ -223,13 +223,7 @@ export function probeFeatures(): Features {
   if (cached) return cached;
   const kernel = `${release()} ${osVersion()}`;
   const arch = machine();
-  let bpfOk: Feature;
-  try {
-    close(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 }));
-    bpfOk = yes();
-  } catch (e) {
-    bpfOk = no(why(e));
-  }
+  const bpfOk = bpfFeature();
   const btf = existsSync('/sys/kernel/btf/vmlinux') ? yes('/sys/kernel/btf/vmlinux') : no('kernel built without CONFIG_DEBUG_INFO_BTF');
   const jitText = readOr('/proc/sys/net/core/bpf_jit_enable', '');
   const jit = jitText === '' ? no('unknown (no /proc/sys/net/core/bpf_jit_enable)') : jitText === '0' ? no('disabled (net.core.bpf_jit_enable = 0)') : yes(jitText === '2' ? 'with debug' : '');
@@ -246,47 +240,7 @@ export function probeFeatures(): Features {
     return (cached = { kernel, arch, bpf: bpfOk, btf, jit, stats, probes: all, maps: {}, helpers: {}, other: {} });
   }
 
-  let tracefs: Feature;
-  try {
-    tracefs = yes(tracefsRoot());
-  } catch (e) {
-    tracefs = no(why(e));
-  }
-  const tpProg = progTypeFeature('tracepoint');
-  const tracepoint = !tracefs.ok ? no(`tracefs: ${tracefs.detail}`) : tpProg.ok ? yes() : tpProg;
-  const rawtp = progTypeFeature('raw_tracepoint');
-  const kmech = kprobeMechanism();
-  const kprobe = kmech instanceof UnsupportedError ? no(kmech.reason) : yes(kmech === 'pmu' ? 'kprobe PMU' : 'tracefs kprobe_events');
-  const upmu = dynamicPmu('uprobe');
-  const uprobe = upmu ? yes('uprobe PMU') : no('kernel built without CONFIG_UPROBE_EVENTS (no uprobe PMU)');
-  let uprobeMulti: Feature;
-  try {
-    tryLoad('kprobe', [], { expectedAttachType: AttachType.TRACE_UPROBE_MULTI }).close();
-    uprobeMulti = yes();
-  } catch (e) {
-    uprobeMulti = no(`kernel too old (Linux 6.6+): ${why(e)}`);
-  }
-  const fentry = fentryFeature();
-  const cpuClock = perfFeature(PerfType.SOFTWARE, PerfSwConfig['cpu-clock'], 'software:cpu-clock');
-  const hardware = perfFeature(PerfType.HARDWARE, PerfHwConfig['cpu-cycles'], 'hardware:cycles');
-  const probes: Record<ProbeKind, Feature> = {
-    tracepoint,
-    rawtracepoint: rawtp,
-    kprobe,
-    kretprobe: kprobe,
-    kprobe_multi: kprobeMultiFeature(kprobe),
-    uprobe,
-    uretprobe: uprobe,
-    uprobe_multi: uprobeMulti,
-    usdt: uprobe.ok ? yes('uprobes + .note.stapsdt') : no(`needs uprobes: ${uprobe.detail}`),
-    fentry,
-    fexit: fentry,
-    profile: cpuClock,
-    interval: cpuClock,
-    software: cpuClock,
-    hardware,
-    'BEGIN/END': beginEndFeature(),
-  };
+  const probes = Object.fromEntries(PROBE_KINDS.map((k) => [k, probeKindFeature(k)])) as Record<ProbeKind, Feature>;
   const maps: Record<string, Feature> = {
     hash: mapFeature(MapType.HASH, 4, 4, 1),
     array: mapFeature(MapType.ARRAY, 4, 4, 1),
@@ -301,13 +255,86 @@ export function probeFeatures(): Features {
   const helpers: Record<string, Feature> = {};
   for (const name of HELPERS) helpers[name] = helperFeature(Helper[name]);
   const other: Record<string, Feature> = {
-    tracefs,
+    tracefs: tracefsFeature(),
     'bpf_link for perf events': linkForPerfEvents(),
     'bpf_prog_test_run (raw_tp)': probes['BEGIN/END'],
     'ISA v4 (sdiv, movsx, sign-extending loads)': cpuV4Supported() ? yes() : no('kernel older than 6.6: the verifier refuses v4 instructions'),
     'BTF for kernel types': btf,
   };
   return (cached = { kernel, arch, bpf: bpfOk, btf, jit, stats, probes, maps, helpers, other });
+}
+
+let bpfOkValue: Feature | undefined;
+
+/** Whether bpf() works at all (an array map can be created). Cached. */
+function bpfFeature(): Feature {
+  if (bpfOkValue === undefined) {
+    try {
+      close(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 }));
+      bpfOkValue = yes();
+    } catch (e) {
+      bpfOkValue = no(why(e));
+    }
+  }
+  return bpfOkValue;
+}
+
+function tracefsFeature(): Feature {
+  try {
+    return yes(tracefsRoot());
+  } catch (e) {
+    return no(why(e));
+  }
+}
+
+const kindFeatures = new Map<ProbeKind, Feature>();
+
+/**
+ * One kind of probe's feature, as probeFeatures() reports it, found by trying only what that
+ * kind needs: a tool choosing among uprobes does not pay for the fentry probe (the kernel's BTF)
+ * nor for the maps and helpers of the full report. Cached.
+ */
+export function probeKindFeature(kind: ProbeKind): Feature {
+  if (cached) return cached.probes[kind];
+  const known = kindFeatures.get(kind);
+  if (known) return known;
+  const bpfOk = bpfFeature();
+  const f = bpfOk.ok ? findKindFeature(kind) : no(`bpf() unavailable: ${bpfOk.detail}`);
+  kindFeatures.set(kind, f);
+  return f;
+}
+
+function findKindFeature(kind: ProbeKind): Feature {
+  switch (kind) {
+    case 'tracepoint': {
+      const tracefs = tracefsFeature();
+      const tpProg = progTypeFeature('tracepoint');
+      return !tracefs.ok ? no(`tracefs: ${tracefs.detail}`) : tpProg.ok ? yes() : tpProg;
+    }
+    case 'rawtracepoint': return progTypeFeature('raw_tracepoint');
+    case 'kprobe': case 'kretprobe': {
+      const kmech = kprobeMechanism();
+      return kmech instanceof UnsupportedError ? no(kmech.reason) : yes(kmech === 'pmu' ? 'kprobe PMU' : 'tracefs kprobe_events');
+    }
+    case 'kprobe_multi': return kprobeMultiFeature(probeKindFeature('kprobe'));
+    case 'uprobe': case 'uretprobe':
+      return dynamicPmu('uprobe') ? yes('uprobe PMU') : no('kernel built without CONFIG_UPROBE_EVENTS (no uprobe PMU)');
+    case 'uprobe_multi':
+      try {
+        tryLoad('kprobe', [], { expectedAttachType: AttachType.TRACE_UPROBE_MULTI }).close();
+        return yes();
+      } catch (e) {
+        return no(`kernel too old (Linux 6.6+): ${why(e)}`);
+      }
+    case 'usdt': {
+      const uprobe = probeKindFeature('uprobe');
+      return uprobe.ok ? yes('uprobes + .note.stapsdt') : no(`needs uprobes: ${uprobe.detail}`);
+    }
+    case 'fentry': case 'fexit': return fentryFeature();
+    case 'profile': case 'interval': case 'software': return perfFeature(PerfType.SOFTWARE, PerfSwConfig['cpu-clock'], 'software:cpu-clock');
+    case 'hardware': return perfFeature(PerfType.HARDWARE, PerfHwConfig['cpu-cycles'], 'hardware:cycles');
+    case 'BEGIN/END': return beginEndFeature();
+  }
 }
 
 const PROBE_KINDS: ProbeKind[] = [

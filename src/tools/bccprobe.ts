@@ -9,7 +9,7 @@
 // user functions, so that each match is one named probe (its count is shown under its name).
 import { readFileSync } from 'node:fs';
 import { ElfFile, matchFunctions, resolveBinary, resolveLibrary } from '../elf/index.js';
-import { probeFeatures } from '../runtime/features.js';
+import { probeKindFeature } from '../runtime/features.js';
 import { tracefsRoot } from '../kernel/tracefs.js';
 import { ToolUsageError } from './tool.js';
 
@@ -83,7 +83,7 @@ const hasWildcard = (s: string): boolean => /[*?[\]|.+^$()]/.test(s);
 
 /** The kernel needs kprobes (or fentry) for kernel functions; this says why not, plainly. */
 export function requireKernelFunctions(what: string): void {
-  const f = probeFeatures().probes;
+  const f = { kprobe: probeKindFeature('kprobe'), fentry: probeKindFeature('fentry') };
   if (f.kprobe.ok) return;
   throw new BccProbeError(
     `${what}: kernel functions need kprobes or fentry, and this kernel has neither (kprobe: ${f.kprobe.detail}; fentry: ${f.fentry.detail}). ` +

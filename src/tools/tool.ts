@@ -4,7 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { existsSync } from 'node:fs';
 import { trace, type Trace, type TraceEvent } from '../api.js';
-import { probeFeatures, type ProbeKind } from '../runtime/features.js';
+import { probeKindFeature, type ProbeKind } from '../runtime/features.js';
 import { tracefsRoot } from '../kernel/tracefs.js';
 import type { MergedAgg, Value } from '../output/index.js';
 import { aggScalar } from '../output/agg.js';
@@ -124,11 +124,11 @@ export interface Chosen<S> {
 }
 
 export function chooseMechanism<S>(list: Mechanism<S>[]): Chosen<S> {
-  const f = probeFeatures();
+  // Only the kinds listed are tried (a uprobe tool never loads the kernel's BTF for fentry).
   const report: string[] = [];
   let chosen: Mechanism<S> | undefined;
   for (const m of list) {
-    const feat = f.probes[m.kind];
+    const feat = probeKindFeature(m.kind);
     const state = !feat.ok ? `no (${feat.detail})` : !m.build ? 'available, no script for it yet' : chosen ? 'available' : 'yes';
     if (!chosen && feat.ok && m.build) chosen = m;
     report.push(`  ${m.kind}: ${state}`);
