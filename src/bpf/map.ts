@@ -183,9 +183,14 @@ export class BpfMap {
     const out: [Uint8Array, Uint8Array][] = [];
     const attr = new BatchAttr(this.fd);
     let first = true;
+    // One pair of buffers for every chunk (reallocated only when a bucket needs more room).
+    let keys = new Mem(n * ks);
+    let vals = new Mem(n * vs);
     for (;;) {
-      const keys = new Mem(n * ks);
-      const vals = new Mem(n * vs);
+      if (keys.bytes.length < n * ks) {
+        keys = new Mem(n * ks);
+        vals = new Mem(n * vs);
+      }
       attr.set(first ? 0n : inTok.addr, outTok.addr, keys.addr, vals.addr, n);
       const r = bpfTry(BpfCmd.MAP_LOOKUP_BATCH, attr.mem, 56);
       if (r < 0 && -r !== Errno.ENOENT) {

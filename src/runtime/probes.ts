@@ -1,5 +1,6 @@
 // Probe targets: parsing `kind:a:b` names, expanding wildcards against the kernel, choosing the
 // program type each kind needs, and attaching. Each probe kind is handled here and only here.
+import { statSync } from 'node:fs';
 import { listTracepoints } from '../kernel/tracefs.js';
 import { attachTracepoint } from '../attach/tracepoint.js';
 import { attachRawTracepoint } from '../attach/raw_tracepoint.js';
@@ -157,7 +158,27 @@ export function resolveBinaryOrLib(file: string, pid?: number): string {
  * sees it (another mount namespace: /proc/PID/root/…) — else resolved as written.
  */
 export function userFile(path: string, pid?: number): string {
-  return path.startsWith('/') && pid === undefined ? path : resolveBinaryOrLib(path, pid);
+  if (pid !== undefined) return resolveBinaryOrLib(path, pid);
+  if (path.startsWith('/')) return path;
+  // A script names its file once per probe, and each is resolved twice (missing functions, then
+  // attach): a search of PATH, ld.so.cache and the library directories each time (~1 ms). The
+  // answer is kept for this PATH and directory while the file it found is still there.
+  const key = `${path}\0${process.env['PATH'] ?? ''}\0${process.cwd()}`;
+  const known = resolvedFiles.get(key);
+  if (known !== undefined && stillAFile(known)) return known;
+  const found = resolveBinaryOrLib(path);
+  resolvedFiles.set(key, found);
+  return found;
+}
+
+const resolvedFiles = new Map<string, string>();
+
+function stillAFile(p: string): boolean {
+  try {
+    return statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
 }
 
 export function probeName(t: ProbeTarget): string {
