@@ -4,9 +4,12 @@
 // timed to its first output after "Attaching N probes..." (a BEGIN printf: bpftrace runs BEGIN
 // once everything is attached). Median of N runs, the three run in turn so that other jobs on the
 // machine weigh on all alike. A .bt that cannot run on this kernel (kprobes) is reported as such.
+// Next to each time, the CPU time the process had used by then (its threads' /proc schedstat run
+// times, read the moment the line appears): on a loaded machine wall-clock times mostly measure
+// the other jobs, CPU time much less so.
 // Usage: node dist/bench/tools-startup.js [--runs=5] [--tools=a,b]   (needs root)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +36,24 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-interface Run { ms?: number; error?: string; stderr: string }
+interface Run { ms?: number; cpu?: number; error?: string; stderr: string }
+
+/** CPU time (ms) process `pid` has used so far, all its threads (live ones: the run time of /proc/PID/task/N/schedstat). */
+function cpuMs(pid: number): number | undefined {
+  try {
+    let ns = 0;
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return ns / 1e6;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Starts `cmd`, resolves when `ready` matches its output (ms since spawn), then ends it with SIGINT. */
 function timeTo(cmd: string[], ready: (out: string, err: string) => boolean, timeoutMs = 30000): Promise<Run> {
@@ -43,9 +63,11 @@ function timeTo(cmd: string[], ready: (out: string, err: string) => boolean, tim
     let out = '';
     let err = '';
     let ms: number | undefined;
+    let cpu: number | undefined;
     const check = (): void => {
       if (ms === undefined && ready(out, err)) {
         ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        cpu = p.pid !== undefined ? cpuMs(p.pid) : undefined;
         p.kill('SIGINT');
       }
     };
@@ -57,7 +79,7 @@ function timeTo(cmd: string[], ready: (out: string, err: string) => boolean, tim
       const lines = (err || out).trim().split('\n');
       // (bpftrace 0.17 always says "couldn't set RLIMIT_MEMLOCK", harmlessly, on this kernel.)
       const why = lines.find((l) => /ERROR|FATAL|error:|Error/.test(l) && !/RLIMIT_MEMLOCK/.test(l)) ?? lines.at(-1) ?? '';
-      if (ms !== undefined) resolve({ ms, stderr: err });
+      if (ms !== undefined) resolve({ ms, ...(cpu !== undefined ? { cpu } : {}), stderr: err });
       else resolve({ error: `exit ${code}: ${why.replace(/^(stdin|\/[^:]*):\d+(:\d+)?(-\d+)?: /, '')}`.slice(0, 80), stderr: err });
     });
   });
@@ -80,7 +102,9 @@ const fmt = (xs: Run[]): string => {
   if (ok.length !== xs.length) return `fails: ${xs.find((x) => x.error)?.error ?? '?'}`;
   // bpftrace goes on without the probes it could not attach (kprobes on this kernel): say so.
   const skipped = new Set(xs.flatMap((x) => [...x.stderr.matchAll(/could not attach probe (\S+?),? skipping/g)].map((m) => m[1]!)));
-  return `${median(ok).toFixed(0)} ms${skipped.size ? ` (without ${[...skipped].join(' ')}: not attached)` : ''}`;
+  const cpus = xs.flatMap((x) => (x.cpu !== undefined ? [x.cpu] : []));
+  const cpu = cpus.length === xs.length ? ` (CPU ${median(cpus).toFixed(0)} ms)` : '';
+  return `${median(ok).toFixed(0)} ms${cpu}${skipped.size ? ` (without ${[...skipped].join(' ')}: not attached)` : ''}`;
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'sonde-tools-bench-'));
