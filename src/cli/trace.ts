@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { strerror } from '../output/strerror.js';
 import { compile } from '../lang/compile.js';
+import { MISSING_PROBES_VALUES, parseMissingProbes } from '../lang/sema/analyze.js';
 import { LangError } from '../lang/diagnostic.js';
 import { parse } from '../lang/parser.js';
 import { printAst } from '../lang/print.js';
@@ -83,6 +84,12 @@ export async function trace(o: CliOptions, as: 'sonde' | 'bpftrace' = 'sonde'): 
   if (stackMode !== undefined && stackMode !== 'bpftrace' && stackMode !== 'perf' && stackMode !== 'raw') {
     throw new Error(`BPFTRACE_STACK_MODE: expected bpftrace, perf or raw, not '${stackMode}'`);
   }
+  const missingText = env('BPFTRACE_MISSING_PROBES');
+  const missingProbes = missingText === undefined ? undefined : parseMissingProbes(missingText);
+  if (missingText !== undefined && missingProbes === undefined) {
+    process.stderr.write(`ERROR: BPFTRACE_MISSING_PROBES: ${MISSING_PROBES_VALUES}\n`);
+    return 1;
+  }
   let compiled: CompiledScript;
   try {
     compiled = compile(script.source, {
@@ -90,6 +97,7 @@ export async function trace(o: CliOptions, as: 'sonde' | 'bpftrace' = 'sonde'): 
       ...(strlen > 0 ? { strlen } : {}),
       ...(maxMapKeys > 0 ? { maxMapKeys } : {}),
       ...(stackMode !== undefined ? { stackMode } : {}),
+      ...(missingProbes !== undefined ? { missingProbes } : {}),
       ...(o.pid !== undefined ? { pid: o.pid } : {}),
       ...(o.command !== undefined ? commandPathOption(o.command) : {}),
       ...(o.unsafe ? { unsafe: true } : {}),
@@ -106,6 +114,11 @@ export async function trace(o: CliOptions, as: 'sonde' | 'bpftrace' = 'sonde'): 
     throw e;
   }
   if (!o.noWarnings) for (const w of compiled.warnings ?? []) process.stderr.write(`${w}\n`);
+  if (compiled.programs.length === 0 && compiled.missingProbes) {
+    // Every probe was skipped (missing_probes warn/ignore): bpftrace's words and status.
+    if (!o.quiet) process.stdout.write('No probes to attach\n');
+    return 1;
+  }
   if (o.debug > 0) {
     process.stdout.write(debugText(script.source, script.file, compiled));
     return 0;

@@ -52,6 +52,8 @@ export interface CompileOptions {
   tidSlots?: number;
   /** Default kstack/ustack mode (BPFTRACE_STACK_MODE; default bpftrace, or the config block). */
   stackMode?: 'bpftrace' | 'perf' | 'raw';
+  /** Probes this system does not have: error, warn or ignore (BPFTRACE_MISSING_PROBES; wins over the config block). */
+  missingProbes?: 'error' | 'warn' | 'ignore';
   /** --include FILE: headers included before the script, as `#include <FILE>` lines would be. */
   includes?: readonly string[];
   /** -I DIR: directories searched for headers before the system ones. */
@@ -184,6 +186,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
     ...(a.cgroupPathFilters.length > 0 ? { cgroupPathFilters: a.cgroupPathFilters } : {}),
     ...(a.warnings.length > 0 ? { warnings: a.warnings } : {}),
     ...(a.config.printMapsOnExit !== undefined ? { printMapsOnExit: a.config.printMapsOnExit } : {}),
+    ...(a.config.missingProbes !== undefined ? { missingProbes: a.config.missingProbes } : {}),
   };
 }
 

@@ -185,6 +185,11 @@ export interface CompiledScript {
   warnings?: string[];
   /** `config = { print_maps_on_exit = false }`: the maps are not printed at exit. */
   printMapsOnExit?: boolean;
+  /**
+   * `config = { missing_probes = warn|ignore }` (or BPFTRACE_MISSING_PROBES): an attach point the
+   * runtime cannot attach is skipped (with a warning under warn) instead of failing the run.
+   */
+  missingProbes?: 'warn' | 'ignore';
 }
 
 /** An aggregation map's value, for the runtime's decoder. */

@@ -35,7 +35,8 @@ export interface UsdtInstanceInfo {
 
 /** Thrown by expandUsdt; `part` is the index of the attach point's field at fault (null: all). */
 export class UsdtProbeError extends Error {
-  constructor(message: string, readonly part: number | null, readonly hint?: string) {
+  /** `missing`: the file or the probe is not there (what `missing_probes` lets a script skip). */
+  constructor(message: string, readonly part: number | null, readonly hint?: string, readonly missing = false) {
     super(message);
   }
 }
@@ -55,7 +56,7 @@ export function expandUsdt(ap: AttachPoint, t: UsdtTargetSpec, o: ExpandOptions)
   try {
     files = o.kernel.usdtFiles(t.path, o.pid);
   } catch (e) {
-    if (e instanceof KernelViewError) throw new UsdtProbeError(e.message, pathPart);
+    if (e instanceof KernelViewError) throw new UsdtProbeError(e.message, pathPart, undefined, true);
     throw e;
   }
   const nsRe = glob(t.namespace ?? '*');
@@ -98,7 +99,7 @@ export function expandUsdt(ap: AttachPoint, t: UsdtTargetSpec, o: ExpandOptions)
     const where = files.length === 1 ? files[0]!.path : t.path ?? `the files process ${o.pid} maps`;
     const known = files.flatMap((f) => f.probes.map((p) => `${p.provider}:${p.name}`));
     const hint = known.length === 0 ? `${where} has no USDT probes (no .note.stapsdt section)` : `probes there: ${[...new Set(known)].slice(0, 8).join(', ')}${known.length > 8 ? ', …' : ''}`;
-    throw new UsdtProbeError(`no USDT probe matches ${what} in ${where}`, namePart, hint);
+    throw new UsdtProbeError(`no USDT probe matches ${what} in ${where}`, namePart, hint, true);
   }
   return out;
 }

@@ -236,6 +236,8 @@ export class ScriptRun<V = unknown, E = unknown> {
   private reason: StopReason | undefined;
   /** Probes are being attached (BEGIN has run). */
   private attaching = false;
+  /** Attach points attached by the attach pass (what `missing_probes` counts). */
+  private attachedCount = 0;
   /** exit(code): the status the run ends with (newer bpftrace). */
   private exitCode: number | undefined;
   private lostReported = 0n;
@@ -398,13 +400,38 @@ export class ScriptRun<V = unknown, E = unknown> {
           const tr = trampoline(a);
           const kind = tr.exit ? AttachType.TRACE_FEXIT : AttachType.TRACE_FENTRY;
           this.session.link(attachFentry(p.prog.fd, { func: a.func, btfId: tr.btfId, btfObjFd: 0, expectedAttachType: kind }));
+          this.attachedCount++;
         } catch (e) {
-          this.fallBack(p.def, a, `attaching it failed: ${reasonOf(e)}`);
+          try {
+            this.fallBack(p.def, a, `attaching it failed: ${reasonOf(e)}`);
+          } catch (f) {
+            if (!this.skipMissing(a, f)) throw f;
+          }
         }
         continue;
       }
       this.attachOne(p.prog.fd, a);
     }
+    // bpftrace (src/bpftrace.cpp): BEGIN and END count as attached; with missing_probes
+    // warn/ignore a run that attached nothing else at all fails.
+    const special = s.programs.some((d) => d.attach.some((a) => a.kind === 'begin' || a.kind === 'end' || a.kind === 'funcwatchpoint'));
+    if (s.missingProbes && this.attachedCount === 0 && !special) {
+      throw new ScriptError('attachment failed', `${s.file}: ERROR: Attachment failed for all probes.`);
+    }
+  }
+
+  /**
+   * `missing_probes` warn/ignore: an attach point that cannot be attached, whatever the reason
+   * (bpftrace: any failure to attach one), is skipped; under warn with bpftrace's two lines.
+   */
+  private skipMissing(a: AttachDef, e: unknown): boolean {
+    const mode = this.script.missingProbes;
+    if (!mode) return false;
+    if (mode === 'warn') {
+      const why = e instanceof ScriptError ? e.message : reasonOf(e);
+      this.err(`WARNING: ${why}\nWARNING: Unable to attach probe: ${attachDefName(a)}. Skipping.\n`);
+    }
+    return true;
   }
 
   /** Attaches one (non-fentry) attach point; an optional one that cannot be probed is skipped. */
@@ -413,7 +440,9 @@ export class ScriptRun<V = unknown, E = unknown> {
       this.session.link(attachDef(progFd, a, {
         ...(this.targetPid() !== undefined ? { pid: this.targetPid()! } : {}),
       }));
+      this.attachedCount++;
     } catch (e) {
+      if (this.skipMissing(a, e)) return;
       // As bpftrace 0.17: a wildcard's expansion (or one of several attach points of a block)
       // that cannot be attached is skipped with a warning. A kernel that cannot do the kind of
       // probe at all is an error whatever the attach point.
@@ -452,6 +481,8 @@ export class ScriptRun<V = unknown, E = unknown> {
    */
   private missingFunctions(): Set<AttachDef> {
     const skipped = new Set<AttachDef>();
+    // With missing_probes warn/ignore every attach point that fails is skipped as it fails.
+    if (this.script.missingProbes) return skipped;
     const pid = this.targetPid();
     for (const def of this.script.programs) {
       const user = def.attach.filter((a): a is Extract<AttachDef, { kind: 'uprobe' | 'uretprobe' }> => (a.kind === 'uprobe' || a.kind === 'uretprobe') && a.address === undefined);

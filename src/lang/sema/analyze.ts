@@ -28,10 +28,11 @@ import {
 } from '../types.js';
 import { intTypeByName, opaqueRecord, tracepointRecord } from './ctypes.js';
 import { parseFormat, checkArgs, FormatError } from '../../output/printf.js';
-import { choosePrograms, expandAttachPoint, fentryArgsRecord, ProbeError, type ProbeInstance } from './probes.js';
+import { choosePrograms, expandAttachPoint, fentryArgsRecord, MissingProbeError, ProbeError, type ProbeInstance } from './probes.js';
 import { planUnits, type UnitPlan } from './units.js';
 import { builtinsUsed, forEachExpr, forEachStmt } from './walk.js';
 import { usdtArgProblem } from '../usdt.js';
+import { hasWildcard } from '../probe-spec.js';
 import { SYSTEM_CALLS, typeSystemCall, type CallContext } from './system-calls.js';
 
 export interface SemaOptions {
@@ -47,6 +48,8 @@ export interface SemaOptions {
   maxMapKeys?: number;
   /** Default stack mode of kstack/ustack (BPFTRACE_STACK_MODE); wins over the config block. */
   stackMode?: StackType['mode'];
+  /** What to do with probes this system does not have (BPFTRACE_MISSING_PROBES); wins over the config block. */
+  missingProbes?: MissingProbes;
   /** --include FILE: headers included before the script, as `#include <FILE>` lines would be. */
   includes?: readonly string[];
   /** -I DIR: directories searched for headers before the system ones. */
@@ -65,7 +68,23 @@ export class HeaderNotFoundError extends Error {
 export interface ScriptConfig {
   maxMapKeys?: number;
   printMapsOnExit?: boolean;
+  /** `missing_probes` when not `error` (the default). */
+  missingProbes?: 'warn' | 'ignore';
 }
+
+/**
+ * newer bpftrace's `missing_probes`: an attach point this system does not have (or that cannot be
+ * attached) is an error, or is skipped with a warning, or silently.
+ */
+export type MissingProbes = 'error' | 'warn' | 'ignore';
+
+/** Parses a `missing_probes` value; undefined when it is none of error, warn, ignore. */
+export function parseMissingProbes(text: string): MissingProbes | undefined {
+  return text === 'error' || text === 'warn' || text === 'ignore' ? text : undefined;
+}
+
+/** bpftrace's words for a bad `missing_probes` value. */
+export const MISSING_PROBES_VALUES = 'Invalid value for missing_probes: valid values are ignore, warn, and error.';
 
 export interface MapInfo {
   name: string;
@@ -206,7 +225,7 @@ const CONFIG_RENAMED: Record<string, string> = { strlen: 'max_strlen', map_keys_
 /** bpftrace's configuration options (src/config.cpp) that sonde does not take. */
 const BPFTRACE_CONFIG_KEYS = new Set([
   'cache_user_symbols', 'cpp_demangle', 'lazy_symbolication', 'license', 'log_size', 'max_bpf_progs', 'max_cat_bytes',
-  'max_probes', 'on_stack_limit', 'perf_rb_pages', 'str_trunc_trailer', 'missing_probes', 'use_blazesym',
+  'max_probes', 'on_stack_limit', 'perf_rb_pages', 'str_trunc_trailer', 'use_blazesym',
   'show_debug_info', 'unstable_macro', 'unstable_map_decl', 'unstable_import', 'unstable_tseries', 'unstable_typeinfo',
   'unstable_dw_ustack', 'symbol_source',
 ]);
@@ -398,6 +417,44 @@ class Analyzer {
     if (!this.warnings.includes(text)) this.warnings.push(text);
   }
 
+  /**
+   * A warning in bpftrace's form (`file:L:C: WARNING: …`), recorded whatever the pass (for those
+   * of passes that run once, as plan()).
+   */
+  private warnNow(message: string, span: Span): void {
+    const text = formatDiagnostic({ severity: 'warning', message, file: this.file, span }, this.source).replace(': warning: ', ': WARNING: ');
+    if (!this.warnings.includes(text)) this.warnings.push(text);
+  }
+
+  /**
+   * With `missing_probes` warn/ignore, as bpftrace's probe matcher does before attaching: a
+   * kprobe's function the kernel does not list, or a uprobe's function its binary (or the binary
+   * itself) does not have, is missing. Without a way to look (no function list), it is left to
+   * the attach.
+   */
+  private checkPresent(found: ProbeInstance[]): void {
+    const kernel = this.opts.kernel;
+    for (const inst of found) {
+      const a = inst.attach;
+      // A wildcard's expansion lists what is there; a symbol language's names are demangled.
+      if (inst.ap.parts.some((p, i) => !inst.ap.quoted[i] && hasWildcard(p)) || (inst.ap.target?.kind === 'uprobe' && inst.ap.target.lang !== null)) continue;
+      const span = inst.ap.partSpans[inst.ap.parts.length - 1] ?? inst.ap.span;
+      if ((a.kind === 'kprobe' || a.kind === 'kretprobe') && a.offset === undefined) {
+        const funcs = kernel.kernelFunctions?.(a.func, a.module);
+        if (funcs !== undefined && funcs.length === 0) throw new MissingProbeError(`no kernel function ${a.func}`, span);
+      }
+      if ((a.kind === 'uprobe' || a.kind === 'uretprobe') && a.address === undefined && a.func !== '' && kernel.userFunctions) {
+        let funcs: string[];
+        try {
+          funcs = kernel.userFunctions(a.path, a.func, this.opts.pid);
+        } catch (e) {
+          throw new MissingProbeError(e instanceof Error ? e.message : String(e), inst.ap.partSpans[0] ?? inst.ap.span);
+        }
+        if (funcs.length === 0) throw new MissingProbeError(`no function ${a.func} in ${a.path}`, span);
+      }
+    }
+  }
+
   private fail(message: string, span: Span, hint?: string): never {
     throw new LangError(message, this.file, span, { source: this.source, ...(hint !== undefined ? { hint } : {}) });
   }
@@ -432,6 +489,8 @@ class Analyzer {
     if (this.opts.strlen !== undefined) this.strlen = this.opts.strlen;
     if (this.opts.maxMapKeys !== undefined) this.config.maxMapKeys = this.opts.maxMapKeys;
     if (this.opts.stackMode !== undefined) this.stackMode = this.opts.stackMode;
+    if (this.opts.missingProbes === 'error') delete this.config.missingProbes;
+    else if (this.opts.missingProbes !== undefined) this.config.missingProbes = this.opts.missingProbes;
   }
 
   /** `let @m = lruhash(100);` at the top (newer bpftrace): checked here, applied to the map's layout. */
@@ -477,6 +536,13 @@ class Analyzer {
           this.stackMode = mode;
           break;
         }
+        case 'missing_probes': {
+          const mode = parseMissingProbes(v.kind === 'String' ? v.value : v.kind === 'Identifier' ? v.name : '');
+          if (mode === undefined) this.fail(`${set.name}: ${MISSING_PROBES_VALUES}`, v.span);
+          if (mode === 'error') delete this.config.missingProbes;
+          else this.config.missingProbes = mode;
+          break;
+        }
         case 'print_maps_on_exit': {
           const text = v.kind === 'Bool' ? String(v.value) : v.kind === 'Integer' ? String(v.value) : v.kind === 'String' ? v.value : v.name;
           if (/^(true|1|yes|on)$/i.test(text)) this.config.printMapsOnExit = true;
@@ -488,8 +554,8 @@ class Analyzer {
           this.fail(`${set.name}: can only be set as an environment variable`, set.span);
           break;
         default:
-          if (BPFTRACE_CONFIG_KEYS.has(key)) this.fail(`${set.name}: this bpftrace configuration option is not supported by sonde`, set.span, 'sonde takes max_strlen, max_map_keys, stack_mode and print_maps_on_exit');
-          this.fail(`${set.name}: not a known configuration option`, set.span, 'known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit');
+          if (BPFTRACE_CONFIG_KEYS.has(key)) this.fail(`${set.name}: this bpftrace configuration option is not supported by sonde`, set.span, 'sonde takes max_strlen, max_map_keys, stack_mode, print_maps_on_exit and missing_probes');
+          this.fail(`${set.name}: not a known configuration option`, set.span, 'known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit, missing_probes');
       }
     }
   }
@@ -778,17 +844,30 @@ class Analyzer {
     const nextWatch = (): number => watches++;
     const expanded = this.program.probes.map((probe) => {
       const instances: ProbeInstance[] = [];
+      const missing = this.config.missingProbes;
+      let skipped = 0;
       for (const ap of probe.attachPoints) {
         try {
-          instances.push(...expandAttachPoint(ap, {
+          const found = expandAttachPoint(ap, {
             kernel, params: this.params, multi: probe.attachPoints.length > 1, nextWatch,
             ...(this.opts.pid !== undefined ? { pid: this.opts.pid } : {}),
             ...(this.opts.commandPath !== undefined ? { commandPath: this.opts.commandPath } : {}),
-          }));
+          });
+          if (missing) this.checkPresent(found);
+          instances.push(...found);
         } catch (e) {
+          if (e instanceof MissingProbeError && missing) {
+            // bpftrace's words (ap_probe_expansion.cpp): "No matches for tracepoint syscalls:nonsense. Skipping."
+            if (missing === 'warn') this.warnNow(`No matches for ${ap.provider ?? ap.providerWritten} ${ap.parts.join(':')}. Skipping.`, ap.span);
+            skipped++;
+            continue;
+          }
           if (e instanceof ProbeError) this.fail(e.message, e.span, e.hint);
           throw e;
         }
+      }
+      if (skipped > 0 && instances.length === 0 && missing === 'warn') {
+        this.warnNow('Probe has no valid attach points. It is being removed which may cause issues with program behavior.', probe.attachPoints[0]?.span ?? probe.span);
       }
       return instances;
     });

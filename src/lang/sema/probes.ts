@@ -51,6 +51,12 @@ export class ProbeError extends Error {
   }
 }
 
+/**
+ * An attach point naming something this system does not have (a tracepoint, kernel or user
+ * function, binary, USDT probe): with `config = { missing_probes = warn|ignore }` it is skipped.
+ */
+export class MissingProbeError extends ProbeError {}
+
 const SOFTWARE_EVENTS: Record<string, [string, number]> = {
   'cpu-clock': ['cpu-clock', 1000000], cpu: ['cpu-clock', 1000000],
   'task-clock': ['task-clock', 1000000],
@@ -157,11 +163,11 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
       if (t.kind !== 'tracepoint') break;
       if (hasWildcard(t.category) || hasWildcard(t.event)) {
         const found = o.kernel.listTracepoints(t.category, t.event);
-        if (found.length === 0) throw new ProbeError(`no tracepoint matches ${t.category}:${t.event}`, ap.span);
+        if (found.length === 0) throw new MissingProbeError(`no tracepoint matches ${t.category}:${t.event}`, ap.span);
         return found.map(([category, event]) => tracepointInstance(ap, category, event, o.kernel.tracepointFields(category, event) ?? []));
       }
       const fields = o.kernel.tracepointFields(t.category, t.event);
-      if (fields === undefined) throw new ProbeError(`tracepoint not found: ${t.category}:${t.event}`, ap.span);
+      if (fields === undefined) throw new MissingProbeError(`tracepoint not found: ${t.category}:${t.event}`, ap.span);
       return [tracepointInstance(ap, t.category, t.event, fields)];
     }
     case 'rawtracepoint':
@@ -179,10 +185,10 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
         const mod = t.module ?? undefined;
         const found = o.kernel.kernelFunctions?.(t.func, mod);
         if (found === undefined) {
-          throw new ProbeError(`cannot expand ${provider}:${ap.parts.join(':')}: this kernel lists no functions (tracefs available_filter_functions and /proc/kallsyms are unreadable)`, funcSpan);
+          throw new MissingProbeError(`cannot expand ${provider}:${ap.parts.join(':')}: this kernel lists no functions (tracefs available_filter_functions and /proc/kallsyms are unreadable)`, funcSpan);
         }
         const names = [...new Set(found.map((f) => f.name))];
-        if (names.length === 0) throw new ProbeError(`no kernel function matches ${provider}:${ap.parts.join(':')}`, funcSpan);
+        if (names.length === 0) throw new MissingProbeError(`no kernel function matches ${provider}:${ap.parts.join(':')}`, funcSpan);
         return names.map((func) => {
           const attach: AttachDef = { kind: provider, func, optional: true };
           if (t.module !== null) attach.module = t.module;
@@ -252,7 +258,7 @@ export function expandAttachPoint(ap: AttachPoint, o: ExpandOptions): ProbeInsta
       try {
         return expandUsdt(ap, t, o);
       } catch (e) {
-        if (e instanceof UsdtProbeError) throw new ProbeError(e.message, e.part === null ? ap.span : ap.partSpans[e.part] ?? ap.span, e.hint);
+        if (e instanceof UsdtProbeError) throw new (e.missing ? MissingProbeError : ProbeError)(e.message, e.part === null ? ap.span : ap.partSpans[e.part] ?? ap.span, e.hint);
         throw e;
       }
     default:
@@ -291,9 +297,9 @@ function funcWatchpoints(ap: AttachPoint, provider: 'watchpoint' | 'asyncwatchpo
     try {
       funcs = o.kernel.userFunctions(path, glob, o.pid);
     } catch (e) {
-      throw new ProbeError(e instanceof Error ? e.message : String(e), where);
+      throw new MissingProbeError(e instanceof Error ? e.message : String(e), where);
     }
-    if (funcs.length === 0) throw new ProbeError(`no function in ${path} matches ${glob}`, where);
+    if (funcs.length === 0) throw new MissingProbeError(`no function in ${path} matches ${glob}`, where);
   }
   const mode = [...t.mode].sort().join('');
   const length = Number(t.length);
@@ -320,11 +326,11 @@ function fentryInstances(ap: AttachPoint, provider: 'fentry' | 'fexit', module: 
   let names = [func];
   if (hasWildcard(func)) {
     const found = o.kernel.kernelFunctions?.(func, 'vmlinux');
-    if (found === undefined) throw new ProbeError(`cannot expand ${provider}:${func}: this kernel lists no functions`, funcSpan);
+    if (found === undefined) throw new MissingProbeError(`cannot expand ${provider}:${func}: this kernel lists no functions`, funcSpan);
     names = [...new Set(found.map((f) => f.name))].filter((n) => btf.find(n, 'func').length > 0);
-    if (names.length === 0) throw new ProbeError(`no kernel function with BTF matches ${provider}:${func}`, funcSpan);
+    if (names.length === 0) throw new MissingProbeError(`no kernel function with BTF matches ${provider}:${func}`, funcSpan);
   } else if (btf.find(func, 'func').length === 0) {
-    throw new ProbeError(`kernel function ${func} has no BTF entry (inlined, static or not in vmlinux)`, funcSpan);
+    throw new MissingProbeError(`kernel function ${func} has no BTF entry (inlined, static or not in vmlinux)`, funcSpan);
   }
   return names.map((name) => {
     const info = btf.funcProto(name);
@@ -360,9 +366,9 @@ function uprobeWildcard(ap: AttachPoint, provider: 'uprobe' | 'uretprobe', path:
   try {
     names = o.kernel.userFunctions(path, glob, o.pid);
   } catch (e) {
-    throw new ProbeError(e instanceof Error ? e.message : String(e), ap.partSpans[0] ?? ap.span);
+    throw new MissingProbeError(e instanceof Error ? e.message : String(e), ap.partSpans[0] ?? ap.span);
   }
-  if (names.length === 0) throw new ProbeError(`no function in ${path} matches ${glob}`, span);
+  if (names.length === 0) throw new MissingProbeError(`no function in ${path} matches ${glob}`, span);
   return names.map((func) => ({
     provider, name: `${provider}:${path}:${func}`, attach: { kind: provider, path, func, optional: true }, progKind: 'kprobe' as const, ap,
   }));
