@@ -45,6 +45,7 @@ ENVIRONMENT:
     BPFTRACE_STRLEN         [default: 64] bytes of a str() buffer (also BPFTRACE_MAX_STRLEN)
     BPFTRACE_MAX_MAP_KEYS   [default: 4096] entries of each map (also BPFTRACE_MAP_KEYS_MAX)
     BPFTRACE_STACK_MODE     [default: bpftrace] kstack/ustack format: bpftrace, perf or raw
+    BPFTRACE_MISSING_PROBES [default: error] probes this system lacks: error, warn (skip them, warn) or ignore
     BPFTRACE_PERF_RB_PAGES  pages per CPU for the event ring buffer (default: 2 MiB in all)
     BPFTRACE_BTF            BTF file to use instead of /sys/kernel/btf/vmlinux
 

@@ -53,7 +53,7 @@ test('config block: max_strlen, print_maps_on_exit, stack_mode; unknown keys are
   assert.match(stacks, /^Attaching 1 probe\.\.\.\n\n\n@\[\n([0-9a-f]+\n)+\]: 1\n@s\[\n( +\w+\+\d+\n)+\]: 1\n$/);
   const bad = sonde('config = { foo = 1 } BEGIN { }');
   assert.equal(bad.status, 1);
-  assert.equal(bad.stderr, 'stdin:1:12: ERROR: foo: not a known configuration option\nconfig = { foo = 1 } BEGIN { }\n           ^~~~~~~\nhint: known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit\n');
+  assert.equal(bad.stderr, 'stdin:1:12: ERROR: foo: not a known configuration option\nconfig = { foo = 1 } BEGIN { }\n           ^~~~~~~\nhint: known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit, missing_probes\n');
 });
 
 test('count/sum/min/max/avg values read as integers in probes, every CPU\'s part combined', needsRoot, () => {

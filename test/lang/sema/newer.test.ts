@@ -55,7 +55,7 @@ describe('sema: config block', () => {
 
   it('unknown, unsupported and badly typed settings are errors at the setting', () => {
     assert.equal(error('config = { foo = 1 } BEGIN { }'),
-      'test.bt:1:12: ERROR: foo: not a known configuration option\nconfig = { foo = 1 } BEGIN { }\n           ^~~~~~~\nhint: known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit');
+      'test.bt:1:12: ERROR: foo: not a known configuration option\nconfig = { foo = 1 } BEGIN { }\n           ^~~~~~~\nhint: known options: max_strlen, max_map_keys, stack_mode, print_maps_on_exit, missing_probes');
     assert.match(error('config = { license = "GPL" } BEGIN { }'), /^test\.bt:1:12: ERROR: license: this bpftrace configuration option is not supported by sonde\n/);
     assert.match(error('config = { btf = "x" } BEGIN { }'), /^test\.bt:1:12: ERROR: btf: can only be set as an environment variable\n/);
     assert.match(error('config = { max_strlen = "x" } BEGIN { }'), /^test\.bt:1:25: ERROR: max_strlen: expects an integer\n/);
