@@ -12,6 +12,8 @@ export interface KprobeOptions {
   retprobe?: boolean;
   /** kretprobe maxactive (concurrent instances); 0 = kernel default. */
   maxActive?: number;
+  /** The BPF cookie of the link (bpf_get_attach_cookie; needs BPF perf links, Linux 5.15+). */
+  cookie?: bigint;
 }
 
 export class KernelFunctionNotFoundError extends Error {
@@ -55,7 +57,7 @@ export function attachKprobe(progFd: number, o: KprobeOptions): Link {
       throw e;
     }
     try {
-      return { kind, target, fds: attachToPerfEvent(progFd, pfd, target) };
+      return { kind, target, fds: attachToPerfEvent(progFd, pfd, target, o.cookie) };
     } catch (e) {
       close(pfd);
       throw e;
@@ -82,7 +84,7 @@ export function attachKprobe(progFd: number, o: KprobeOptions): Link {
   try {
     const pfd = perfEventOpen({ type: PerfType.TRACEPOINT, config: tracepointId('sonde', name), sample: 1, wakeupEvents: 1, flags: PerfFlag.disabled }, -1, 0, target);
     try {
-      return { kind, target, fds: attachToPerfEvent(progFd, pfd, target), cleanup: remove };
+      return { kind, target, fds: attachToPerfEvent(progFd, pfd, target, o.cookie), cleanup: remove };
     } catch (e) {
       close(pfd);
       throw e;
@@ -103,18 +105,22 @@ const KPROBE_MULTI_RETURN = 1;
  * the whole link when any name cannot be probed (ENOENT, ESRCH, EINVAL…): the caller attaches the
  * functions one by one then.
  */
-export function attachKprobeMulti(progFd: number, funcs: readonly string[], o: { retprobe?: boolean } = {}): Link {
+export function attachKprobeMulti(progFd: number, funcs: readonly string[], o: { retprobe?: boolean; cookies?: readonly bigint[] } = {}): Link {
   const kind = o.retprobe ? 'kretprobe' : 'kprobe';
   const names = funcs.map((f) => Mem.cstring(f));
   const syms = new Mem(8 * names.length);
   names.forEach((m, i) => syms.view.setBigUint64(8 * i, m.addr, true));
-  // link_create.kprobe_multi: flags u32 @16, cnt u32 @20, syms u64 @24 (addrs @32, cookies @40 unused).
+  // One cookie per function, in the order of the names (the kernel sorts both together).
+  const cookies = o.cookies ? new Mem(8 * names.length) : undefined;
+  o.cookies?.forEach((c, i) => cookies!.view.setBigUint64(8 * i, c, true));
+  // link_create.kprobe_multi: flags u32 @16, cnt u32 @20, syms u64 @24, addrs u64 @32 (unused), cookies u64 @40.
   const fd = linkCreate({
     progFd, targetFd: 0, attachType: AttachType.TRACE_KPROBE_MULTI,
     tail: (v) => {
       v.setUint32(16, o.retprobe ? KPROBE_MULTI_RETURN : 0, true);
       v.setUint32(20, names.length, true);
       v.setBigUint64(24, syms.addr, true);
+      if (cookies) v.setBigUint64(40, cookies.addr, true);
     },
   });
   void names; // the strings stay alive until the kernel has copied them

@@ -43,16 +43,18 @@ let perfLinkSupported: boolean | undefined;
  * Attaches a program to an opened perf event fd. Prefers a BPF link (kernel ≥ 5.15) and falls back
  * to PERF_EVENT_IOC_SET_BPF. Returns the fds to close, link first. The perf fd is enabled here.
  */
-export function attachToPerfEvent(progFd: number, perfFd: number, what: string): number[] {
-  if (perfLinkSupported !== false) {
+export function attachToPerfEvent(progFd: number, perfFd: number, what: string, cookie?: bigint): number[] {
+  if (perfLinkSupported !== false || cookie !== undefined) {
     try {
-      const lfd = linkCreate({ progFd, targetFd: perfFd, attachType: AttachType.PERF_EVENT });
+      // link_create.perf_event.bpf_cookie u64 @16: what bpf_get_attach_cookie() returns.
+      const lfd = linkCreate({ progFd, targetFd: perfFd, attachType: AttachType.PERF_EVENT, ...(cookie !== undefined ? { tail: (v: DataView) => v.setBigUint64(16, cookie, true) } : {}) });
       perfLinkSupported = true;
       ioctl(perfFd, PerfIoc.ENABLE, 0, what);
       return [lfd, perfFd];
     } catch (e) {
       if (!(e instanceof SysError) || (e.errno !== Errno.EINVAL && e.errno !== Errno.EOPNOTSUPP && e.errno !== Errno.ENOTSUPP)) throw e;
-      if (perfLinkSupported === true) throw e;
+      // Without a link there is no cookie to carry.
+      if (perfLinkSupported === true || cookie !== undefined) throw e;
       perfLinkSupported = false;
     }
   }

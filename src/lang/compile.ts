@@ -237,6 +237,9 @@ function aggSlotArrays(a: Analysis, layouts: Map<string, MapLayout>, slots: numb
 
 function attachDefs(unit: Unit): AttachDef[] {
   if (unit.plan.syscalls) return [{ kind: 'rawtracepoint', name: unit.plan.syscalls.dir === 'enter' ? 'sys_enter' : 'sys_exit' }];
+  if (unit.plan.probeCookie) {
+    return unit.plan.instances.map((i, n) => (i.attach.kind === 'kprobe' || i.attach.kind === 'kretprobe' ? { ...i.attach, cookie: unit.probeIds[n]! } : i.attach));
+  }
   return unit.plan.instances.map((i) => i.attach);
 }
 

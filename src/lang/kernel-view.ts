@@ -59,6 +59,12 @@ export interface ProbeMechanismFacts {
   fentry: boolean;
   /** bpf_get_func_ip() in fentry programs (Linux 5.15+), for `func`. */
   fentryFuncIp: boolean;
+  /**
+   * bpf_get_attach_cookie() in kprobe programs and cookies on their links (Linux 5.15+): `probe`
+   * in a block on several kernel functions is then the link's cookie, so one program serves them
+   * all (and one kprobe_multi link can attach it). Absent: false.
+   */
+  attachCookie?: boolean;
 }
 
 /** Byte offsets of `struct task_struct`'s pid, tgid and comm (what pid, tid and comm read). */

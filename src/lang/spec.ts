@@ -76,6 +76,8 @@ export type AttachDef =
       fentryBtfId?: number;
       /** Why a kprobe rather than fentry (for -v), when the kernel has fentry. */
       kprobeReason?: string;
+      /** The link's BPF cookie: the probe id `probe` reads (bpf_get_attach_cookie) in a program serving several functions. */
+      cookie?: number;
     }
   | { kind: 'uprobe' | 'uretprobe'; path: string; func: string; address?: bigint; offset?: number; optional?: boolean }
   /** `sites`: the locations this program serves (file offsets, semaphore offsets); absent: every location of provider:name in the file. */

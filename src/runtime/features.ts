@@ -151,10 +151,21 @@ export function probeMechanismFacts(): ProbeMechanismFacts {
   if (mechanisms) return mechanisms;
   if (cached) {
     const f = cached.probes;
-    return (mechanisms = { kprobe: f.kprobe.ok, fentry: f.fentry.ok, fentryFuncIp: f.fentry.ok && fentryFuncIpFeature() });
+    return (mechanisms = { kprobe: f.kprobe.ok, fentry: f.fentry.ok, fentryFuncIp: f.fentry.ok && fentryFuncIpFeature(), attachCookie: f.kprobe.ok && attachCookieFeature() });
   }
   const fentry = fentryFeature().ok;
-  return (mechanisms = { kprobe: typeof kprobeMechanism() === 'string', fentry, fentryFuncIp: fentry && fentryFuncIpFeature() });
+  const kprobe = typeof kprobeMechanism() === 'string';
+  return (mechanisms = { kprobe, fentry, fentryFuncIp: fentry && fentryFuncIpFeature(), attachCookie: kprobe && attachCookieFeature() });
+}
+
+/** A kprobe program may call bpf_get_attach_cookie() (Linux 5.15+, with BPF perf links). */
+function attachCookieFeature(): boolean {
+  try {
+    tryLoad('kprobe', [Mov.reg(1, 1), Call.helper(Helper.get_attach_cookie)]).close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let multiCached: Feature | undefined;

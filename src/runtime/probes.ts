@@ -217,6 +217,8 @@ export function loadTargetFor(t: ProbeTarget): FentryTarget | undefined {
 export interface AttachOptions {
   pid?: number;
   fentry?: FentryTarget;
+  /** The link's BPF cookie (kprobes: the probe id a program serving several functions reads). */
+  cookie?: bigint;
 }
 
 /** Attaches a loaded program; BEGIN/END are not attached (they are run once). */
@@ -226,7 +228,7 @@ export function attachProbe(progFd: number, t: ProbeTarget, o: AttachOptions = {
     case 'tracepoint': return [attachTracepoint(progFd, t.category, t.event)];
     case 'rawtracepoint': return [attachRawTracepoint(progFd, t.name)];
     case 'kprobe': case 'kretprobe':
-      return [attachKprobe(progFd, { func: t.func, retprobe: t.kind === 'kretprobe', ...(t.offset ? { offset: t.offset } : {}) })];
+      return [attachKprobe(progFd, { func: t.func, retprobe: t.kind === 'kretprobe', ...(t.offset ? { offset: t.offset } : {}), ...(o.cookie !== undefined ? { cookie: o.cookie } : {}) })];
     case 'uprobe': case 'uretprobe':
       return [attachUprobe(progFd, {
         path: t.path, offset: t.offset, retprobe: t.kind === 'uretprobe', name: probeName(t),
@@ -314,5 +316,6 @@ export function attachDef(progFd: number, d: AttachDef, o: AttachOptions = {}): 
   const t = targetOfAttachDef(d, o.pid);
   // A watchpoint follows the process too (-p, -c): the address is in its memory.
   const pid = t.kind === 'uprobe' || t.kind === 'uretprobe' || t.kind === 'watchpoint' ? o.pid : undefined;
-  return attachProbe(progFd, t, { ...(pid !== undefined ? { pid } : {}), ...(o.fentry ? { fentry: o.fentry } : {}) });
+  const cookie = (d.kind === 'kprobe' || d.kind === 'kretprobe') && d.cookie !== undefined ? BigInt(d.cookie) : undefined;
+  return attachProbe(progFd, t, { ...(pid !== undefined ? { pid } : {}), ...(o.fentry ? { fentry: o.fentry } : {}), ...(cookie !== undefined ? { cookie } : {}) });
 }

@@ -201,8 +201,7 @@ function asKprobe(a: KprobeDef): KprobeDef {
  */
 function multiKprobes(def: ProgramDef): boolean {
   if (def.progKind !== 'kprobe' || def.attach.length < 2) return false;
-  const kind = def.attach[0]!.kind;
-  return def.attach.every((a) => a.kind === kind && (a.kind === 'kprobe' || a.kind === 'kretprobe') && !a.offset && (a.module === undefined || a.module === 'vmlinux'));
+  return def.attach.every((a) => (a.kind === 'kprobe' || a.kind === 'kretprobe') && !a.offset && (a.module === undefined || a.module === 'vmlinux'));
 }
 
 function reasonOf(e: unknown): string {
@@ -590,17 +589,25 @@ export class ScriptRun<V = unknown, E = unknown> {
    * ones that cannot be probed with bpftrace's warning.
    */
   private attachMulti(p: LoadedProgram, attach: AttachDef[]): void {
-    const defs = attach as KprobeDef[];
-    try {
-      this.session.link(attachKprobeMulti(p.prog.fd, defs.map((a) => a.func), { retprobe: defs[0]!.kind === 'kretprobe' }));
-      if (this.opts.verbose) this.err(`${p.def.probeName}: ${defs.length} functions through one kprobe_multi link\n`);
-      return;
-    } catch (e) {
-      if (this.opts.verbose) this.err(`${p.def.probeName}: kprobe_multi link refused (${reasonOf(e)}); one kprobe per function\n`);
+    let single: LoadedProgram | undefined;
+    // A link probes entries or returns: one per kind.
+    for (const kind of ['kprobe', 'kretprobe'] as const) {
+      const defs = (attach as KprobeDef[]).filter((a) => a.kind === kind);
+      if (defs.length === 0) continue;
+      try {
+        const cookies = defs.every((a) => a.cookie !== undefined) ? defs.map((a) => BigInt(a.cookie!)) : undefined;
+        this.session.link(attachKprobeMulti(p.prog.fd, defs.map((a) => a.func), { retprobe: kind === 'kretprobe', ...(cookies ? { cookies } : {}) }));
+        if (this.opts.verbose) this.err(`${p.def.probeName}: ${defs.length} ${kind === 'kprobe' ? 'functions' : 'function returns'} through one kprobe_multi link\n`);
+        continue;
+      } catch (e) {
+        if (this.opts.verbose) this.err(`${p.def.probeName}: kprobe_multi link refused (${reasonOf(e)}); one ${kind} per function\n`);
+      }
+      if (!single) {
+        single = this.loadProgram(p.def, undefined);
+        this.programs.push(single);
+      }
+      for (const a of defs) this.attachOne(single.prog.fd, a);
     }
-    const single = this.loadProgram(p.def, undefined);
-    this.programs.push(single);
-    for (const a of defs) this.attachOne(single.prog.fd, a);
   }
 
   /**

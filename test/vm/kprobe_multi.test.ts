@@ -90,11 +90,12 @@ function kprobesOnly(): KernelView {
   return view;
 }
 
-interface MultiRun { map: string; messages: string; error?: string }
+interface MultiRun { map: string; messages: string; error?: string; programs: number }
 
 async function aroundOpens(source: (pid: number) => string): Promise<MultiRun> {
   const child = await spawnPaused(await buildFixture('open_loop'), [String(N), '/etc/hostname']);
   const script = compile(source(child.pid), { kernel: kprobesOnly() });
+  const programs = script.programs.length;
   let messages = '';
   let map = '';
   let r: ScriptRun<unknown, unknown>;
@@ -106,12 +107,12 @@ async function aroundOpens(source: (pid: number) => string): Promise<MultiRun> {
   } catch (e) {
     await child.go();
     if (!(e instanceof ScriptError)) throw e;
-    return { map, messages, error: e.message };
+    return { map, messages, error: e.message, programs };
   }
   assert.equal(await child.go(), 0);
   r.stop();
   assert.equal(await r.done, 0, messages);
-  return { map, messages };
+  return { map, messages, programs };
 }
 
 const hasKprobes = () => probeFeatures().probes.kprobe.ok;
@@ -136,7 +137,7 @@ test('kretprobes through one kprobe_multi link (return probes): exact count', ne
   if (!hasKprobes()) return;
   assert.equal(r.error, undefined, r.messages);
   assert.equal(r.map, `@: ${2 * N}\n`);
-  if (probeFeatures().probes.kprobe_multi.ok) assert.match(r.messages, /: 2 functions through one kprobe_multi link$/m);
+  if (probeFeatures().probes.kprobe_multi.ok) assert.match(r.messages, /: 2 function returns through one kprobe_multi link$/m);
 });
 
 test('a kprobe_multi link the kernel refuses (a function it cannot probe) falls back to one kprobe per function', needsRoot, async () => {
@@ -146,4 +147,20 @@ test('a kprobe_multi link the kernel refuses (a function it cannot probe) falls 
   assert.equal(r.map, `@: ${N}\n`);
   if (probeFeatures().probes.kprobe_multi.ok) assert.match(r.messages, /kprobe_multi link refused \(.+\); one kprobe per function$/m);
   assert.match(r.messages, /^WARNING: could not attach probe kprobe:sonde_no_such_function, skipping\.$/m);
+});
+
+test('`probe` in a block on several kprobes: one program, each link\'s cookie names its probe; exact counts per probe', needsRoot, async () => {
+  const r = await aroundOpens((pid) => `kprobe:do_sys_openat2, kprobe:security_file_open, kretprobe:do_sys_openat2 /pid == ${pid}/ { @[probe] = count(); }`);
+  if (!hasKprobes()) {
+    assert.match(r.error ?? '', /kprobes not supported by this kernel/);
+    return;
+  }
+  assert.equal(r.error, undefined, r.messages);
+  // bpf_get_attach_cookie in kprobe programs: Linux 5.15+ (both guests); else one program per probe.
+  assert.equal(r.programs, liveKernelView().probeMechanisms().attachCookie ? 1 : 3);
+  assert.deepEqual(r.map.split('\n').filter(Boolean).sort(), [`@[kprobe:do_sys_openat2]: ${N}`, `@[kprobe:security_file_open]: ${N}`, `@[kretprobe:do_sys_openat2]: ${N}`]);
+  if (probeFeatures().probes.kprobe_multi.ok) {
+    assert.match(r.messages, /: 2 functions through one kprobe_multi link$/m);
+    assert.match(r.messages, /: 1 function returns through one kprobe_multi link$/m);
+  }
 });

@@ -1713,6 +1713,12 @@ class UnitLowering {
           b.emit({ op: 'alu', alu: 'add', dst: d, a: this.syscallId, b: BigInt(this.unit.probeBase) });
           return d;
         }
+        // One program for several kernel functions: each link carries its probe id as cookie.
+        if (this.unit.plan.probeCookie) {
+          const r = b.reg();
+          b.emit({ op: 'call', helper: Helper.get_attach_cookie, args: [{ reg: this.ctxReg() }], dst: r });
+          return r;
+        }
         return this.constReg(BigInt(this.unit.probeIds[0]!));
       }
       case 'retval': {

@@ -36,6 +36,8 @@ export interface UnitPlan {
   syscalls?: SyscallDispatch;
   /** Tracepoint fields `args` points to (all instances of the unit share this layout). */
   fields?: TracepointFieldInfo[];
+  /** `probe` is read from each link's cookie (kprobes): the instances share one program. */
+  probeCookie?: true;
 }
 
 /**
@@ -69,11 +71,14 @@ export function planUnits(instances: ProbeInstance[], used: Set<string>, kernel:
     }
   }
   const groups = new Map<string, UnitPlan>();
+  // kprobes tell their functions apart by the link's cookie where the kernel has cookies.
+  const cookies = used.has('probe') && kernel.probeMechanisms?.().attachCookie === true;
+  const byCookie = (inst: ProbeInstance) => cookies && inst.progKind === 'kprobe' && (inst.attach.kind === 'kprobe' || inst.attach.kind === 'kretprobe');
   for (const inst of rest) {
     let key = `${inst.provider}|${inst.progKind}`;
     // fexit's return value sits after the arguments: programs reading it differ by argument count.
     if (inst.fentry && used.has('retval')) key += `|n${inst.fentry.nargs}`;
-    if (used.has('probe')) key += `|${inst.name}`;
+    if (used.has('probe')) key += byCookie(inst) ? '|cookie' : `|${inst.name}`;
     if (inst.groupKey !== undefined && [...used].some((b) => /^arg[0-9]+$/.test(b))) key += `|${inst.groupKey}`;
     if (used.has('args') && inst.fentry?.fields) key += `|${JSON.stringify(inst.fentry.fields)}`;
     // uprobe args: each function's parameters (from DWARF) are its own record.
@@ -86,6 +91,7 @@ export function planUnits(instances: ProbeInstance[], used: Set<string>, kernel:
       g = { provider: inst.provider, progKind: inst.progKind, instances: [] };
       if (inst.tracepoint) g.fields = inst.tracepoint.fields;
       if (inst.fentry?.fields) g.fields = inst.fentry.fields;
+      if (used.has('probe') && byCookie(inst)) g.probeCookie = true;
       groups.set(key, g);
       plans.push(g);
     }

@@ -93,6 +93,20 @@ describe('kprobe mechanism policy: fentry where the kernel and the script allow'
     assert.deepEqual(noFentry.programs[0]!.attach, [{ kind: 'kprobe', func: 'vfs_read', kprobeReason: 'this kernel does not run fentry programs' }]);
   });
 
+  it('`probe` in a block on several kprobes: one program reading the link cookie where the kernel has cookies, else one program per function', () => {
+    const src = 'kprobe:vfs_read, kretprobe:vfs_write, kprobe:vfs_open { @[probe] = count(); }';
+    const facts = { kprobe: true, fentry: false, fentryFuncIp: false };
+    const cookie = compile(src, { kernel: kernel({ facts: { ...facts, attachCookie: true } }) });
+    const ids = (s: typeof cookie) => s.programs.map((p) => p.attach.map((a) => [a.kind, (a as { func: string }).func, (a as { cookie?: number }).cookie]));
+    // The same code for kprobe and kretprobe: one program (the runtime makes a link per kind).
+    assert.deepEqual(ids(cookie), [[['kprobe', 'vfs_read', 0], ['kprobe', 'vfs_open', 2], ['kretprobe', 'vfs_write', 1]]]);
+    assert.deepEqual(cookie.probeNames, ['kprobe:vfs_read', 'kretprobe:vfs_write', 'kprobe:vfs_open']);
+    assert.match(disassemble(cookie.programs[0]!.insns), /call bpf_get_attach_cookie#174/);
+    const plain = compile(src, { kernel: kernel({ facts }) });
+    assert.deepEqual(ids(plain), [[['kprobe', 'vfs_read', undefined]], [['kretprobe', 'vfs_write', undefined]], [['kprobe', 'vfs_open', undefined]]]);
+    assert.doesNotMatch(plain.programs.map((p) => disassemble(p.insns)).join('\n'), /get_attach_cookie/);
+  });
+
   it('kprobe:f with a BTF FUNC compiles to fentry: arguments from the context, a kprobe twin as fallback', needsBtf, () => {
     const btf = loadKernelBtf();
     const id = btf.find('vfs_read', 'func')[0]!;
