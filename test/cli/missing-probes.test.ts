@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { needsRoot } from '../support/root.js';
-import { buildFixture } from '../fixtures/build.js';
+import { buildFixture, needSdt } from '../fixtures/build.js';
 
 const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
 
@@ -93,4 +93,18 @@ test('missing_probes=warn: a kprobe on a kernel without kprobes is skipped at th
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'Attaching 2 probes...\nok\n\n\n');
   assert.match(r.stderr, /^WARNING: kprobes not supported by this kernel: [^\n]+\nWARNING: Unable to attach probe: kprobe:vfs_read\. Skipping\.\n$/);
+});
+
+test('missing_probes=warn: a USDT probe, a USDT file and a uprobe wildcard that match nothing are skipped; the probe there counts', needsRoot, async (t) => {
+  if (!needSdt(t)) return;
+  const bin = await buildFixture('usdt_target');
+  const prog = `config = { missing_probes = warn } usdt:${bin}:sonde:tick,usdt:${bin}:sonde:nothere,usdt:/no/such/file:sonde:tick,uprobe:${bin}:zz_nothing_* { @ticks = count(); }`;
+  const r = sonde(['-e', prog, '-c', `${bin} 5`]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'Attaching 1 probe...\nenabled=5\n\n\n@ticks: 5\n');
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.includes('WARNING')), [
+    `stdin:1:${prog.indexOf(`usdt:${bin}:sonde:nothere`) + 1}: WARNING: No matches for usdt ${bin}:sonde:nothere. Skipping.`,
+    `stdin:1:${prog.indexOf('usdt:/no/such') + 1}: WARNING: No matches for usdt /no/such/file:sonde:tick. Skipping.`,
+    `stdin:1:${prog.indexOf('uprobe:') + 1}: WARNING: No matches for uprobe ${bin}:zz_nothing_*. Skipping.`,
+  ]);
 });
