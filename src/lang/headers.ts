@@ -7,7 +7,8 @@
  * definition of a name wins), macros with parameters and expressions are skipped. Types come
  * from BTF, not from headers. Kernel-internal headers (linux/sched.h, net/sock.h) are absent from
  * most systems; BTF and the built-in constant table stand in for them, so an absent header under
- * one of the kernel's include directories (KERNEL_HEADER_DIRS) is not an error.
+ * one of the kernel's include directories (KERNEL_HEADER_DIRS), or a C library header (on machines
+ * without libc's development files), is not an error.
  *
  * Pure apart from reading files; each header is read and scanned once per resolver.
  */
@@ -29,6 +30,39 @@ export const KERNEL_HEADER_DIRS: ReadonlySet<string> = new Set([
 export function isKernelHeader(path: string): boolean {
   const slash = path.indexOf('/');
   return slash > 0 && KERNEL_HEADER_DIRS.has(path.slice(0, slash));
+}
+
+/**
+ * The C library's directories (glibc's and musl's `sys/`, `netinet/`, `arpa/`, `bits/`, `gnu/`) and
+ * the top-level headers of ISO C and POSIX plus the common Linux libc extras. bpftrace's tools
+ * include some (`sys/socket.h` in tcpconnect.bt and four others), and machines that trace often have
+ * no libc development headers: BTF and the constant table cover what scripts take from them.
+ */
+const LIBC_HEADER_DIRS: ReadonlySet<string> = new Set(['sys', 'netinet', 'arpa', 'bits', 'gnu']);
+const LIBC_HEADERS: ReadonlySet<string> = new Set([
+  // ISO C11
+  'assert', 'complex', 'ctype', 'errno', 'fenv', 'float', 'inttypes', 'iso646', 'limits', 'locale', 'math', 'setjmp',
+  'signal', 'stdalign', 'stdarg', 'stdatomic', 'stdbool', 'stddef', 'stdint', 'stdio', 'stdlib', 'stdnoreturn', 'string',
+  'tgmath', 'threads', 'time', 'uchar', 'wchar', 'wctype',
+  // POSIX
+  'aio', 'cpio', 'dirent', 'dlfcn', 'fcntl', 'fmtmsg', 'fnmatch', 'ftw', 'glob', 'grp', 'iconv', 'langinfo', 'libgen',
+  'monetary', 'mqueue', 'ndbm', 'netdb', 'nl_types', 'poll', 'pthread', 'pwd', 'regex', 'sched', 'search', 'semaphore',
+  'spawn', 'strings', 'syslog', 'tar', 'termios', 'ulimit', 'unistd', 'utime', 'utmpx', 'wordexp',
+  // Linux libc extras
+  'alloca', 'byteswap', 'elf', 'endian', 'error', 'features', 'getopt', 'ifaddrs', 'link', 'malloc', 'memory', 'paths',
+  'pty', 'shadow', 'sysexits', 'utmp', 'values',
+].map((h) => `${h}.h`));
+
+/** Whether an include path names a C library header (`sys/socket.h`, `errno.h`, `netinet/in.h`). */
+export function isLibcHeader(path: string): boolean {
+  const slash = path.indexOf('/');
+  if (slash < 0) return LIBC_HEADERS.has(path);
+  return slash > 0 && LIBC_HEADER_DIRS.has(path.slice(0, slash)) && path.endsWith('.h');
+}
+
+/** Whether an absent header may be left to BTF and the built-in constants: the kernel's and the C library's. */
+export function isStoodInFor(path: string): boolean {
+  return isKernelHeader(path) || isLibcHeader(path);
 }
 
 const MULTIARCH: Record<string, string> = {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { HeaderResolver, isKernelHeader, systemIncludeDirs } from '../../src/lang/headers.js';
+import { HeaderResolver, isKernelHeader, isLibcHeader, systemIncludeDirs } from '../../src/lang/headers.js';
 import { LangError } from '../../src/lang/diagnostic.js';
 import { parse } from '../../src/lang/parser.js';
 import { analyze, HeaderNotFoundError } from '../../src/lang/sema/analyze.js';
@@ -105,6 +105,11 @@ describe('HeaderResolver', () => {
     for (const h of ['lol/no.h', 'errno.h', 'sys/socket.h', 'linux', 'linuxx/a.h']) assert.equal(isKernelHeader(h), false, h);
   });
 
+  it('C library headers: its directories and the ISO C / POSIX top-level names', () => {
+    for (const h of ['sys/socket.h', 'netinet/in.h', 'arpa/inet.h', 'bits/errno.h', 'errno.h', 'stdint.h', 'unistd.h', 'pthread.h']) assert.equal(isLibcHeader(h), true, h);
+    for (const h of ['lol/no.h', 'no.h', 'sys', 'sys/', 'linux/sched.h', 'mysql.h', '/sys/socket.h']) assert.equal(isLibcHeader(h), false, h);
+  });
+
   it('system directories in the C compiler\'s order, the multiarch one by architecture', () => {
     assert.deepEqual(systemIncludeDirs('x64'), ['/usr/local/include', '/usr/include/x86_64-linux-gnu', '/usr/include']);
     assert.deepEqual(systemIncludeDirs('arm64'), ['/usr/local/include', '/usr/include/aarch64-linux-gnu', '/usr/include']);
@@ -145,5 +150,10 @@ describe('sema: #include', () => {
 
   it('an absent kernel header is stood in for by BTF, as before', () => {
     assert.doesNotThrow(() => sema('#include <linux/no_such_header.h>\n#include <net/no_sock.h>\nBEGIN { }'));
+  });
+
+  it('an absent C library header too (tcpconnect.bt\'s sys/socket.h on a machine without libc headers)', () => {
+    assert.doesNotThrow(() => sema('#include <sys/sonde_absent.h>\n#include <netinet/sonde_absent.h>\nBEGIN { }'));
+    assert.match(error('#include <sonde_absent.h>\nBEGIN { }'), /^test\.bt:1:10: ERROR: 'sonde_absent\.h' file not found/);
   });
 });

@@ -12,7 +12,7 @@ import type {
   FieldAccess, IndexAccess, AssignStmt, IncDec, Ternary, CStructDef, Include, ConfigBlock, ForStmt, LetStmt, MapDecl,
 } from '../ast.js';
 import { dirname, resolve } from 'node:path';
-import { HeaderResolver, isKernelHeader } from '../headers.js';
+import { HeaderResolver, isStoodInFor } from '../headers.js';
 import type { Btf } from '../../btf/btf.js';
 import type { AttachDef } from '../spec.js';
 import { DwarfTypes } from './dwarf-types.js';
@@ -569,14 +569,14 @@ class Analyzer {
    */
   private include(inc: Include): void {
     const fromDir = this.file === 'stdin' || this.file === '-' ? process.cwd() : dirname(resolve(this.file));
-    if (this.headers().collect(inc.path, inc.angled, this.headerDefines, fromDir) !== undefined || isKernelHeader(inc.path)) return;
+    if (this.headers().collect(inc.path, inc.angled, this.headerDefines, fromDir) !== undefined || isStoodInFor(inc.path)) return;
     // The caret under `<lol/no.h>`, where the C compiler puts it.
     const line = this.source.lineText(inc.span.line);
     const at = line.indexOf(inc.angled ? `<${inc.path}` : `"${inc.path}`);
     const start = inc.span.offset + (at >= 0 ? at - (inc.span.col - 1) : 0);
     this.fail(`'${inc.path}' file not found`, this.source.span(start, start + inc.path.length + 2),
       `headers are searched in ${[...(inc.angled ? [] : ["the script's directory"]), ...this.headers().searchDirs()].join(', ')} (-I DIR adds one)` +
-      '; an absent kernel header (linux/, net/, asm/, …) is stood in for by BTF');
+      '; an absent kernel header (linux/, net/, asm/, …) or C library header (sys/, netinet/, errno.h, …) is stood in for by BTF');
   }
 
   private headerResolver: HeaderResolver | undefined;
@@ -588,7 +588,7 @@ class Analyzer {
   /** --include FILE: before the script's own lines, as `#include <FILE>`. */
   private commandLineIncludes(): void {
     for (const h of this.opts.includes ?? []) {
-      if (this.headers().collect(h, true, this.headerDefines) === undefined && !isKernelHeader(h)) throw new HeaderNotFoundError(h);
+      if (this.headers().collect(h, true, this.headerDefines) === undefined && !isStoodInFor(h)) throw new HeaderNotFoundError(h);
     }
   }
 
