@@ -85,7 +85,9 @@ export function findFunction(elf: ElfFile, name: string): ResolvedFunction {
 export function matchFunctions(elf: ElfFile, glob: string): ResolvedFunction[] {
   const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
   const byAddress = new Map<number, ElfSymbol[]>();
-  for (const s of elf.symbolIndex().all) {
+  // A plain name (no wildcard, no version) needs only the symbols of that name, not the whole index.
+  const candidates = /[*?@]/.test(glob) ? elf.symbolIndex().all : elf.findSymbols(glob);
+  for (const s of candidates) {
     if (!isDefined(s) || s.defaultVersion === false || !isCode(elf, s) || !re.test(s.name)) continue;
     const list = byAddress.get(s.value);
     if (list === undefined) byAddress.set(s.value, [s]);

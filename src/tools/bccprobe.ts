@@ -101,7 +101,7 @@ function tracepointNames(): string[] {
 
 /** User functions matching a pattern, each under one probe name (an address where a name is ambiguous). */
 export function userFunctions(path: string, pattern: string, regex: boolean): { name: string; target: string }[] {
-  const elf = ElfFile.open(path);
+  const elf = ElfFile.openShared(path);
   const re = patternRegExp(pattern, regex);
   const funcs = hasWildcard(pattern) || regex ? matchFunctions(elf, '*').filter((f) => re.test(f.symbol.name)) : matchFunctions(elf, pattern);
   const byName = new Map<string, number>();

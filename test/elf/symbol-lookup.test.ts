@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ElfFile, resolveLibrary, type ElfSymbol } from '../../src/elf/index.js';
+import { ElfFile, matchFunctions, resolveLibrary, type ElfSymbol } from '../../src/elf/index.js';
 import { findVersioned, indexable, nameOffsets, readSymbols, readSymbolsNamed, SymbolIndex, versionedName } from '../../src/elf/symbols.js';
 import * as C from '../../src/elf/constants.js';
 import { buildFixture } from '../fixtures/build.js';
@@ -113,4 +113,27 @@ test('openShared reuses a file while it is the same, and reopens it once it chan
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('matchFunctions with a plain name (no wildcard) finds what a scan of every symbol finds, for every function of libc', () => {
+  const path = resolveLibrary('libc');
+  const elf = ElfFile.open(path);
+  const all = elf.symbolIndex().all;
+  // The scan matchFunctions made for every glob: defined code, not a hidden old version, by name.
+  const byName = new Map<string, ElfSymbol[]>();
+  for (const s of all) {
+    if (s.sectionIndex === 0 || s.defaultVersion === false || (s.type !== 'FUNC' && s.type !== 'IFUNC')) continue;
+    byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  }
+  assert.ok(byName.size > 1500);
+  let fresh = ElfFile.open(path);
+  let n = 0;
+  for (const [name, syms] of byName) {
+    if (++n % 12 === 0) fresh = ElfFile.open(path); // stay on the name-lookup path
+    const got = matchFunctions(fresh, name);
+    const want = [...new Set(syms.map((s) => s.value))].sort((a, b) => a - b);
+    assert.deepEqual(got.map((f) => f.address), want, name);
+    for (const f of got) assert.equal(f.symbol.name, name);
+  }
+  assert.deepEqual(matchFunctions(fresh, 'no_such_function'), []);
 });
