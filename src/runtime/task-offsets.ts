@@ -6,7 +6,7 @@
 // Safe when the directory cannot be written (the answer is computed each time) and when the file
 // is damaged (ignored, rewritten). Only a file we own and nobody else may write is believed: the
 // offsets become loads in every program, and a planted file must not choose them.
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir, release } from 'node:os';
 import { join } from 'node:path';
 import type { TaskOffsets } from '../lang/kernel-view.js';
@@ -54,24 +54,33 @@ function valid(t: unknown): t is TaskOffsets | null {
 
 /** The stored answer for `key`, or undefined (none, another key, damaged, or not trustworthy). */
 function load(path: string, key: string): TaskOffsets | null | undefined {
+  let fd: number | undefined;
   try {
-    const st = lstatSync(path);
+    // The checks and the read are of one open file, never a symbolic link: a directory others can
+    // write to cannot swap the file between the two.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const st = fstatSync(fd);
     const uid = process.geteuid?.();
     if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return undefined;
-    const j = JSON.parse(readFileSync(path, 'utf8')) as { format?: unknown; key?: unknown; task?: unknown };
+    const j = JSON.parse(readFileSync(fd, 'utf8')) as { format?: unknown; key?: unknown; task?: unknown };
     if (j.format !== FORMAT || j.key !== key || !valid(j.task)) return undefined;
     return j.task;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 /** Writes the answer atomically (a reader sees the old file or the new one); failures are ignored. */
 function store(dir: string, path: string, key: string, task: TaskOffsets | null): void {
   const tmp = `${path}.${process.pid}.tmp`;
+  let created = false;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
-    const fd = openSync(tmp, 'w', 0o644);
+    // O_EXCL: never through a link or a file someone left at that name (the directory may be theirs).
+    const fd = openSync(tmp, 'wx', 0o644);
+    created = true;
     try {
       writeSync(fd, `${JSON.stringify({ format: FORMAT, key, task })}\n`);
     } finally {
@@ -79,10 +88,13 @@ function store(dir: string, path: string, key: string, task: TaskOffsets | null)
     }
     renameSync(tmp, path);
   } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
+    // Leave a file we did not create alone; remove our own half-written one.
+    if (created) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // gone already
+      }
     }
   }
 }

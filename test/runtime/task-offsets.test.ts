@@ -3,7 +3,7 @@
 // of it end to end on BTF blobs built here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { btfIdentity, cacheDir, cachedTaskOffsets } from '../../src/runtime/task-offsets.js';
@@ -56,11 +56,34 @@ test('damaged, foreign-shaped or writable-by-others files are not believed', () 
       assert.equal(calls, 1, text);
       assert.equal(JSON.parse(readFileSync(file, 'utf8')).task.pid, 1264, 'rewritten');
     }
+    // A symbolic link to a correct file: not followed.
+    const real = join(dir, 'real.json');
+    writeFileSync(real, JSON.stringify({ format: 1, key: 'k', task: good }), { mode: 0o644 });
+    rmSync(file);
+    symlinkSync(real, file);
+    let linked = 0;
+    assert.deepEqual(cachedTaskOffsets(dir, 'k', () => (linked++, { pid: 7, tgid: 8, comm: 9 })), { pid: 7, tgid: 8, comm: 9 });
+    assert.equal(linked, 1);
+    assert.equal(lstatSync(file).isSymbolicLink(), false, 'replaced by a file of our own');
     // A correct file that others may write: recomputed.
     chmodSync(file, 0o666);
     let calls = 0;
     assert.deepEqual(cachedTaskOffsets(dir, 'k', () => (calls++, { pid: 1, tgid: 2, comm: 3 })), { pid: 1, tgid: 2, comm: 3 });
     assert.equal(calls, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a link planted where the new file is written first is never written through', () => {
+  const dir = tmp();
+  try {
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'untouched');
+    symlinkSync(victim, join(dir, `task-offsets.json.${process.pid}.tmp`));
+    assert.deepEqual(cachedTaskOffsets(dir, 'k', () => ({ pid: 1, tgid: 2, comm: 3 })), { pid: 1, tgid: 2, comm: 3 });
+    assert.equal(readFileSync(victim, 'utf8'), 'untouched');
+    assert.equal(existsSync(join(dir, 'task-offsets.json')), false, 'nothing stored this time');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
