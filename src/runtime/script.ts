@@ -597,6 +597,7 @@ export class ScriptRun<V = unknown, E = unknown> {
       try {
         const cookies = defs.every((a) => a.cookie !== undefined) ? defs.map((a) => BigInt(a.cookie!)) : undefined;
         this.session.link(attachKprobeMulti(p.prog.fd, defs.map((a) => a.func), { retprobe: kind === 'kretprobe', ...(cookies ? { cookies } : {}) }));
+        this.attachedCount += defs.length;
         if (this.opts.verbose) this.err(`${p.def.probeName}: ${defs.length} ${kind === 'kprobe' ? 'functions' : 'function returns'} through one kprobe_multi link\n`);
         continue;
       } catch (e) {
