@@ -556,7 +556,12 @@ export class ScriptRun<V = unknown, E = unknown> {
           // fentry:/fexit: have nothing to fall back to: the verifier's refusal, at the script's line.
           const noTwin = !def.fallback || (a.kind !== 'kprobe' && a.kind !== 'kretprobe');
           if (noTwin && e instanceof VerifierError) throw verifierReport(this.script, { ...def, probeName: attachDefName(a) }, e, !!this.opts.verbose);
-          this.fallBack(def, a, e instanceof VerifierError ? reasonOf(e) : reasonOf(fentryLoadError(e)));
+          try {
+            this.fallBack(def, a, e instanceof VerifierError ? reasonOf(e) : reasonOf(fentryLoadError(e)));
+          } catch (f) {
+            // missing_probes warn/ignore: a kernel refusing fentry programs cannot attach this one.
+            if (e instanceof VerifierError || !this.skipMissing(a, f)) throw f;
+          }
           continue;
         }
         this.programs.push(loaded);

@@ -108,3 +108,16 @@ test('missing_probes=warn: a USDT probe, a USDT file and a uprobe wildcard that 
     `stdin:1:${prog.indexOf('uprobe:') + 1}: WARNING: No matches for uprobe ${bin}:zz_nothing_*. Skipping.`,
   ]);
 });
+
+test('missing_probes=warn: fentry:nonsense is skipped at compile time; fentry:vfs_read attaches, or is skipped where the kernel refuses fentry', needsRoot, (t) => {
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return t.skip('no kernel BTF');
+  const prog = 'config = { missing_probes = "warn" } fentry:vfs_read,fentry:nonsense { } BEGIN { printf("b\\n"); exit(); }';
+  const r = sonde(['-e', prog]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'Attaching 2 probes...\nb\n\n\n');
+  const head = `stdin:1:54: WARNING: No matches for fentry nonsense. Skipping.\n${prog}\n${' '.repeat(53)}^${'~'.repeat(14)}\n`;
+  assert.equal(r.stderr.slice(0, head.length), head);
+  // This VM's kernel has no BPF trampolines: the program load is refused, the attach point skipped.
+  assert.match(r.stderr.slice(head.length), /^(|WARNING: cannot attach fentry:vfs_read: fentry\/fexit not supported by this kernel: [^\n]+\nWARNING: Unable to attach probe: fentry:vfs_read\. Skipping\.\n)$/);
+  if (r.stderr.length > head.length) assert.equal(sonde(['-e', 'fentry:vfs_read { }']).status, 1, 'skipped only where it cannot attach');
+});
