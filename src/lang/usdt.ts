@@ -63,7 +63,10 @@ export function expandUsdt(ap: AttachPoint, t: UsdtTargetSpec, o: ExpandOptions)
   const nameRe = glob(t.name);
   const out: ProbeInstance[] = [];
   for (const file of files) {
-    const matches = file.probes.filter((p) => nsRe.test(p.provider) && nameRe.test(p.name));
+    // In bpftrace's order, a sorted set of provider:name (so `usdt:bin:*` attaches, in reverse, the
+    // same probe first, and a busy program's first event is the one bpftrace reports).
+    const matches = file.probes.filter((p) => nsRe.test(p.provider) && nameRe.test(p.name))
+      .sort((a, b) => byteOrder(`${a.provider}:${a.name}`, `${b.provider}:${b.name}`));
     if (t.namespace === null && !wild(t.name)) {
       const providers = [...new Set(matches.map((p) => p.provider))];
       if (providers.length > 1) {
@@ -224,4 +227,9 @@ export function lowerUsdtArg(b: FnBuilder, ctx: () => VReg, a: UsdtArgSpec, pc: 
     case 'unknown':
       throw new Error(`usdt: operand '${a.text}' reached lowering`);
   }
+}
+
+/** std::string's order (bytes; the same as UTF-16 code units for the ASCII of probe names). */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

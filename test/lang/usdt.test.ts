@@ -68,6 +68,11 @@ function errorOf(src: string, pid?: number): string {
 }
 
 describe('usdt probes: expansion and programs', () => {
+  it("a wildcard expands in bpftrace's order: sorted by provider:name, not the notes' order", () => {
+    const c = compile('usdt:/opt/app:* { @[probe] = count(); }', { kernel: kernel() });
+    assert.deepEqual(c.probeNames, ['usdt:/opt/app:app:done', 'usdt:/opt/app:app:odd', 'usdt:/opt/app:app:start', 'usdt:/opt/app:other:done']);
+  });
+
   it('one uprobe per site; sites with different operands get different programs', () => {
     const c = compile('usdt:/opt/app:app:start { @[probe] = sum(arg0 + arg1); }', { kernel: kernel() });
     assert.equal(c.probeCount, 2, 'bpftrace counts each location');
@@ -88,7 +93,7 @@ describe('usdt probes: expansion and programs', () => {
   it('provider omitted when unique; wildcards over providers and names', () => {
     assert.deepEqual(compile('usdt:/opt/app:start { @ = count(); }', { kernel: kernel() }).probeNames, ['usdt:/opt/app:app:start']);
     assert.deepEqual(compile('usdt:/opt/app:app:* { @[probe] = count(); }', { kernel: kernel() }).probeNames,
-      ['usdt:/opt/app:app:start', 'usdt:/opt/app:app:done', 'usdt:/opt/app:app:odd']);
+      ['usdt:/opt/app:app:done', 'usdt:/opt/app:app:odd', 'usdt:/opt/app:app:start']);
     assert.deepEqual(compile('usdt:/opt/app:*:done { @[probe] = count(); }', { kernel: kernel() }).probeNames,
       ['usdt:/opt/app:app:done', 'usdt:/opt/app:other:done']);
     assert.deepEqual(compile('usdt:/opt/app::done { @[probe] = count(); }', { kernel: kernel() }).probeNames,
