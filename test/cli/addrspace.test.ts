@@ -4,18 +4,14 @@
 // addr_spin.c) prints the addresses of its globals and spins, so `/pid == child/` finds it running.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { needsRoot } from '../support/root.js';
 import { buildFixture } from '../fixtures/build.js';
 
-const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
+import { runSonde } from '../support/sonde.js';
 
-function sonde(args: string[]) {
-  const r = spawnSync(SONDE, args, { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const sonde = (args: string[]) => runSonde(args);
 
 /** Starts addr_spin (pinned to `cpu` if given) and waits for its line of addresses. */
 async function spinner(cpu?: number): Promise<{ child: ChildProcess; bin: string; value: string; text: string }> {

@@ -4,17 +4,12 @@
 // where a comment says otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { needsRoot } from '../support/root.js';
 import { trace, type TraceEvent } from '../../src/api.js';
 
-const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
+import { runSonde } from '../support/sonde.js';
 
-function sonde(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(SONDE, args, { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const sonde = (args: string[], env: Record<string, string> = {}) => runSonde(args, { env, timeout: 30_000 });
 
 const DELETE = 'i:ms:100 { @[1] = 1; delete(@[2]); exit(); }';
 const LOOKUP = 'i:ms:100 { @[1] = 1; printf("%d\\n", @[2]); exit(); }';

@@ -3,7 +3,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { isRoot } from '../support/root.js';
@@ -12,13 +11,11 @@ import { dropInBpftrace } from '../support/dropin.js';
 import { startInOwnMountNs } from '../support/mountns.js';
 import { startTracer } from '../support/tracer.js';
 
-const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
+import { SONDE, runSonde } from '../support/sonde.js';
+
 const root = { skip: isRoot ? false : 'needs root (CI runs as root)', timeout: 60_000 };
 
-function sonde(...args: string[]) {
-  const r = spawnSync(SONDE, args, { encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const sonde = (...args: string[]) => runSonde(args, { timeout: 30_000 });
 
 describe("bpftrace's runtime cases", () => {
   it('pointers: += / -= / ++ / -- on a pointer step by the pointee size, in maps and variables', root, () => {

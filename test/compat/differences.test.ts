@@ -3,18 +3,13 @@
 // so that a change to either side is a decision and not an accident.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { isRoot } from '../support/root.js';
+import { runSonde } from '../support/sonde.js';
 import { buildFixture } from '../fixtures/build.js';
 
-const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
 const root = { skip: isRoot ? false : 'needs root (CI runs as root)', timeout: 60_000 };
 
-function sonde(...args: string[]) {
-  const r = spawnSync(SONDE, args, { encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const sonde = (...args: string[]) => runSonde(args, { timeout: 30_000 });
 
 describe("differences from bpftrace 0.17's runtime cases, by design", () => {
   it('other.bitfield_access_2: signed bitfields are sign-extended, as C reads them (bpftrace 0.17 zero-extends: 1 217 5 1 500 …)', root, async () => {

@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { SONDE } from './sonde.js';
 
-export const SONDE = fileURLToPath(new URL('../../../bin/sonde', import.meta.url));
+export { SONDE };
 
 export interface DropIn {
   /** The link: run it and sonde is bpftrace. */
