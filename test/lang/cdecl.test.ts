@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { LangError, parse, printAst, type CStructDef, type CType } from '../../src/lang/index.js';
+import { parse, printAst, type CStructDef, type CType } from '../../src/lang/index.js';
+import { langError } from './lang-error.js';
 
 /** Printed preamble of a script made of `src` and an empty BEGIN probe. */
 function preamble(src: string): string {
@@ -175,13 +176,7 @@ describe('C definitions in the preamble', () => {
 
   it('reports errors inside definitions', () => {
     const err = (src: string): string => {
-      try {
-        parse(src, { file: 'c.bt' });
-      } catch (e) {
-        if (e instanceof LangError) return e.format();
-        throw e;
-      }
-      assert.fail('expected an error');
+      return langError(() => parse(src, { file: 'c.bt' }));
     };
     assert.equal(
       err('struct S {\n  int a\n  int b;\n};'),

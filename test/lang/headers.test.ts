@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { HeaderResolver, isKernelHeader, isLibcHeader, systemIncludeDirs } from '../../src/lang/headers.js';
-import { LangError } from '../../src/lang/diagnostic.js';
+import { langError } from './lang-error.js';
 import { parse } from '../../src/lang/parser.js';
 import { analyze, HeaderNotFoundError } from '../../src/lang/sema/analyze.js';
 import { fixtureKernel } from './sema/fixture.js';
@@ -121,13 +121,7 @@ describe('sema: #include', () => {
   const sema = (src: string, opts: { includes?: string[]; includeDirs?: string[] } = {}) =>
     analyze(parse(src, { file: 'test.bt' }), { kernel, file: 'test.bt', ...opts });
   const error = (src: string, opts: { includes?: string[]; includeDirs?: string[] } = {}): string => {
-    try {
-      sema(src, opts);
-    } catch (e) {
-      if (e instanceof LangError) return e.format();
-      throw e;
-    }
-    assert.fail('expected an error');
+    return langError(() => sema(src, opts));
   };
   const value = (a: ReturnType<typeof sema>): bigint | undefined => {
     const s = a.program.probes[0]!.body.stmts[0]!;

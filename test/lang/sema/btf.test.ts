@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 
 import { loadKernelBtf } from '../../../src/btf/index.js';
 import { compileToIr } from '../../../src/lang/compile.js';
-import { LangError } from '../../../src/lang/diagnostic.js';
+import { langError } from '../lang-error.js';
 import { formatIr } from '../../../src/lang/ir.js';
 import type { KernelView } from '../../../src/lang/kernel-view.js';
 import { parse } from '../../../src/lang/parser.js';
@@ -51,13 +51,7 @@ function vars(src: string): Record<string, string> {
 }
 
 function error(src: string, btf = true): string {
-  try {
-    sema(src, btf);
-  } catch (e) {
-    if (e instanceof LangError) return e.format();
-    throw e;
-  }
-  assert.fail('expected an error');
+  return langError(() => sema(src, btf));
 }
 
 /** Constant value of `$x = <expr>` in BEGIN. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { compileToIr } from '../../../src/lang/compile.js';
-import { LangError } from '../../../src/lang/diagnostic.js';
+import { langError } from '../lang-error.js';
 import type { KernelView } from '../../../src/lang/kernel-view.js';
 import { fixtureKernel } from './fixture.js';
 
@@ -25,13 +25,7 @@ function compile(src: string, missingProbes?: 'error' | 'warn' | 'ignore') {
 }
 
 function error(src: string, missingProbes?: 'error' | 'warn' | 'ignore'): string {
-  try {
-    compile(src, missingProbes);
-  } catch (e) {
-    if (e instanceof LangError) return e.format();
-    throw e;
-  }
-  assert.fail('expected an error');
+  return langError(() => compile(src, missingProbes));
 }
 
 describe('sema: missing_probes', () => {

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { parse } from '../../../src/lang/parser.js';
 import { analyze, type Analysis } from '../../../src/lang/sema/analyze.js';
 import { compileToIr } from '../../../src/lang/compile.js';
-import { LangError } from '../../../src/lang/diagnostic.js';
+import { langError } from '../lang-error.js';
 import { typeName } from '../../../src/lang/types.js';
 import { fixtureKernel } from './fixture.js';
 
@@ -14,13 +14,7 @@ function sema(src: string, opts: { strlen?: number; maxMapKeys?: number; stackMo
 }
 
 function error(src: string): string {
-  try {
-    sema(src);
-  } catch (e) {
-    if (e instanceof LangError) return e.format();
-    throw e;
-  }
-  assert.fail('expected an error');
+  return langError(() => sema(src));
 }
 
 /** Types of the scratch variables of the first unit. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { parse } from '../../../src/lang/parser.js';
 import { analyze, type Analysis } from '../../../src/lang/sema/analyze.js';
-import { LangError } from '../../../src/lang/diagnostic.js';
+import { langError } from '../lang-error.js';
 import { typeName } from '../../../src/lang/types.js';
 import { fixtureKernel } from './fixture.js';
 
@@ -25,14 +25,8 @@ function maps(src: string, opts: { params?: string[] } = {}): Record<string, str
 }
 
 function error(src: string, opts: { params?: string[]; unsafe?: boolean } = {}): string {
-  try {
-    sema(src, opts);
-  } catch (e) {
-    if (e instanceof LangError) return e.format();
-    throw e;
-  }
   // Parse errors are the parser's; only sema errors reach here.
-  assert.fail('expected an error');
+  return langError(() => sema(src, opts));
 }
 
 describe('sema: types (bpftrace 0.17 rules)', () => {

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 
 import { compile } from '../../../src/lang/compile.js';
 import { LangError } from '../../../src/lang/diagnostic.js';
+import { langError } from '../lang-error.js';
 import type { KernelAddressLookup, KernelView } from '../../../src/lang/kernel-view.js';
 import { typeName } from '../../../src/lang/types.js';
 import { KernelAddresses } from '../../../src/kernel/kernel-address.js';
@@ -36,13 +37,7 @@ function kernel(kallsyms = KALLSYMS_FUNCTIONS_ONLY, user: Record<string, { addre
 }
 
 function error(src: string, k = kernel()): string {
-  try {
-    compile(src, { kernel: k, file: 'test.bt' });
-  } catch (e) {
-    if (e instanceof LangError) return e.format();
-    throw e;
-  }
-  assert.fail('expected an error');
+  return langError(() => compile(src, { kernel: k, file: 'test.bt' }));
 }
 
 describe('kaddr()', () => {

@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 
 import { DwarfInfo, ElfFile } from '../../../src/elf/index.js';
 import { compile } from '../../../src/lang/compile.js';
-import { LangError } from '../../../src/lang/diagnostic.js';
+import { langError } from '../lang-error.js';
 import { KernelViewError, type KernelView } from '../../../src/lang/kernel-view.js';
 import { parse } from '../../../src/lang/parser.js';
 import { analyze, PT_REGS } from '../../../src/lang/sema/analyze.js';
@@ -34,13 +34,7 @@ function sema(src: string) {
 }
 
 function error(src: string): string {
-  try {
-    compile(src, { kernel: kernel(), file: 't.bt' });
-  } catch (e) {
-    if (e instanceof LangError) return e.format();
-    throw e;
-  }
-  assert.fail(`compiled: ${src}`);
+  return langError(() => compile(src, { kernel: kernel(), file: 't.bt' }), `compiled: ${src}`);
 }
 
 describe('uprobe args from DWARF', () => {
