@@ -1,7 +1,7 @@
 // Running a compiled script (src/lang/spec.ts) the way bpftrace runs one:
 //
-//   "Attaching N probes..." → maps created → every program loaded (verifier errors reported
-//   against the script) → BEGIN run once → probes attached → -c command started →
+//   maps created → every program loaded (verifier errors reported against the script) → BEGIN
+//   run once → probes attached → "Attaching N probes..." (N: those attached) → -c command started →
 //   events read and printed … until exit(), Ctrl-C/SIGTERM, the command's exit or stop() →
 //   probes detached → END run once → its output printed → every user map printed → cleanup.
 //
@@ -237,6 +237,8 @@ export class ScriptRun<V = unknown, E = unknown> {
   private attaching = false;
   /** Attach points attached by the attach pass (what `missing_probes` counts). */
   private attachedCount = 0;
+  /** Attach points of `probeCount` skipped (warned about) instead of attached. */
+  private skippedCount = 0;
   /** exit(code): the status the run ends with (newer bpftrace). */
   private exitCode: number | undefined;
   private lostReported = 0n;
@@ -331,11 +333,7 @@ export class ScriptRun<V = unknown, E = unknown> {
     for (const def of s.maps) this.createMap(def);
     this.renderer = o.renderer ?? (bpftraceRenderer(s, this.maps, { ...(o.format ? { format: o.format } : {}), watch: [...(o.pid !== undefined ? [{ pid: o.pid }] : []), ...(o.command ? [{ pid: o.command.pid, awaitExec: true }] : [])] }) as unknown as Renderer<V, E>);
     const skipped = this.missingFunctions();
-    if (!o.quiet && !o.silent) {
-      const n = s.probeCount - skipped.size;
-      this.out.write(this.renderer.attached?.(n) ?? `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`);
-      this.out.flush();
-    }
+    this.skippedCount = skipped.size;
     // Run-time statistics cost a little per event: on only while we run, only if asked, only if off.
     if (o.verbose && !statsAlreadyOn()) {
       try {
@@ -417,6 +415,14 @@ export class ScriptRun<V = unknown, E = unknown> {
     if (s.missingProbes && this.attachedCount === 0 && !special) {
       throw new ScriptError('attachment failed', `${s.file}: ERROR: Attachment failed for all probes.`);
     }
+    // bpftrace 0.17's words, but printed once the attach pass is over (as bpftrace master does
+    // with its "Attached N probes"), so N leaves out every attach point skipped there. BEGIN's
+    // output is read only once the run starts, so it still comes after this line.
+    if (!o.quiet && !o.silent) {
+      const n = s.probeCount - this.skippedCount;
+      this.out.write(this.renderer.attached?.(n) ?? `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`);
+      this.out.flush();
+    }
   }
 
   /**
@@ -426,6 +432,7 @@ export class ScriptRun<V = unknown, E = unknown> {
   private skipMissing(a: AttachDef, e: unknown): boolean {
     const mode = this.script.missingProbes;
     if (!mode) return false;
+    this.skippedCount++;
     if (mode === 'warn') {
       const why = e instanceof ScriptError ? e.message : reasonOf(e);
       this.err(`WARNING: ${why}\nWARNING: Unable to attach probe: ${attachDefName(a)}. Skipping.\n`);
@@ -446,6 +453,7 @@ export class ScriptRun<V = unknown, E = unknown> {
       // that cannot be attached is skipped with a warning. A kernel that cannot do the kind of
       // probe at all is an error whatever the attach point.
       if ('optional' in a && a.optional && !(e instanceof UnsupportedError)) {
+        this.skippedCount++;
         this.err(`WARNING: could not attach probe ${attachDefName(a)}, skipping.\n`);
         if (this.opts.verbose) this.err(`  (${reasonOf(e)})\n`);
         return;

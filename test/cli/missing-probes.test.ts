@@ -91,8 +91,29 @@ test('missing_probes=warn: a kprobe on a kernel without kprobes is skipped at th
   if (!NO_KPROBES) return t.skip('this kernel has kprobes');
   const r = sonde(['-e', 'config = { missing_probes = warn } kprobe:vfs_read { printf("read\\n"); } BEGIN { printf("ok\\n"); exit(); }']);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, 'Attaching 2 probes...\nok\n\n\n');
+  // The count is of what was attached (BEGIN), printed after the attach: not the skipped kprobe.
+  assert.equal(r.stdout, 'Attaching 1 probe...\nok\n\n\n');
   assert.match(r.stderr, /^WARNING: kprobes not supported by this kernel: [^\n]+\nWARNING: Unable to attach probe: kprobe:vfs_read\. Skipping\.\n$/);
+  // -f json: the same count.
+  const j = sonde(['-f', 'json', '-e', 'config = { missing_probes = warn } kprobe:vfs_read { printf("read\\n"); } BEGIN { printf("ok\\n"); exit(); }']);
+  assert.equal(j.status, 0, j.stderr);
+  assert.equal(j.stdout.split('\n')[0], '{"type": "attached_probes", "data": {"probes": 1}}');
+  // ignore: skipped silently, counted the same way.
+  const quiet = sonde(['-e', 'config = { missing_probes = ignore } kprobe:vfs_read,tracepoint:syscalls:sys_enter_getppid { } BEGIN { printf("ok\\n"); exit(); }']);
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.equal(quiet.stderr, '');
+  assert.equal(quiet.stdout, 'Attaching 2 probes...\nok\n\n\n');
+});
+
+test('missing_probes=warn: the attach count is printed after the attach, before the attach notification and the -c command', needsRoot, async (t) => {
+  if (!NO_KPROBES) return t.skip('this kernel has kprobes');
+  const bin = await buildFixture('syscalls');
+  // A kprobe beside a tracepoint: the kprobe fails at the attach and is skipped, the tracepoint counts.
+  const prog = 'config = { missing_probes = warn } kprobe:vfs_read,tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @n = count(); }';
+  const r = sonde(['-e', prog, '-c', `${bin} 110x3`], { __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'Attaching 1 probe...\n\n\n@n: 3\n');
+  assert.match(r.stderr, /^WARNING: kprobes not supported by this kernel: [^\n]+\nWARNING: Unable to attach probe: kprobe:vfs_read\. Skipping\.\n__BPFTRACE_NOTIFY_PROBES_ATTACHED\n$/);
 });
 
 test('missing_probes=warn: a USDT probe, a USDT file and a uprobe wildcard that match nothing are skipped; the probe there counts', needsRoot, async (t) => {
@@ -114,10 +135,11 @@ test('missing_probes=warn: fentry:nonsense is skipped at compile time; fentry:vf
   const prog = 'config = { missing_probes = "warn" } fentry:vfs_read,fentry:nonsense { } BEGIN { printf("b\\n"); exit(); }';
   const r = sonde(['-e', prog]);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, 'Attaching 2 probes...\nb\n\n\n');
   const head = `stdin:1:54: WARNING: No matches for fentry nonsense. Skipping.\n${prog}\n${' '.repeat(53)}^${'~'.repeat(14)}\n`;
   assert.equal(r.stderr.slice(0, head.length), head);
   // This VM's kernel has no BPF trampolines: the program load is refused, the attach point skipped.
   assert.match(r.stderr.slice(head.length), /^(|WARNING: cannot attach fentry:vfs_read: fentry\/fexit not supported by this kernel: [^\n]+\nWARNING: Unable to attach probe: fentry:vfs_read\. Skipping\.\n)$/);
   if (r.stderr.length > head.length) assert.equal(sonde(['-e', 'fentry:vfs_read { }']).status, 1, 'skipped only where it cannot attach');
+  // The count leaves out what was skipped at compile time and at the attach.
+  assert.equal(r.stdout, `Attaching ${r.stderr.length > head.length ? '1 probe' : '2 probes'}...\nb\n\n\n`);
 });
