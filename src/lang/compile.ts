@@ -146,7 +146,7 @@ export function compileToIr(source: string, opts: CompileOptions): CompiledIr {
       const setupName = uniqueName(`ws_${w.func}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15), progNames);
       setups.push({
         name: setupName, probeIndex: unit.probeIndex, probeName: `${inst.name} (setup: uprobe:${w.path}:${w.func})`, progKind: 'kprobe',
-        attach: [{ kind: 'uprobe', path: w.path, func: w.func }], ir: lowerWatchSetup(ctx, unit, w, setupName),
+        attach: [{ kind: 'uprobe', path: w.path, func: w.func, ...(w.optional ? { optional: true } : {}) }], ir: lowerWatchSetup(ctx, unit, w, setupName),
       });
     }
     const key = `${unit.probeIndex}|${unit.plan.progKind}|${formatIr({ ...ir, name: '', main: { ...ir.main, name: '' } })}`;

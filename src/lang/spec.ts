@@ -97,7 +97,11 @@ export type AttachDef =
    * (the id the event carries). Unless `async`, the setup program stops the process (SIGSTOP)
    * and the runtime lets it go on (SIGCONT) once the breakpoint is in place.
    */
-  | { kind: 'funcwatchpoint'; path: string; func: string; arg: number; length: number; mode: string; async: boolean; watch: number };
+  | {
+      kind: 'funcwatchpoint'; path: string; func: string; arg: number; length: number; mode: string; async: boolean; watch: number;
+      /** A wildcard's function: its setup uprobe is `optional`, as a uprobe wildcard's functions are. */
+      optional?: boolean;
+    };
 
 export interface ProgramDef {
   /** Kernel program name (≤ 15 chars). */

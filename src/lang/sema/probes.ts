@@ -307,7 +307,11 @@ function funcWatchpoints(ap: AttachPoint, provider: 'watchpoint' | 'asyncwatchpo
     provider,
     // bpftrace 0.17's name: the argument number shows where an address would, so arg0 leaves it out.
     name: `${provider}:${path}:${func}${arg !== 0 ? `:${arg}` : ''}:${length}:${mode}`,
-    attach: { kind: 'funcwatchpoint', path, func, arg, length, mode: t.mode, async: provider === 'asyncwatchpoint', watch: o.nextWatch?.() ?? 0 },
+    attach: {
+      kind: 'funcwatchpoint', path, func, arg, length, mode: t.mode, async: provider === 'asyncwatchpoint', watch: o.nextWatch?.() ?? 0,
+      // As uprobe wildcards: a function whose setup uprobe cannot be attached is skipped with a warning.
+      ...(hasWildcard(glob) ? { optional: true } : {}),
+    },
     progKind: 'perf_event' as const,
     ap,
   }));
