@@ -130,7 +130,8 @@ test('a program the verifier refuses is reported at its script line, nothing sta
   const s = script({ maps: [eventsMap, countMap('@x')], events: [], programs: [bad], source });
   const r = await run(s);
   assert.equal(r.code, 1);
-  assert.equal(r.out, 'Attaching 1 probe...\n');
+  // The attach count comes once the attach is done (as bpftrace master's): never, here.
+  assert.equal(r.out, '');
   assert.match(r.err, /^test\.bt:2:8: ERROR: the BPF verifier rejected BEGIN: R2 !read_ok.*\n {2}@x = \$y;\n {7}\^~\nhint: run with -v to see the verifier log\n$/);
   const v = await run(s, { verbose: true });
   assert.match(v.err, /\n\nverifier log for BEGIN_0 \(BEGIN\):\n(.*\n)*.*R2 !read_ok/);

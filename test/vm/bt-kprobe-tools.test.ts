@@ -84,7 +84,8 @@ test('bpftrace\'s kprobe tools without kprobes: they compile (-d) and fail only 
     const r = spawnSync(SONDE, [path(tool)], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 1, `${tool}: ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, new RegExp(`^${path(tool).replace(/[./]/g, '\\$&')}: ERROR: cannot attach kprobe:\\w+: kprobes not supported by this kernel: kernel built without CONFIG_KPROBES \\(no kprobe PMU, no kprobe_events in tracefs\\)\\n$`), tool);
-    assert.match(r.stdout, /^Attaching \d+ probes\.\.\.\n$/, tool);
+    // Nothing attached: no "Attaching N probes..." (printed once the attach is done; bpftrace 0.17 printed it first).
+    assert.equal(r.stdout, '', tool);
   }
 });
 

@@ -76,10 +76,10 @@ describe('compile(): the CompiledScript', () => {
     assert.deepEqual(asked, [['/proc/42/exe', 'inc_*', 42]]);
     assert.equal(c.probeCount, 2);
     assert.deepEqual(c.programs.map((p) => [p.name, p.progKind, p.attach]), [
-      ['w_inc_a', 'perf_event', [{ kind: 'funcwatchpoint', path: '/proc/42/exe', func: 'inc_a', arg: 2, length: 2, mode: 'wr', async: false, watch: 0 }]],
-      ['w_inc_b', 'perf_event', [{ kind: 'funcwatchpoint', path: '/proc/42/exe', func: 'inc_b', arg: 2, length: 2, mode: 'wr', async: false, watch: 1 }]],
-      ['ws_inc_a', 'kprobe', [{ kind: 'uprobe', path: '/proc/42/exe', func: 'inc_a' }]],
-      ['ws_inc_b', 'kprobe', [{ kind: 'uprobe', path: '/proc/42/exe', func: 'inc_b' }]],
+      ['w_inc_a', 'perf_event', [{ kind: 'funcwatchpoint', path: '/proc/42/exe', func: 'inc_a', arg: 2, length: 2, mode: 'wr', async: false, watch: 0, optional: true }]],
+      ['w_inc_b', 'perf_event', [{ kind: 'funcwatchpoint', path: '/proc/42/exe', func: 'inc_b', arg: 2, length: 2, mode: 'wr', async: false, watch: 1, optional: true }]],
+      ['ws_inc_a', 'kprobe', [{ kind: 'uprobe', path: '/proc/42/exe', func: 'inc_a', optional: true }]],
+      ['ws_inc_b', 'kprobe', [{ kind: 'uprobe', path: '/proc/42/exe', func: 'inc_b', optional: true }]],
     ]);
     // The `probe` builtin: bpftrace 0.17's names (mode letters sorted, argN's number where an address goes).
     assert.deepEqual(c.probeNames, ['watchpoint:/proc/42/exe:inc_a:2:2:rw', 'watchpoint:/proc/42/exe:inc_b:2:2:rw']);
