@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { needsRoot } from '../support/root.js';
 import { buildFixture } from '../fixtures/build.js';
 import { runToolAround, toolHelp } from './run.js';
@@ -108,4 +109,38 @@ test('vfsstat\'s fentry and kprobe scripts name bcc\'s five functions', async ()
   const s = vfsstatFuncScript('kprobe', { interval: 1, pid: 5 });
   assert.deepEqual([...s.matchAll(/^kprobe:(\w+) \/pid == 5\/ \{ @s\[(\d)\] = count\(\); \}$/gm)].map((m) => `${m[1]}=${m[2]}`),
     ['vfs_read=1', 'vfs_write=2', 'vfs_fsync=3', 'vfs_open=4', 'vfs_create=5']);
+});
+
+/** utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15). */
+function cpuTicks(pid: number): number {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+test('profile -c: a sample every COUNT cpu-clock events (ns): samples x period follow the CPU time used', needsRoot, async () => {
+  const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  await withChildren([['spin', '30']], async ([k]) => {
+    const pid = k!.pid!;
+    const period = 2_000_000; // 2 ms of CPU time: 500 samples a CPU-second
+    let ticks = 0;
+    const r = await runToolAround('profile', ['-p', String(pid), '-c', String(period), '-f'], async () => {
+      const t0 = cpuTicks(pid);
+      await wait(2000);
+      ticks = cpuTicks(pid) - t0;
+    }, 0);
+    assert.equal(r.code, 0);
+    const samples = r.lines.reduce((a, x) => a + Number(x.split(' ').pop()), 0);
+    const cpuNs = (ticks / hz) * 1e9;
+    // The spinner got at least a tenth of a CPU for 2 s even on a loaded machine.
+    assert.ok(cpuNs >= 200e6, `${ticks} ticks`);
+    // At 49 Hz (the default) this would be ~100 samples a CPU-second, not ~500.
+    const ratio = (samples * period) / cpuNs;
+    assert.ok(ratio > 0.7 && ratio < 1.3, `${samples} samples x ${period} ns vs ${cpuNs} ns of CPU`);
+  });
+  const b = await runToolAround('profile', ['-c', '5000000', '-U', '-p', '1'], () => wait(100));
+  assert.match(b.err, /^Sampling at every 5000000 events of PID 1 by user stack\.\.\. Hit Ctrl-C to end\.\n/);
+  const bad = await runToolAround('profile', ['-F', '99', '-c', '1000']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /argument -c\/--count: not allowed with argument -F\/--frequency/);
 });
