@@ -1,13 +1,14 @@
 // trace: trace a function and print a trace message based on its parameters, with an optional
 // filter, as bcc's tools/trace.py. Each probe specifier becomes one block of a sonde script.
 import { expandBccSpec, parseBccSpec, parseSignature, rewriteBccExpr, BccProbeError, type BccSpec, type ExpandedProbe } from './bccprobe.js';
+import { resolve as resolvePath } from 'node:path';
 import {
   chooseMechanism, helpText, hms, intOption, jsonLine, l, num, parseToolArgs, runScript, stdio, text, verboseReport,
   ToolUsageError, type Tool, type ToolIo,
 } from './tool.js';
 
 export const TRACE_HELP = helpText(
-  'sonde trace [-h] [-p PID] [-L TID] [--uid UID] [-v] [-Z STRING_SIZE] [-S] [-M MAX_EVENTS] [-t] [-u] [-T] [-C] [-n NAME] [-f MSG_FILTER] [-K] [-U] [-j] probe [probe ...]',
+  'sonde trace [-h] [-p PID] [-L TID] [--uid UID] [-v] [-Z STRING_SIZE] [-S] [-M MAX_EVENTS] [-t] [-u] [-T] [-C] [-n NAME] [-f MSG_FILTER] [-K] [-U] [-a] [-I header] [-A] [-j] probe [probe ...]',
   'Attach to functions and print trace messages.',
   [
     { flags: '-p PID, --pid PID', help: 'id of the process to trace (optional)' },
@@ -25,6 +26,9 @@ export const TRACE_HELP = helpText(
     { flags: '-f MSG_FILTER, --msg-filter MSG_FILTER', help: 'only print the msg of event containing this string' },
     { flags: '-K, --kernel-stack', help: 'output kernel stack trace' },
     { flags: '-U, --user-stack', help: 'output user stack trace' },
+    { flags: '-a, --address', help: 'print virtual address in stacks' },
+    { flags: '-I header, --include header', help: 'additional header files to include in the BPF program as either full path, or relative to current working directory, or relative to default kernel header search path (sonde reads their numeric #defines)' },
+    { flags: '-A, --aggregate', help: 'aggregate amount of each trace (needs -M)' },
     { flags: '-j, --json', help: 'one JSON object per event' },
     { flags: 'probe', help: 'probe specifier (see examples)' },
   ],
@@ -39,6 +43,9 @@ export const TRACE_HELP = helpText(
     sonde trace 'u:pthread:pthread_create (arg4 != 0)'   # a USDT probe
     sonde trace 'p:./a.out:add(int a, int b) "%d + %d", a, b'  # signature
     sonde trace -p 181 -M 10 'c:read "fd %d", arg1'  # 10 reads of PID 181
+    sonde trace -U -a 'c:malloc'                    # user stacks with addresses
+    sonde trace -I fcntl.h 'c:open (arg2 & O_CREAT) "%s", arg1'  # a header's #define
+    sonde trace -A -M 100 -U 'c:malloc'             # count the distinct stacks of 100 calls
 `,
 );
 
@@ -133,6 +140,27 @@ export interface TraceOptions {
   self?: number;
   kstack?: boolean;
   ustack?: boolean;
+  /** -a: stacks in perf mode (address and symbol), which the tool prints as bcc does. */
+  address?: boolean;
+  /** -I: headers, as bcc words them (a path starting with . or / is a file; else <header>). */
+  includes?: string[];
+}
+
+/** bcc's -I: `./x.h` and `/a/x.h` become `#include "/abs/x.h"`, others `#include <x>`. */
+export function includeLine(h: string, cwd = process.cwd()): string {
+  return h.startsWith('.') || h.startsWith('/') ? `#include "${resolvePath(cwd, h)}"` : `#include <${h}>`;
+}
+
+/**
+ * -a: the perf-mode frames (`\t<hex> <sym>`, a user symbol with ` (module)` after it) as bcc's
+ * trace prints them with -a: 8 spaces, the address right-aligned in 16 columns, the symbol as
+ * the stack prints without -a. The first line (the message) is left alone.
+ */
+export function addressFrames(msg: string): string {
+  const nl = msg.indexOf('\n');
+  if (nl < 0) return msg;
+  return msg.slice(0, nl) + msg.slice(nl).replace(/^\t([0-9a-f]+) (.*)$/gm, (_m, hex: string, sym: string) =>
+    `        ${hex.padStart(16)} ${sym.replace(/ \([^()]*\)$/, '')}`);
 }
 
 /** One block per specifier; each event carries the specifier's index, then bcc's columns. */
@@ -146,8 +174,9 @@ export function traceScript(o: TraceOptions): string {
     if (p.filter !== undefined) f.push(p.filter);
     // The format is bcc's own text between its quotes (its escapes are C's, as here).
     const fmt = `%d %llu %d %d %d %s ${p.format}${o.kstack ? '%s' : ''}${o.ustack ? '%s' : ''}`;
-    const args = [String(i), 'nsecs', 'pid', 'tid', 'cpu', 'comm', ...p.values, ...(o.kstack ? ['kstack'] : []), ...(o.ustack ? ['ustack'] : [])];
-    return `${p.probes.map((x) => x.attach).join(',\n')}${f.length ? ` /${f.join(' && ')}/` : ''} {
+    const mode = o.address ? '(perf)' : '';
+    const args = [String(i), 'nsecs', 'pid', 'tid', 'cpu', 'comm', ...p.values, ...(o.kstack ? [`kstack${mode}`] : []), ...(o.ustack ? [`ustack${mode}`] : [])];
+    return `${i === 0 ? (o.includes ?? []).map((h) => `${includeLine(h)}\n`).join('') : ''}${p.probes.map((x) => x.attach).join(',\n')}${f.length ? ` /${f.join(' && ')}/` : ''} {
   printf("${fmt}\\n", ${args.join(', ')});
 }`;
   }).join('\n');
@@ -160,6 +189,7 @@ export async function traceTool_(argv: string[], io: ToolIo = stdio): Promise<nu
     'max-events': { type: 'string', short: 'M' }, timestamp: { type: 'boolean', short: 't' }, 'unix-timestamp': { type: 'boolean', short: 'u' },
     time: { type: 'boolean', short: 'T' }, print_cpu: { type: 'boolean', short: 'C' }, name: { type: 'string', short: 'n' },
     'msg-filter': { type: 'string', short: 'f' }, 'kernel-stack': { type: 'boolean', short: 'K' }, 'user-stack': { type: 'boolean', short: 'U' },
+    address: { type: 'boolean', short: 'a' }, include: { type: 'string', short: 'I', multiple: true }, aggregate: { type: 'boolean', short: 'A' },
     json: { type: 'boolean', short: 'j' },
   });
   if (v.help) {
@@ -172,10 +202,14 @@ export async function traceTool_(argv: string[], io: ToolIo = stdio): Promise<nu
   const uid = intOption('--uid', v.uid as string | undefined, 0);
   const strlen = intOption('-Z', v['string-size'] as string | undefined, 1);
   const maxEvents = intOption('-M', v['max-events'] as string | undefined, 1);
+  if (v.aggregate && maxEvents === undefined) throw new ToolUsageError('-M/--max-events should be specified with -A/--aggregate');
+  if (v.aggregate && v.json) throw new ToolUsageError('-A and -j cannot be used together');
+  const includes = (v.include as string[] | undefined) ?? [];
   const probes = positionals.map((p) => parseTraceProbe(p, pid !== undefined ? { pid } : {}));
   const o: TraceOptions = {
     probes, ...(pid !== undefined ? { pid } : {}), ...(tid !== undefined ? { tid } : {}), ...(uid !== undefined ? { uid } : {}),
     ...(v['include-self'] ? {} : { self: process.pid }), ...(v['kernel-stack'] ? { kstack: true } : {}), ...(v['user-stack'] ? { ustack: true } : {}),
+    ...(v.address ? { address: true } : {}), ...(includes.length ? { includes } : {}),
   };
   const kinds = new Set(probes.map((p) => (p.spec.type === 't' ? 'tracepoint' : p.spec.type === 'u' ? 'usdt' : p.spec.library ? 'uprobe' : 'kprobe')));
   const chosen = chooseMechanism([{ kind: [...kinds][0] as 'tracepoint', note: `${[...kinds].join(', ')} probes, as the specifiers ask`, build: traceScript }]);
@@ -191,6 +225,8 @@ export async function traceTool_(argv: string[], io: ToolIo = stdio): Promise<nu
   let stop: (() => Promise<number>) | undefined;
   const name = v.name as string | undefined;
   const msgFilter = v['msg-filter'] as string | undefined;
+  /** -A: each distinct event text and how many times it came, in order of first arrival. */
+  const aggregated = new Map<string, number>();
   const startWall = Date.now();
   const startNs = process.hrtime.bigint();
   const code = await runScript(script, { verbose: v.verbose === true, io, ...(strlen ? { strlen: strlen + 1 } : {}), ...(pid !== undefined ? { pid } : {}), banner: json ? '' : `Tracing ${probes.reduce((a, p) => a + p.probes.length, 0)} probes... Hit Ctrl-C to end.\n` }, {
@@ -204,7 +240,8 @@ export async function traceTool_(argv: string[], io: ToolIo = stdio): Promise<nu
       const c = text(comm);
       if (name !== undefined && !c.includes(name)) return;
       const head = `${text(idx)} ${text(ns)} ${text(p)} ${text(t)} ${text(cpu)} ${c} `;
-      const msg = (line ?? '').slice(head.length).replace(/\n$/, '');
+      const raw = (line ?? '').slice(head.length).replace(/\n$/, '');
+      const msg = o.address ? addressFrames(raw) : raw;
       if (msgFilter !== undefined && !msg.includes(msgFilter)) return;
       count++;
       const nsv = typeof ns === 'bigint' ? ns : 0n;
@@ -219,11 +256,16 @@ export async function traceTool_(argv: string[], io: ToolIo = stdio): Promise<nu
             ? `${l(((startWall + Number(process.hrtime.bigint() - startNs) / 1e6) / 1000).toFixed(6).slice(0, 17), 17)} `
             : `${l((Number(nsv - first) / 1e9).toFixed(6).slice(0, 8), 8)} `;
         }
-        io.out(`${time}${v.print_cpu ? `${l(num(cpu), 3)} ` : ''}${l(num(p), 7)} ${l(num(t), 7)} ${l(c, 15)} ${l(probe.display, 16)} ${msg}\n`);
+        // bcc's eventstr: the line and the stacks; a blank line after stacks when printed.
+        const eventstr = `${time}${v.print_cpu ? `${l(num(cpu), 3)} ` : ''}${l(num(p), 7)} ${l(num(t), 7)} ${l(c, 15)} ${l(probe.display, 16)} ${msg}${msg.endsWith('\n') ? '' : '\n'}`;
+        if (v.aggregate) aggregated.set(eventstr, (aggregated.get(eventstr) ?? 0) + 1);
+        else io.out(eventstr + (o.kstack || o.ustack ? '\n' : ''));
       }
       if (maxEvents !== undefined && count >= maxEvents) void stop?.();
     },
   });
+  // -A: most frequent first (ties in order of first arrival), as bcc prints them at -M.
+  for (const [k, n] of [...aggregated].sort((a, b) => b[1] - a[1])) io.out(`${k}-->COUNT ${n}\n\n`);
   return code;
 }
 
