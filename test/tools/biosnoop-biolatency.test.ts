@@ -103,3 +103,29 @@ test('biolatency 1 2 -T: two timed histograms, then the end', needsRoot, async (
     s.cleanup();
   }
 });
+
+test('biosnoop -P: S where an I/O starts at the end of the disk\'s previous one, R elsewhere, ? first', needsRoot, async (t) => {
+  const s = blockScratch();
+  if (!s) return t.skip('no block-backed directory');
+  try {
+    let ddPid = 0;
+    const r = await runToolAround('biosnoop', ['-P', '-d', s.disk], async () => {
+      ddPid = await directWrites(join(s.dir, 'f'), 20);
+    }, 500);
+    assert.equal(r.code, 0);
+    assert.equal(r.lines[0], 'TIME(s)     COMM           PID     DISK      T SECTOR     BYTES   P LAT(ms)');
+    const rows = r.lines.slice(1).map((x) => x.split(/\s+/));
+    assert.equal(rows[0]![7], '?', r.out);
+    // In completion order (the order printed, one disk): each row's P follows from the row before.
+    for (let i = 1; i < rows.length; i++) {
+      const prev = rows[i - 1]!;
+      const end = BigInt(prev[5]!) + BigInt(prev[6]!) / 512n;
+      assert.equal(rows[i]![7], BigInt(rows[i]![5]!) === end ? 'S' : 'R', r.out);
+    }
+    // dd overwrites a file written just before in one go: its 4 KiB direct writes follow each other.
+    const dd = rows.filter((f) => f[2] === String(ddPid) && f[4] === 'W');
+    assert.ok(dd.filter((f) => f[7] === 'S').length >= 10, r.out);
+  } finally {
+    s.cleanup();
+  }
+});
