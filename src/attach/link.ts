@@ -62,3 +62,26 @@ export function attachToPerfEvent(progFd: number, perfFd: number, what: string, 
   ioctl(perfFd, PerfIoc.ENABLE, 0, what);
   return [perfFd];
 }
+
+/**
+ * One perf event per CPU of `cpus` (-1: one that follows a task), each made by `open` and running
+ * the program; named `target cpuN`. If any open or attach fails, the ones made so far are closed.
+ */
+export function attachPerCpu(progFd: number, kind: string, target: string, cpus: readonly number[], open: (cpu: number) => number): Link[] {
+  const links: Link[] = [];
+  try {
+    for (const cpu of cpus) {
+      const pfd = open(cpu);
+      try {
+        links.push({ kind, target: cpu >= 0 ? `${target} cpu${cpu}` : target, fds: attachToPerfEvent(progFd, pfd, target) });
+      } catch (e) {
+        close(pfd);
+        throw e;
+      }
+    }
+  } catch (e) {
+    for (const l of links) detach(l);
+    throw e;
+  }
+  return links;
+}

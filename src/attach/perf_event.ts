@@ -1,8 +1,8 @@
 // profile:hz:N, software:<event>:N, hardware:<event>:N — one perf event per online CPU, each
 // running the program on its samples.
-import { perfEventOpen, PerfType, PerfFlag, PerfSwConfig, PerfHwConfig, close, SysError, Errno, UnsupportedError } from '../sys/index.js';
+import { perfEventOpen, PerfType, PerfFlag, PerfSwConfig, PerfHwConfig, SysError, Errno, UnsupportedError } from '../sys/index.js';
 import { onlineCpus } from '../kernel/cpus.js';
-import { attachToPerfEvent, detach, type Link } from './link.js';
+import { attachPerCpu, type Link } from './link.js';
 
 export interface PerfEventOptions {
   type: 'software' | 'hardware';
@@ -35,33 +35,19 @@ export function attachPerfEvent(progFd: number, o: PerfEventOptions): Link[] {
   }
   const freq = o.freq !== undefined;
   const target = `${o.type}:${name}:${freq ? `${o.freq}Hz` : o.period}`;
-  const links: Link[] = [];
   const cpus = o.pid !== undefined ? [-1] : o.cpus ?? onlineCpus();
-  try {
-    for (const cpu of cpus) {
-      let pfd: number;
-      try {
-        pfd = perfEventOpen({
-          type: o.type === 'software' ? PerfType.SOFTWARE : PerfType.HARDWARE, config,
-          sample: freq ? o.freq! : o.period ?? 1, wakeupEvents: 1,
-          flags: PerfFlag.disabled | (freq ? PerfFlag.freq : 0n),
-        }, o.pid ?? -1, cpu, target);
-      } catch (e) {
-        if (o.type === 'hardware' && e instanceof SysError && ([Errno.ENOENT, Errno.EOPNOTSUPP, Errno.ENODEV, Errno.EINVAL] as number[]).includes(e.errno)) {
-          throw new UnsupportedError('hardware events', `no hardware PMU for ${name} (virtual machine without PMU passthrough?)`, { cause: e });
-        }
-        throw e;
+  return attachPerCpu(progFd, o.type, target, cpus, (cpu) => {
+    try {
+      return perfEventOpen({
+        type: o.type === 'software' ? PerfType.SOFTWARE : PerfType.HARDWARE, config,
+        sample: freq ? o.freq! : o.period ?? 1, wakeupEvents: 1,
+        flags: PerfFlag.disabled | (freq ? PerfFlag.freq : 0n),
+      }, o.pid ?? -1, cpu, target);
+    } catch (e) {
+      if (o.type === 'hardware' && e instanceof SysError && ([Errno.ENOENT, Errno.EOPNOTSUPP, Errno.ENODEV, Errno.EINVAL] as number[]).includes(e.errno)) {
+        throw new UnsupportedError('hardware events', `no hardware PMU for ${name} (virtual machine without PMU passthrough?)`, { cause: e });
       }
-      try {
-        links.push({ kind: o.type, target: cpu >= 0 ? `${target} cpu${cpu}` : target, fds: attachToPerfEvent(progFd, pfd, target) });
-      } catch (e) {
-        close(pfd);
-        throw e;
-      }
+      throw e;
     }
-  } catch (e) {
-    for (const l of links) detach(l);
-    throw e;
-  }
-  return links;
+  });
 }

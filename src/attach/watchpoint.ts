@@ -2,9 +2,9 @@
 // debug registers, through perf's PERF_TYPE_BREAKPOINT) on LEN bytes at ADDR, running the program
 // on each access of the kinds MODE names. With a process (-p, -c) the breakpoint follows that
 // task, across exec; without one it is on every CPU, for kernel addresses.
-import { perfEventOpen, PerfType, PerfFlag, close, SysError, Errno } from '../sys/index.js';
+import { perfEventOpen, PerfType, PerfFlag, SysError, Errno } from '../sys/index.js';
 import { onlineCpus } from '../kernel/cpus.js';
-import { attachToPerfEvent, detach, type Link } from './link.js';
+import { attachPerCpu, type Link } from './link.js';
 
 export interface WatchpointOptions {
   address: bigint;
@@ -39,36 +39,22 @@ export function breakpointType(mode: string): number {
 export function attachWatchpoint(progFd: number, o: WatchpointOptions): Link[] {
   const bpType = breakpointType(o.mode);
   const target = `watchpoint:0x${o.address.toString(16)}:${o.length}:${o.mode}`;
-  const links: Link[] = [];
   const cpus = o.pid !== undefined ? [-1] : onlineCpus();
-  try {
-    for (const cpu of cpus) {
-      let pfd: number;
-      try {
-        pfd = perfEventOpen({
-          type: PerfType.BREAKPOINT, config: 0, sample: 1, wakeupEvents: 1, flags: PerfFlag.disabled,
-          bpType, config1: o.address, config2: BigInt(o.length),
-        }, o.pid ?? -1, cpu, target);
-      } catch (e) {
-        // Each CPU has four debug registers; perf says ENOSPC when the task's or CPU's are taken.
-        if (e instanceof SysError && e.errno === Errno.ENOSPC) {
-          throw new OutOfWatchpointRegistersError(`You are out of watchpoint registers (${target}: every hardware breakpoint register is in use)`, { cause: e });
-        }
-        if (e instanceof SysError && e.errno === Errno.EINVAL) {
-          throw new WatchpointError(`${target}: the CPU refuses this breakpoint (x86 has no read-only breakpoints: use rw; an execute breakpoint is 8 bytes long; the address must be aligned to the length)`, { cause: e });
-        }
-        throw e;
+  return attachPerCpu(progFd, 'watchpoint', target, cpus, (cpu) => {
+    try {
+      return perfEventOpen({
+        type: PerfType.BREAKPOINT, config: 0, sample: 1, wakeupEvents: 1, flags: PerfFlag.disabled,
+        bpType, config1: o.address, config2: BigInt(o.length),
+      }, o.pid ?? -1, cpu, target);
+    } catch (e) {
+      // Each CPU has four debug registers; perf says ENOSPC when the task's or CPU's are taken.
+      if (e instanceof SysError && e.errno === Errno.ENOSPC) {
+        throw new OutOfWatchpointRegistersError(`You are out of watchpoint registers (${target}: every hardware breakpoint register is in use)`, { cause: e });
       }
-      try {
-        links.push({ kind: 'watchpoint', target: cpu >= 0 ? `${target} cpu${cpu}` : target, fds: attachToPerfEvent(progFd, pfd, target) });
-      } catch (e) {
-        close(pfd);
-        throw e;
+      if (e instanceof SysError && e.errno === Errno.EINVAL) {
+        throw new WatchpointError(`${target}: the CPU refuses this breakpoint (x86 has no read-only breakpoints: use rw; an execute breakpoint is 8 bytes long; the address must be aligned to the length)`, { cause: e });
       }
+      throw e;
     }
-  } catch (e) {
-    for (const l of links) detach(l);
-    throw e;
-  }
-  return links;
+  });
 }
