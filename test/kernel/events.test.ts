@@ -380,8 +380,8 @@ test('EventReader: waits off the event loop and delivers records when they arriv
   }
 });
 
-test('EventReader: run() reads ring and perf buffers until stop(); close() frees every fd', needsRoot, async () => {
-  const base = openFdCount();
+/** A ring buffer fed 32-byte records and a perf buffer fed 24-byte ones, each by its own program. */
+function ringAndPerf() {
   const rb = ringbuf(64 * 1024);
   const rst = state('rseq', 8);
   const rprog = ringbufProducer(rb, rst, 32, 'socket_filter');
@@ -390,6 +390,24 @@ test('EventReader: run() reads ring and perf buffers until stop(); close() frees
   const pprog = perfProducer('socket_filter', pe, pst, 24);
   const ring = new RingBuffer(rb);
   const pb = new PerfBuffer(pe, { pages: 8 });
+  return {
+    ring, pb, rprog, pprog, pst,
+    close(): void {
+      pb.close();
+      ring.close();
+      rprog.close();
+      pprog.close();
+      rst.close();
+      pst.close();
+      pe.close();
+      rb.close();
+    },
+  };
+}
+
+test('EventReader: run() reads ring and perf buffers until stop(); close() frees every fd', needsRoot, async () => {
+  const base = openFdCount();
+  const { ring, pb, rprog, pprog, pst, close } = ringAndPerf();
   const fromRing: number[] = [];
   const fromPerf: number[] = [];
   const reader = new EventReader({
@@ -413,27 +431,13 @@ test('EventReader: run() reads ring and perf buffers until stop(); close() frees
     assert.equal(pb.lost, 0);
   } finally {
     await reader.close();
-    pb.close();
-    ring.close();
-    rprog.close();
-    pprog.close();
-    rst.close();
-    pst.close();
-    pe.close();
-    rb.close();
+    close();
   }
   assert.equal(openFdCount(), base, 'maps, programs, perf events, epoll and eventfd all closed');
 });
 
 test('EventReader: a slow handler gives the event loop back every sliceMs; the rest follows at the next turns, in order (ring and perf buffers)', needsRoot, async () => {
-  const rb = ringbuf(64 * 1024);
-  const rst = state('rseq', 8);
-  const rprog = ringbufProducer(rb, rst, 32, 'socket_filter');
-  const pe = BpfMap.create({ name: 'pe', kind: 'perf_event_array', keySize: 4, valueSize: 4, maxEntries: 0 });
-  const pst = state('pseq');
-  const pprog = perfProducer('socket_filter', pe, pst, 24);
-  const ring = new RingBuffer(rb);
-  const pb = new PerfBuffer(pe, { pages: 8 });
+  const { ring, pb, rprog, pprog, pst, close } = ringAndPerf();
   const fromRing: number[] = [];
   const fromPerf: number[] = [];
   const batches: number[] = [];
@@ -468,14 +472,7 @@ test('EventReader: a slow handler gives the event loop back every sliceMs; the r
     assert.ok(batches.length >= 4 && Math.max(...batches) < 40, `delivered in slices: ${batches.join(', ')}`);
   } finally {
     await reader.close();
-    pb.close();
-    ring.close();
-    rprog.close();
-    pprog.close();
-    rst.close();
-    pst.close();
-    pe.close();
-    rb.close();
+    close();
   }
 });
 
